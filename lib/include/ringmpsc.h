@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libringmpsc: multi-producer, single-consumer channels between processes.
+ *
+ * Each producer owns one SPSC ring; the consumer polls every ring. The
+ * fast paths (reserve/commit/send, peek/release/consume) are static inline
+ * here and make no system call; the slow paths (setup, waits, wakeups) live
+ * in the library. Every function returns 0 or a count on success and a
+ * negative errno on failure; nothing here aborts, exits or prints.
+ *
+ * Memory ordering follows spec.md; each access to shared memory names its
+ * pair and its INV- id.
+ */
+#ifndef RINGMPSC_H
+#define RINGMPSC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <linux/ringmpsc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tests include lib/invariants.h first to turn these into assertions. */
+#ifndef RINGMPSC_INV
+#define RINGMPSC_INV(cond, id) ((void)0)
+#endif
+
+#define RINGMPSC_LIKELY(x)	__builtin_expect(!!(x), 1)
+#define RINGMPSC_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+#define RINGMPSC_MUST_USE	__attribute__((warn_unused_result))
+
+/* Where one ring lives in this process, as a module mapping or any other
+ * memory with the layout of struct ringmpsc_offsets.
+ */
+struct ringmpsc_ring_mem {
+	void *prod;		/* PROD page: tail, producer flags */
+	void *cons;		/* CONS page: head, consumer flags */
+	void *data;		/* DATA, mirrored or not */
+	uint32_t tail_off;
+	uint32_t prod_flags_off;
+	uint32_t head_off;
+	uint32_t cons_flags_off;
+	uint32_t slot_size;
+	uint32_t capacity;
+	bool mirrored;
+};
+
+/* Per-handle counters, private to the handle: plain increments. */
+struct ringmpsc_producer_stats {
+	uint64_t messages;	/* slots committed */
+	uint64_t commits;	/* tail publications */
+	uint64_t full;		/* reserve found the ring full */
+	uint64_t wakeups;	/* consumer wakeups requested */
+};
+
+struct ringmpsc_consumer_stats {
+	uint64_t messages;	/* slots released */
+	uint64_t batches;	/* head publications */
+	uint64_t empty;		/* tail refreshes that found nothing */
+	uint64_t wakeups;	/* producer wakeups requested */
+	uint64_t broken;	/* rings found corrupt (INV-RING-10) */
+};
+
+struct ringmpsc_channel;
+
+/* A producer: the writer of exactly one ring (INV-RING-04). */
+struct ringmpsc_producer {
+	/* hot, private to this process (INV-RING-11) */
+	uint64_t tail;		/* next index to reserve */
+	uint64_t cached_head;	/* last head seen; only lags head */
+	uint32_t pending;	/* slots in the open reservation */
+	uint32_t mask;
+	uint32_t slot_size;
+	uint32_t capacity;
+	bool mirrored;
+	unsigned char *data;
+	uint64_t *tail_p;		/* shared, written by us */
+	const uint64_t *head_p;		/* shared, written by the consumer */
+	uint32_t *flags_p;		/* shared: our NEED_WAKEUP */
+	const uint32_t *peer_flags_p;	/* shared: the consumer's NEED_WAKEUP */
+	struct ringmpsc_producer_stats stats;
+	/* slow path */
+	struct ringmpsc_channel *chan;	/* NULL for a local ring */
+	int wake_peer_fd;	/* local ring: consumer's eventfd, or -1 */
+	int wait_fd;		/* eventfd this producer sleeps on, or -1 */
+	uint32_t ring;		/* ring index in the channel */
+};
+
+/* The consumer's private view of one ring. */
+struct ringmpsc_cring {
+	uint64_t head;		/* authoritative, private (INV-RING-10) */
+	uint64_t cached_tail;	/* last tail seen; only lags tail */
+	const uint64_t *tail_p;		/* shared, written by the producer */
+	uint64_t *head_p;		/* shared, written by us */
+	uint32_t *flags_p;		/* shared: our NEED_WAKEUP in this ring */
+	const uint32_t *peer_flags_p;	/* shared: the producer's NEED_WAKEUP */
+	const unsigned char *data;
+	uint32_t generation;
+	bool live;		/* mapped and carrying a producer's messages */
+	bool detached;		/* producer gone: recycle once drained */
+	bool broken;		/* INV-RING-10 violated: never read again */
+	int wake_peer_fd;	/* local ring: producer's eventfd, or -1 */
+};
+
+/* The one consumer of a channel (or of a set of local rings). */
+struct ringmpsc_consumer {
+	uint32_t nr_rings;
+	uint32_t slot_size;
+	uint32_t capacity;
+	uint32_t mask;
+	bool mirrored;
+	struct ringmpsc_cring *rings;	/* nr_rings entries */
+	const uint32_t *ring_epoch_p;	/* shared, kernel-written, or NULL */
+	uint32_t ring_epoch;		/* last epoch acted on */
+	uint32_t start;			/* round-robin start of the next scan */
+	struct ringmpsc_consumer_stats stats;
+	struct ringmpsc_channel *chan;	/* NULL for local rings */
+	int wait_fd;			/* eventfd the consumer sleeps on */
+};
+
+/* ---- slow paths, in the library --------------------------------------- */
+
+/* Ask the consumer to wake (its NEED_WAKEUP was seen set). */
+int ringmpsc_producer_wake_peer(struct ringmpsc_producer *p);
+/* Ask the producer of ring @ring to wake. */
+int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring);
+/* Re-read ring states from the control area: map new rings, note
+ * detached ones, recycle drained ones. No-op for local rings.
+ */
+int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c);
+/* A detached ring was drained: hand it back to the module. */
+int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring);
+
+/* Bind a producer or a consumer ring view to memory with the ABI layout. */
+int ringmpsc_producer_init(struct ringmpsc_producer *p,
+			   const struct ringmpsc_ring_mem *mem);
+int ringmpsc_cring_init(struct ringmpsc_cring *r,
+			const struct ringmpsc_ring_mem *mem);
+
+/* ---- channels of the module (/dev/ringmpsc) --------------------------- */
+
+struct ringmpsc_channel_attr {
+	uint32_t slot_size;	/* bytes, multiple of 8, <= 4096 */
+	uint32_t capacity;	/* slots per ring, power of two */
+	uint32_t max_producers;
+	uint32_t mode;		/* permission bits, e.g. 0600 */
+	uint32_t flags;		/* RINGMPSC_CREATE_* */
+};
+
+int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr);
+int ringmpsc_unlink(const char *name);
+
+/* Attach to channel @name and map its memory. A producer gets a free ring;
+ * the consumer is exclusive (-EBUSY if one is attached).
+ */
+int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name);
+int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name);
+/* Detach and unmap; a producer's committed messages stay deliverable. */
+void ringmpsc_producer_close(struct ringmpsc_producer *p);
+void ringmpsc_consumer_close(struct ringmpsc_consumer *c);
+
+/* Is a consumer attached? Always true for local rings. */
+bool ringmpsc_consumer_present(const struct ringmpsc_producer *p);
+/* Kernel-side counters of the channel. */
+int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
+			   struct ringmpsc_stats *out);
+
+/* ---- blocking calls (timeout_ms < 0: forever) ------------------------- */
+
+/* Wait until @n slots are free. -ETIMEDOUT, -EINTR, -EPIPE (no consumer:
+ * a channel's blocking producer gives up rather than wait forever).
+ */
+int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms);
+/* try_send, waiting for space when full. */
+int ringmpsc_send(struct ringmpsc_producer *p, const void *msg, size_t len,
+		  int timeout_ms);
+/* Wait until some ring has a message or changed state. 0 when there may
+ * be work, -ETIMEDOUT, -EINTR.
+ */
+int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms);
+/* The eventfd the consumer sleeps on, for poll/epoll/io_uring. Before
+ * waiting on it yourself, call ringmpsc_wait_prepare(); if that returns 1,
+ * do not sleep: there is work. Afterwards call ringmpsc_wait_finish().
+ */
+int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c);
+int ringmpsc_wait_prepare(struct ringmpsc_consumer *c);
+void ringmpsc_wait_finish(struct ringmpsc_consumer *c);
+
+/* ---- local rings: same layout in a shared memfd, no module ------------ */
+/*
+ * For threads of one process or processes forked after creation. The
+ * memory is MAP_SHARED and the wakeup eventfds are inherited across fork.
+ */
+#define RINGMPSC_LOCAL_NO_MIRROR	(1U << 0)	/* map data once */
+
+struct ringmpsc_local;
+
+int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
+			  uint32_t slot_size, uint32_t capacity, uint32_t flags);
+void ringmpsc_local_destroy(struct ringmpsc_local *l);
+int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
+			    struct ringmpsc_ring_mem *out);
+int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
+			    struct ringmpsc_producer *p);
+int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *c);
+void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c);
+
+/* ---- producer fast path ----------------------------------------------- */
+
+static inline void ringmpsc__wake_consumer_if_needed(struct ringmpsc_producer *p)
+{
+	/* Publisher half of the Dekker pair: our tail store must be visible
+	 * before we read the consumer's flag, or we and a consumer going to
+	 * sleep can each miss the other. Pairs with the full barrier in the
+	 * consumer's wait after it sets NEED_WAKEUP. INV-WAKE-02.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Consumer's flag: plain load, ordered by the fence above. INV-WAKE-04 */
+	if (RINGMPSC_UNLIKELY(__atomic_load_n(p->peer_flags_p, __ATOMIC_RELAXED) &
+			      RINGMPSC_NEED_WAKEUP))
+		ringmpsc_producer_wake_peer(p);
+}
+
+/* Free slots, refreshing the cached head only when the cache says fewer
+ * than @want are free.
+ */
+static inline uint32_t ringmpsc__free(struct ringmpsc_producer *p, uint32_t want)
+{
+	uint64_t used = p->tail - p->cached_head;
+
+	if (RINGMPSC_LIKELY(p->capacity - used >= want))
+		return (uint32_t)(p->capacity - used);
+	/* Pairs with the consumer's store-release of head: slots it released
+	 * are no longer read when we overwrite them. INV-RING-05.
+	 */
+	uint64_t head = __atomic_load_n(p->head_p, __ATOMIC_ACQUIRE);
+
+	/* A head beyond our tail or more than capacity behind it is corrupt:
+	 * keep the old cache, which can only make us see less space.
+	 * INV-RING-10, INV-RING-11.
+	 */
+	if (RINGMPSC_LIKELY(p->tail - head <= p->capacity && head >= p->cached_head))
+		p->cached_head = head;
+	RINGMPSC_INV(p->tail - p->cached_head <= p->capacity, "INV-RING-01");
+	return (uint32_t)(p->capacity - (p->tail - p->cached_head));
+}
+
+/* Pointer to slot @i (0-based) of the open reservation. */
+static inline void *ringmpsc_slot(const struct ringmpsc_producer *p, uint32_t i)
+{
+	return p->data + (size_t)((p->tail + i) & p->mask) * p->slot_size;
+}
+
+/*
+ * Reserve up to @n slots. Returns how many were reserved (1..n) and points
+ * *slots at the first; the run is contiguous. It is fewer than n when the
+ * ring has less room, or, on an unmirrored ring, at the wrap. Write them,
+ * then ringmpsc_commit(). -EAGAIN: full. -EINVAL: n is 0 or > capacity.
+ * -EBUSY: a reservation is already open.
+ */
+static inline RINGMPSC_MUST_USE int
+ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
+{
+	uint32_t free_slots;
+
+	if (RINGMPSC_UNLIKELY(n == 0 || n > p->capacity))
+		return -EINVAL;
+	if (RINGMPSC_UNLIKELY(p->pending))
+		return -EBUSY;
+	free_slots = ringmpsc__free(p, n);
+	if (RINGMPSC_UNLIKELY(free_slots == 0)) {
+		p->stats.full++;
+		return -EAGAIN;
+	}
+	if (n > free_slots)
+		n = free_slots;
+	if (!p->mirrored) {
+		uint32_t to_wrap = p->capacity - (uint32_t)(p->tail & p->mask);
+
+		if (n > to_wrap)
+			n = to_wrap;
+	}
+	/* The reservation lies in [tail, head + capacity). INV-RING-06 */
+	RINGMPSC_INV(p->tail + n - p->cached_head <= p->capacity, "INV-RING-06");
+	p->pending = n;
+	*slots = ringmpsc_slot(p, 0);
+	return (int)n;
+}
+
+/*
+ * Publish the first @n slots of the open reservation (n may be smaller
+ * than reserved: the rest is abandoned; n == 0 abandons all of it).
+ * -EINVAL: n exceeds the reservation.
+ */
+static inline int ringmpsc_commit(struct ringmpsc_producer *p, uint32_t n)
+{
+	if (RINGMPSC_UNLIKELY(n > p->pending))
+		return -EINVAL;
+	p->pending = 0;
+	if (RINGMPSC_UNLIKELY(n == 0))
+		return 0;
+	p->tail += n;
+	/* Publish: every slot write above happens before the consumer can see
+	 * the new tail; a slot is visible whole or not at all. Pairs with the
+	 * consumer's load-acquire of tail. INV-RING-05, INV-RING-09.
+	 */
+	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
+	p->stats.messages += n;
+	p->stats.commits++;
+	ringmpsc__wake_consumer_if_needed(p);
+	return 0;
+}
+
+/* Send one message of @len <= slot_size bytes. -EAGAIN: full. */
+static inline int ringmpsc_try_send(struct ringmpsc_producer *p,
+				    const void *msg, size_t len)
+{
+	void *slot;
+	int n;
+
+	if (RINGMPSC_UNLIKELY(len > p->slot_size))
+		return -EMSGSIZE;
+	n = ringmpsc_reserve(p, 1, &slot);
+	if (RINGMPSC_UNLIKELY(n < 0))
+		return n;
+	memcpy(slot, msg, len);
+	return ringmpsc_commit(p, 1);
+}
+
+/*
+ * Send up to @count messages of @len bytes each, packed back to back at
+ * @msgs, with one tail publication. Returns how many were sent (>= 1),
+ * -EAGAIN if the ring is full, -EMSGSIZE if len > slot_size.
+ */
+static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
+					 const void *msgs, size_t len,
+					 uint32_t count)
+{
+	const unsigned char *src = (const unsigned char *)msgs;
+	unsigned char *dst;
+	void *slots;
+	uint32_t sent = 0;
+	int n;
+
+	if (RINGMPSC_UNLIKELY(len > p->slot_size))
+		return -EMSGSIZE;
+	if (RINGMPSC_UNLIKELY(count == 0))
+		return -EINVAL;
+	if (count > p->capacity)
+		count = p->capacity;
+	/* An unmirrored ring may need a second run after the wrap. */
+	while (sent < count) {
+		n = ringmpsc_reserve(p, count - sent, &slots);
+		if (n < 0)
+			break;
+		dst = (unsigned char *)slots;
+		if (len == p->slot_size) {
+			memcpy(dst, src, (size_t)n * len);
+		} else {
+			for (int i = 0; i < n; i++)
+				memcpy(dst + (size_t)i * p->slot_size,
+				       src + (size_t)i * len, len);
+		}
+		src += (size_t)n * len;
+		p->pending = 0;
+		p->tail += (uint32_t)n;
+		sent += (uint32_t)n;
+	}
+	if (sent == 0)
+		return -EAGAIN;
+	/* One publication for the whole batch. INV-RING-05, INV-RING-09. */
+	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
+	p->stats.messages += sent;
+	p->stats.commits++;
+	ringmpsc__wake_consumer_if_needed(p);
+	return (int)sent;
+}
+
+/* Typed helpers: the message is a struct no larger than a slot. */
+#define RINGMPSC_TRY_SEND(p, msgp) ringmpsc_try_send((p), (msgp), sizeof(*(msgp)))
+
+/* ---- consumer fast path ----------------------------------------------- */
+
+/* Committed slots readable in @r, refreshing the cached tail only when the
+ * cache shows none. -EPROTO: the producer's tail is corrupt.
+ */
+static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
+				      struct ringmpsc_cring *r)
+{
+	uint64_t avail = r->cached_tail - r->head;
+	uint64_t tail;
+
+	if (RINGMPSC_LIKELY(avail))
+		return (int64_t)avail;
+	/* Pairs with the producer's store-release of tail: the slots below it
+	 * are fully written. Read once per batch. INV-RING-05, INV-RING-10.
+	 */
+	tail = __atomic_load_n(r->tail_p, __ATOMIC_ACQUIRE);
+	if (RINGMPSC_UNLIKELY(tail - r->head > c->capacity)) {
+		/* Tail behind head or too far ahead: reject, never read.
+		 * INV-RING-10.
+		 */
+		if (!r->broken) {
+			r->broken = true;
+			c->stats.broken++;
+		}
+		return -EPROTO;
+	}
+	RINGMPSC_INV(tail >= r->cached_tail, "INV-RING-02");
+	r->cached_tail = tail;
+	if (tail == r->head)
+		c->stats.empty++;
+	return (int64_t)(tail - r->head);
+}
+
+/* Live ring @ring or NULL. */
+static inline struct ringmpsc_cring *ringmpsc__cring(struct ringmpsc_consumer *c,
+						     uint32_t ring)
+{
+	if (RINGMPSC_UNLIKELY(ring >= c->nr_rings || !c->rings[ring].live))
+		return NULL;
+	return &c->rings[ring];
+}
+
+/*
+ * Zero-copy read: point *slots at up to @max committed messages of ring
+ * @ring, contiguous. Returns the count (0 when empty). The slots stay
+ * valid until ringmpsc_release(). -ENOENT: no such live ring.
+ * -EPROTO: the ring is corrupt and is no longer read (INV-RING-10).
+ */
+static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
+				const void **slots, uint32_t max)
+{
+	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
+	int64_t avail;
+	uint32_t n;
+
+	if (RINGMPSC_UNLIKELY(!r))
+		return -ENOENT;
+	if (RINGMPSC_UNLIKELY(r->broken))
+		return -EPROTO;
+	avail = ringmpsc__avail(c, r);
+	if (avail <= 0)
+		return (int)avail;
+	n = avail < (int64_t)max ? (uint32_t)avail : max;
+	if (!c->mirrored) {
+		uint32_t to_wrap = c->capacity - (uint32_t)(r->head & c->mask);
+
+		if (n > to_wrap)
+			n = to_wrap;
+	}
+	*slots = r->data + (size_t)(r->head & c->mask) * c->slot_size;
+	return (int)n;
+}
+
+static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
+					  struct ringmpsc_cring *r, uint32_t ring)
+{
+	/* Release: our reads of the slots finish before the producer may
+	 * reuse them. Pairs with the producer's load-acquire of head.
+	 * INV-RING-05.
+	 */
+	__atomic_store_n(r->head_p, r->head, __ATOMIC_RELEASE);
+	c->stats.batches++;
+	/* Publisher half of the Dekker pair for a producer sleeping on a
+	 * full ring; pairs with the fence in its wait. INV-WAKE-02.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Producer's flag, ordered by the fence above. INV-WAKE-04 */
+	if (RINGMPSC_UNLIKELY(__atomic_load_n(r->peer_flags_p, __ATOMIC_RELAXED) &
+			      RINGMPSC_NEED_WAKEUP))
+		ringmpsc_consumer_wake_peer(c, ring);
+}
+
+/* Release the first @n peeked messages of @ring. -EINVAL: more than are
+ * committed.
+ */
+static inline int ringmpsc_release(struct ringmpsc_consumer *c, uint32_t ring,
+				   uint32_t n)
+{
+	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
+
+	if (RINGMPSC_UNLIKELY(!r))
+		return -ENOENT;
+	if (RINGMPSC_UNLIKELY(n > r->cached_tail - r->head))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	r->head += n;
+	c->stats.messages += n;
+	ringmpsc__publish_head(c, r, ring);
+	return 0;
+}
+
+/* Called with a contiguous run of @n messages of ring @ring. */
+typedef void (*ringmpsc_batch_fn)(void *ctx, uint32_t ring,
+				  const void *msgs, uint32_t n);
+/* Called once per message. */
+typedef void (*ringmpsc_msg_fn)(void *ctx, uint32_t ring, const void *msg);
+
+/* Notice ring state changes the module published (new, detached or
+ * recycled rings). One load of a kernel-written word per call.
+ */
+static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
+{
+	if (!c->ring_epoch_p)
+		return 0;
+	/* Pairs with the module's store-release of ring_epoch after a state
+	 * change. INV-LIFE-01.
+	 */
+	if (RINGMPSC_LIKELY(__atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) ==
+			    c->ring_epoch))
+		return 0;
+	return ringmpsc_consumer_refresh(c);
+}
+
+/*
+ * Drain every live ring, at most @budget messages from each so that one busy
+ * producer cannot starve the others, calling @fn with contiguous runs; one
+ * head publication per ring per call. Returns the number of messages
+ * handled, or -EPROTO when a ring was newly found corrupt during this call
+ * (the messages handed to @fn before that still count as delivered; the
+ * other rings keep being served on later calls).
+ */
+static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
+					  ringmpsc_batch_fn fn, void *ctx,
+					  uint32_t budget)
+{
+	long total = 0;
+	bool newly_broken = false;
+	int err = ringmpsc__refresh_if_changed(c);
+
+	if (RINGMPSC_UNLIKELY(err < 0))
+		return err;
+	if (RINGMPSC_UNLIKELY(budget == 0))
+		return -EINVAL;
+	for (uint32_t k = 0; k < c->nr_rings; k++) {
+		uint32_t i = c->start + k < c->nr_rings ? c->start + k
+							: c->start + k - c->nr_rings;
+		struct ringmpsc_cring *r = &c->rings[i];
+		uint32_t left = budget, taken = 0;
+
+		if (!r->live || r->broken)
+			continue;
+		while (left) {
+			int64_t avail = ringmpsc__avail(c, r);
+			uint32_t n, pos;
+
+			if (RINGMPSC_UNLIKELY(avail < 0)) {
+				newly_broken = true;
+				break;
+			}
+			if (avail == 0)
+				break;
+			n = avail < (int64_t)left ? (uint32_t)avail : left;
+			pos = (uint32_t)(r->head & c->mask);
+			if (!c->mirrored && n > c->capacity - pos)
+				n = c->capacity - pos;
+			fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
+			r->head += n;
+			taken += n;
+			left -= n;
+		}
+		if (taken) {
+			c->stats.messages += taken;
+			ringmpsc__publish_head(c, r, i);
+			total += taken;
+		} else if (RINGMPSC_UNLIKELY(r->detached && !r->broken)) {
+			ringmpsc_consumer_recycle(c, i);
+		}
+	}
+	c->start = c->start + 1 < c->nr_rings ? c->start + 1 : 0;
+	return newly_broken ? -EPROTO : total;
+}
+
+struct ringmpsc__msg_adapter {
+	ringmpsc_msg_fn fn;
+	void *ctx;
+	uint32_t slot_size;
+};
+
+static inline void ringmpsc__per_msg(void *ctx, uint32_t ring,
+				     const void *msgs, uint32_t n)
+{
+	const struct ringmpsc__msg_adapter *a =
+		(const struct ringmpsc__msg_adapter *)ctx;
+	const unsigned char *m = (const unsigned char *)msgs;
+
+	for (uint32_t i = 0; i < n; i++)
+		a->fn(a->ctx, ring, m + (size_t)i * a->slot_size);
+}
+
+/* As ringmpsc_consume_batch(), one call of @fn per message. */
+static inline long ringmpsc_consume(struct ringmpsc_consumer *c,
+				    ringmpsc_msg_fn fn, void *ctx,
+				    uint32_t budget)
+{
+	struct ringmpsc__msg_adapter a = { fn, ctx, c->slot_size };
+
+	return ringmpsc_consume_batch(c, ringmpsc__per_msg, &a, budget);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RINGMPSC_H */

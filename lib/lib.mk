@@ -1,0 +1,24 @@
+# libringmpsc: static and shared library, and its host tests.
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+LIB_PIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
+LIBRINGMPSC_A := $(BUILD)/lib/libringmpsc.a
+LIBRINGMPSC_SO := $(BUILD)/lib/libringmpsc.so
+
+ALL_TARGETS += $(LIBRINGMPSC_A) $(LIBRINGMPSC_SO)
+LINT_USER_SOURCES += $(LIB_SRCS)
+
+$(BUILD)/lib/%.o: lib/%.c lib/include/ringmpsc.h lib/internal.h uapi/linux/ringmpsc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
+
+$(BUILD)/lib/pic/%.o: lib/%.c lib/include/ringmpsc.h lib/internal.h uapi/linux/ringmpsc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -Ilib -c -o $@ $<
+
+$(LIBRINGMPSC_A): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBRINGMPSC_SO): $(LIB_PIC_OBJS)
+	$(CC) -shared -Wl,-soname,libringmpsc.so.1 -o $@ $^
