@@ -22,3 +22,6 @@ $(LIBRINGMPSC_A): $(LIB_OBJS)
 
 $(LIBRINGMPSC_SO): $(LIB_PIC_OBJS)
 	$(CC) -shared -Wl,-soname,libringmpsc.so.1 -o $@ $^
+
+# Host tests of the ring core (unit, stress, sanitizers, valgrind).
+-include lib/tests/tests.mk

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Local rings: the channel layout in a shared memfd, without the module.
+ * For threads of one process, or processes forked after creation; also
+ * what the host tests and benchmarks run on. Wakeups use eventfds that
+ * forked children inherit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Same positions the module reports; here we choose them. */
+#define LOCAL_TAIL_OFF		0
+#define LOCAL_PROD_FLAGS_OFF	RINGMPSC_LINE
+#define LOCAL_HEAD_OFF		0
+#define LOCAL_CONS_FLAGS_OFF	RINGMPSC_LINE
+
+struct ringmpsc_local {
+	uint32_t nr_rings;
+	uint32_t slot_size;
+	uint32_t capacity;
+	bool mirrored;
+	size_t page;
+	size_t data_size;	/* one copy, page multiple */
+	unsigned char *pages;	/* PROD and CONS page of every ring */
+	unsigned char **data;	/* per ring, mirrored when possible */
+	int consumer_fd;	/* eventfd the consumer sleeps on */
+	int *producer_fds;	/* eventfd each producer sleeps on */
+};
+
+static size_t round_up(size_t v, size_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/* Map @len bytes of @fd at @off twice, back to back. */
+static void *map_mirrored(int fd, off_t off, size_t len)
+{
+	unsigned char *base, *a, *b;
+
+	base = mmap(NULL, 2 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	a = mmap(base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off);
+	b = mmap(base + len, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, off);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		munmap(base, 2 * len);
+		return NULL;
+	}
+	return base;
+}
+
+static int local_map(struct ringmpsc_local *l, int memfd)
+{
+	size_t ctl = 2 * l->page * l->nr_rings;
+
+	l->pages = mmap(NULL, ctl, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (l->pages == MAP_FAILED) {
+		l->pages = NULL;
+		return -errno;
+	}
+	for (uint32_t i = 0; i < l->nr_rings; i++) {
+		off_t off = (off_t)(ctl + i * l->data_size);
+
+		if (l->mirrored) {
+			l->data[i] = map_mirrored(memfd, off, l->data_size);
+		} else {
+			l->data[i] = mmap(NULL, l->data_size, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, memfd, off);
+			if (l->data[i] == MAP_FAILED)
+				l->data[i] = NULL;
+		}
+		if (!l->data[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int make_eventfd(int *fd)
+{
+	*fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return *fd < 0 ? -errno : 0;
+}
+
+int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
+			  uint32_t slot_size, uint32_t capacity, uint32_t flags)
+{
+	struct ringmpsc_local *l;
+	size_t bytes;
+	int memfd, err;
+
+	if (!out || nr_rings == 0 || nr_rings > RINGMPSC_PRODUCERS_MAX ||
+	    slot_size == 0 || slot_size % RINGMPSC_SLOT_ALIGN ||
+	    slot_size > RINGMPSC_SLOT_MAX || capacity < RINGMPSC_CAPACITY_MIN ||
+	    capacity > RINGMPSC_CAPACITY_MAX || (capacity & (capacity - 1)) ||
+	    (flags & ~RINGMPSC_LOCAL_NO_MIRROR))
+		return -EINVAL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->nr_rings = nr_rings;
+	l->slot_size = slot_size;
+	l->capacity = capacity;
+	l->page = (size_t)sysconf(_SC_PAGESIZE);
+	l->data_size = round_up((size_t)capacity * slot_size, l->page);
+	l->mirrored = !(flags & RINGMPSC_LOCAL_NO_MIRROR) &&
+		      l->data_size == (size_t)capacity * slot_size;
+	l->consumer_fd = -1;
+	l->data = calloc(nr_rings, sizeof(*l->data));
+	l->producer_fds = malloc(nr_rings * sizeof(*l->producer_fds));
+	if (!l->data || !l->producer_fds) {
+		free(l->data);
+		free(l->producer_fds);
+		free(l);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < nr_rings; i++)
+		l->producer_fds[i] = -1;
+
+	memfd = memfd_create("ringmpsc-local", MFD_CLOEXEC);
+	if (memfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	bytes = (2 * l->page + l->data_size) * nr_rings;
+	err = ftruncate(memfd, (off_t)bytes) ? -errno : local_map(l, memfd);
+	close(memfd);		/* the mappings keep the memory */
+	if (err)
+		goto fail;
+	err = make_eventfd(&l->consumer_fd);
+	for (uint32_t i = 0; i < nr_rings && !err; i++)
+		err = make_eventfd(&l->producer_fds[i]);
+	if (err)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	ringmpsc_local_destroy(l);
+	return err;
+}
+
+void ringmpsc_local_destroy(struct ringmpsc_local *l)
+{
+	if (!l)
+		return;
+	for (uint32_t i = 0; i < l->nr_rings; i++) {
+		if (l->data[i])
+			munmap(l->data[i], l->mirrored ? 2 * l->data_size
+						       : l->data_size);
+		if (l->producer_fds[i] >= 0)
+			close(l->producer_fds[i]);
+	}
+	if (l->pages)
+		munmap(l->pages, 2 * l->page * l->nr_rings);
+	if (l->consumer_fd >= 0)
+		close(l->consumer_fd);
+	free(l->data);
+	free(l->producer_fds);
+	free(l);
+}
+
+int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
+			    struct ringmpsc_ring_mem *out)
+{
+	if (!l || !out || ring >= l->nr_rings)
+		return -EINVAL;
+	out->prod = l->pages + 2 * l->page * ring;
+	out->cons = l->pages + 2 * l->page * ring + l->page;
+	out->data = l->data[ring];
+	out->tail_off = LOCAL_TAIL_OFF;
+	out->prod_flags_off = LOCAL_PROD_FLAGS_OFF;
+	out->head_off = LOCAL_HEAD_OFF;
+	out->cons_flags_off = LOCAL_CONS_FLAGS_OFF;
+	out->slot_size = l->slot_size;
+	out->capacity = l->capacity;
+	out->mirrored = l->mirrored;
+	return 0;
+}
+
+int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
+			    struct ringmpsc_producer *p)
+{
+	struct ringmpsc_ring_mem mem;
+	int err = ringmpsc_local_ring_mem(l, ring, &mem);
+
+	if (!err)
+		err = ringmpsc_producer_init(p, &mem);
+	if (err)
+		return err;
+	p->ring = ring;
+	p->wake_peer_fd = l->consumer_fd;
+	p->wait_fd = l->producer_fds[ring];
+	return 0;
+}
+
+int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *c)
+{
+	struct ringmpsc_ring_mem mem;
+	int err;
+
+	if (!l || !c)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->rings = calloc(l->nr_rings, sizeof(*c->rings));
+	if (!c->rings)
+		return -ENOMEM;
+	c->nr_rings = l->nr_rings;
+	c->slot_size = l->slot_size;
+	c->capacity = l->capacity;
+	c->mask = l->capacity - 1;
+	c->mirrored = l->mirrored;
+	c->wait_fd = l->consumer_fd;
+	for (uint32_t i = 0; i < l->nr_rings; i++) {
+		ringmpsc_local_ring_mem(l, i, &mem);
+		err = ringmpsc_cring_init(&c->rings[i], &mem);
+		if (err) {
+			ringmpsc_local_consumer_free(c);
+			return err;
+		}
+		c->rings[i].wake_peer_fd = l->producer_fds[i];
+	}
+	return 0;
+}
+
+void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c)
+{
+	if (!c)
+		return;
+	free(c->rings);
+	c->rings = NULL;
+	c->nr_rings = 0;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* Binding producer and consumer views to ring memory of the ABI layout. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool ring_mem_valid(const struct ringmpsc_ring_mem *mem)
+{
+	uint32_t c = mem->capacity;
+
+	return mem->prod && mem->cons && mem->data &&
+	       mem->slot_size && mem->slot_size % RINGMPSC_SLOT_ALIGN == 0 &&
+	       mem->slot_size <= RINGMPSC_SLOT_MAX &&
+	       c >= RINGMPSC_CAPACITY_MIN && c <= RINGMPSC_CAPACITY_MAX &&
+	       (c & (c - 1)) == 0 &&
+	       mem->tail_off % 8 == 0 && mem->head_off % 8 == 0 &&
+	       mem->prod_flags_off % 4 == 0 && mem->cons_flags_off % 4 == 0;
+}
+
+static void *at(void *page, uint32_t off)
+{
+	return (unsigned char *)page + off;
+}
+
+int ringmpsc_producer_init(struct ringmpsc_producer *p,
+			   const struct ringmpsc_ring_mem *mem)
+{
+	uint64_t tail, head;
+
+	if (!p || !mem || !ring_mem_valid(mem))
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->tail_p = at(mem->prod, mem->tail_off);
+	p->flags_p = at(mem->prod, mem->prod_flags_off);
+	p->head_p = at(mem->cons, mem->head_off);
+	p->peer_flags_p = at(mem->cons, mem->cons_flags_off);
+	p->data = mem->data;
+	p->slot_size = mem->slot_size;
+	p->capacity = mem->capacity;
+	p->mask = mem->capacity - 1;
+	p->mirrored = mem->mirrored;
+	p->wake_peer_fd = -1;
+	p->wait_fd = -1;
+	/* A new producer starts where the ring is. Its own tail (INV-RING-04:
+	 * nobody else writes it) and head, acquired so that the slots the
+	 * consumer released are no longer read. Pairs with the consumer's
+	 * store-release of head. INV-RING-05.
+	 */
+	tail = __atomic_load_n(p->tail_p, __ATOMIC_RELAXED);
+	head = __atomic_load_n(p->head_p, __ATOMIC_ACQUIRE);
+	if (tail - head > p->capacity)
+		return -EPROTO;		/* INV-RING-10 */
+	p->tail = tail;
+	p->cached_head = head;
+	return 0;
+}
+
+int ringmpsc_cring_init(struct ringmpsc_cring *r,
+			const struct ringmpsc_ring_mem *mem)
+{
+	if (!r || !mem || !ring_mem_valid(mem))
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->tail_p = at(mem->prod, mem->tail_off);
+	r->peer_flags_p = at(mem->prod, mem->prod_flags_off);
+	r->head_p = at(mem->cons, mem->head_off);
+	r->flags_p = at(mem->cons, mem->cons_flags_off);
+	r->data = mem->data;
+	r->wake_peer_fd = -1;
+	/* The only time the consumer reads head back: to continue where an
+	 * earlier consumer stopped (INV-LIFE-05). Only consumers write the
+	 * CONS page (INV-RING-04), so head is ours to trust. tail is not: the
+	 * first consume checks it against head (INV-RING-10).
+	 */
+	r->head = __atomic_load_n(r->head_p, __ATOMIC_RELAXED);
+	r->cached_tail = r->head;
+	r->live = true;
+	return 0;
+}

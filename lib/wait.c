@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Blocking waits: the sleeping half of the wakeup protocol (spec.md
+ * section 3). Set NEED_WAKEUP, full barrier, re-check, sleep on the
+ * eventfd, clear the flag. The publishing half is inline in ringmpsc.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before @deadline (-1: none), never negative. */
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - now_ms();
+	return left > 0 ? (int)(left > INT32_MAX ? INT32_MAX : left) : 0;
+}
+
+static int64_t deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+/* Sleep on @fd until signalled or @timeout_ms passes; consume the count.
+ * 0 when signalled, -ETIMEDOUT, -EINTR, or another negative errno.
+ */
+static int sleep_on(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t count;
+	int n = poll(&pfd, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	/* Nonblocking: a racing reader may have taken the count already. */
+	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+static void set_flag(uint32_t *flag, uint32_t v)
+{
+	/* Single writer: only this side stores its own flag (INV-RING-04).
+	 * Ordering against the re-check is the caller's fence. INV-WAKE-01.
+	 */
+	__atomic_store_n(flag, v, __ATOMIC_RELAXED);
+}
+
+int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
+{
+	int64_t deadline = deadline_after(timeout_ms);
+	int err;
+
+	if (n == 0 || n > p->capacity)
+		return -EINVAL;
+	if (p->wait_fd < 0)
+		return -EOPNOTSUPP;
+	for (;;) {
+		if (ringmpsc__free(p, n) >= n)
+			return 0;
+		if (!ringmpsc_consumer_present(p))
+			return -EPIPE;
+		set_flag(p->flags_p, RINGMPSC_NEED_WAKEUP);
+		/* Sleeper half of the Dekker pair: the flag is visible before
+		 * we look at head again. Pairs with the consumer's fence after
+		 * its head release. INV-WAKE-01.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (ringmpsc__free(p, n) >= n) {
+			set_flag(p->flags_p, 0);
+			return 0;
+		}
+		err = sleep_on(p->wait_fd, remaining_ms(deadline));
+		set_flag(p->flags_p, 0);
+		if (err == -ETIMEDOUT)
+			return ringmpsc__free(p, n) >= n ? 0 : -ETIMEDOUT;
+		if (err)
+			return err;
+	}
+}
+
+int ringmpsc_send(struct ringmpsc_producer *p, const void *msg, size_t len,
+		  int timeout_ms)
+{
+	int64_t deadline = deadline_after(timeout_ms);
+	int err;
+
+	for (;;) {
+		err = ringmpsc_try_send(p, msg, len);
+		if (err != -EAGAIN)
+			return err;
+		err = ringmpsc_wait_space(p, 1, remaining_ms(deadline));
+		if (err)
+			return err;
+	}
+}
+
+int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c)
+{
+	return c->wait_fd >= 0 ? c->wait_fd : -EOPNOTSUPP;
+}
+
+static void set_consumer_flags(struct ringmpsc_consumer *c, uint32_t v)
+{
+	for (uint32_t i = 0; i < c->nr_rings; i++)
+		if (c->rings[i].live && !c->rings[i].broken)
+			set_flag(c->rings[i].flags_p, v);
+}
+
+/* Anything for the consumer to do? Reloads every tail. */
+static bool consumer_has_work(struct ringmpsc_consumer *c)
+{
+	/* Pairs with the module's store-release of ring_epoch. INV-LIFE-01 */
+	if (c->ring_epoch_p &&
+	    __atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) != c->ring_epoch)
+		return true;
+	for (uint32_t i = 0; i < c->nr_rings; i++) {
+		struct ringmpsc_cring *r = &c->rings[i];
+
+		if (!r->live || r->broken)
+			continue;
+		if (r->detached || ringmpsc__avail(c, r) != 0)
+			return true;
+	}
+	return false;
+}
+
+int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
+{
+	if (c->wait_fd < 0)
+		return -EOPNOTSUPP;
+	if (consumer_has_work(c))
+		return 1;
+	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);
+	/* Sleeper half of the Dekker pair: our flags are visible before we
+	 * look at any tail again. Pairs with the producer's fence after its
+	 * tail commit. INV-WAKE-01.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (consumer_has_work(c)) {
+		set_consumer_flags(c, 0);
+		return 1;
+	}
+	return 0;
+}
+
+void ringmpsc_wait_finish(struct ringmpsc_consumer *c)
+{
+	uint64_t count;
+	ssize_t n = 0;
+
+	set_consumer_flags(c, 0);
+	/* Drop a pending count: the caller looks at every ring next anyway;
+	 * EAGAIN (nothing pending) is fine.
+	 */
+	if (c->wait_fd >= 0)
+		n = read(c->wait_fd, &count, sizeof(count));
+	(void)n;
+}
+
+int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms)
+{
+	int err = ringmpsc_wait_prepare(c);
+
+	if (err)
+		return err > 0 ? 0 : err;
+	err = sleep_on(c->wait_fd, timeout_ms);
+	set_consumer_flags(c, 0);
+	if (err == -ETIMEDOUT && consumer_has_work(c))
+		return 0;
+	return err;
+}
