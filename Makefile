@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ringmpsc: top-level build.
+#
+#   make              module (for KDIR) + everything the fragments list
+#   make demo         install deps, build everything, boot the demo VM
+#   make check        deps, build, lint, host tests, VM tests on every
+#                     kernel of VM_KERNELS, model checks; fails on any failure
+#   make help         all targets and variables
+#
+# The kernel module is built by kbuild from the top-level Kbuild (obj-m +=
+# kmod/). Everything else (user space) goes under $(BUILD)/.
+#
+# Fragments: every */*.mk that exists is included (lib/lib.mk first). A
+# fragment appends to these variables, which this file consumes:
+#   ALL_TARGETS          files/targets "make all" builds
+#   CHECK_HOST_TARGETS   targets "make check" runs before the VM tests
+#   CHECK_MODEL_TARGETS  targets "make check" runs after the VM tests
+#   VM_TEST_BINS         static kselftest binaries run in the VM
+#   DEMO_BINS            static binaries put on the demo VM's PATH
+#   LINT_USER_SOURCES    user-space C files "make lint" compiles with
+#                        LINT_WARNINGS (and LINT_CFLAGS, for include dirs)
+#   DEPS_PACKAGES        extra Debian packages for scripts/install-deps
+#   CLEAN_FILES          extra files "make clean" removes
+# and may define LIBRINGMPSC_A (the static library selftests link).
+#
+# A check target may report its own counts by writing one line
+# "N passed, N failed[, N skipped]" to the file named by $RINGMPSC_RESULT
+# (set by "make check"); a target that does not counts as one test.
+
+BUILD   := build
+RESULTS := $(BUILD)/results
+CC      ?= gcc
+CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	   -Iuapi -Ilib/include
+LDFLAGS :=
+LDLIBS  :=
+
+# Timeouts for the VM (whole boot) and for each test binary inside it.
+VM_TIMEOUT   ?= 600
+TEST_TIMEOUT ?= 300
+
+MODULE_NAME := ringmpsc
+
+ALL_TARGETS :=
+CHECK_HOST_TARGETS :=
+CHECK_MODEL_TARGETS :=
+VM_TEST_BINS :=
+DEMO_BINS :=
+LINT_USER_SOURCES :=
+LINT_CFLAGS :=
+LINT_WARNINGS := -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes \
+		 -Wold-style-definition
+DEPS_PACKAGES :=
+CLEAN_FILES :=
+
+# ---- kernels ---------------------------------------------------------------
+# Debian kernels the VM tests boot, by series; releases are discovered
+# (scripts/find-kernel), never hard-coded.
+VM_KERNELS := 6.1 6.12
+DEMO_KERNEL := 6.1
+$(foreach s,$(VM_KERNELS),\
+	$(eval KREL_$(s) := $(shell scripts/find-kernel $(s))))
+$(foreach s,$(VM_KERNELS),\
+	$(eval KDIR_$(s) := $(if $(KREL_$(s)),/usr/src/linux-headers-$(KREL_$(s)))))
+
+# KDIR: the running kernel's headers if installed, else Debian's 6.1.
+KDIR ?= $(or $(patsubst %/Makefile,%,$(wildcard /lib/modules/$(shell uname -r)/build/Makefile)),$(KDIR_6.1))
+
+# ---- kernel source bits (kselftest harness, checkpatch.pl) -----------------
+# Extracted from Debian's linux-source tarball into $(BUILD)/linux-src once.
+LINUX_SRC_TAR := $(lastword $(shell ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V))
+LINUX_SRC     := $(BUILD)/linux-src
+LINUX_SRC_STAMP := $(LINUX_SRC)/.extracted
+KSFT_INC      := $(LINUX_SRC)/tools/testing/selftests
+CHECKPATCH    := $(LINUX_SRC)/scripts/checkpatch.pl
+
+# ---- fragments ---------------------------------------------------------------
+-include lib/lib.mk
+-include $(filter-out lib/lib.mk,$(sort $(wildcard */*.mk)))
+
+# ---- top-level targets -----------------------------------------------------
+.DEFAULT_GOAL := all
+.PHONY: all module clean deps lint lint-kernel lint-user check check-host \
+	vm-check demo vm-demo help FORCE
+
+all: module $(ALL_TARGETS)
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# One build copy per VM kernel under $(BUILD)/k<series>/ (kbuild puts objects
+# next to the sources, so two kernels cannot share kmod/). The series that
+# KDIR already is reuses the in-tree build.
+define kernel_rules
+ifeq ($$(realpath $$(KDIR)),$$(realpath $$(KDIR_$(1))))
+MODULE_KO_$(1) := kmod/$(MODULE_NAME).ko
+module-$(1): module
+else
+MODULE_KO_$(1) := $(BUILD)/k$(1)/kmod/$(MODULE_NAME).ko
+module-$(1):
+	@test -n "$$(KDIR_$(1))" || { echo "no $(1) kernel with headers found: run 'make deps'" >&2; exit 1; }
+	scripts/mirror-tree $(BUILD)/k$(1) Kbuild kmod uapi
+	$$(MAKE) -C $$(KDIR_$(1)) M=$(CURDIR)/$(BUILD)/k$(1) modules
+endif
+
+vm-check-$(1): module-$(1) $$(VM_TEST_BINS)
+	scripts/vm-run -k "$$(KREL_$(1))" -m $$(MODULE_KO_$(1)) \
+		-t $$(VM_TIMEOUT) -T $$(TEST_TIMEOUT) $$(VM_TEST_BINS)
+
+.PHONY: module-$(1) vm-check-$(1)
+endef
+$(foreach s,$(VM_KERNELS),$(eval $(call kernel_rules,$(s))))
+
+# Run the VM tests on every kernel even if one fails; one summary line.
+vm-check:
+	@scripts/run-steps $(MAKE) $(addprefix vm-check-,$(VM_KERNELS))
+
+# The demo: boot DEMO_KERNEL, insmod, run scripts/vm-demo.sh with DEMO_BINS
+# on PATH, rmmod.
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory vm-demo
+
+vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS)
+	scripts/vm-run -k "$(KREL_$(DEMO_KERNEL))" \
+		-m $(MODULE_KO_$(DEMO_KERNEL)) -t $(VM_TIMEOUT) \
+		-T $(TEST_TIMEOUT) --demo scripts/vm-demo.sh $(DEMO_BINS)
+
+# On a machine that can load modules, as root: the fresh module and the
+# selftests on the running kernel.
+check-host: module $(VM_TEST_BINS)
+	scripts/host-check -T $(TEST_TIMEOUT) kmod/$(MODULE_NAME).ko $(VM_TEST_BINS)
+
+deps:
+	@scripts/install-deps $(DEPS_PACKAGES)
+
+# Steps run in order, each in its own make (so "deps" is seen by the rest);
+# a failing step does not stop the later ones, but fails the whole.
+check:
+	@scripts/run-steps --fatal deps $(MAKE) deps all lint \
+		$(CHECK_HOST_TARGETS) vm-check $(CHECK_MODEL_TARGETS)
+
+# ---- lint --------------------------------------------------------------------
+lint: lint-kernel lint-user
+
+KERNEL_LINT_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) \
+		      $(wildcard uapi/linux/*.h)
+
+lint-kernel: $(LINUX_SRC_STAMP)
+	scripts/checkpatch-all $(CHECKPATCH) $(KERNEL_LINT_SOURCES)
+
+# Each user-space source is compiled (syntax only) with the build's CFLAGS,
+# LINT_WARNINGS, LINT_CFLAGS and LINT_CFLAGS_<top directory> (e.g.
+# LINT_CFLAGS_bench := -I/usr/include/dpdk), which a fragment may define.
+lint-user: $(addprefix lint-user/,$(LINT_USER_SOURCES))
+
+lint-user/%: $(LINUX_SRC_STAMP) FORCE
+	@echo "  LINT    $*"
+	@$(CC) $(CFLAGS) $(LINT_WARNINGS) $(LINT_CFLAGS) \
+		$(LINT_CFLAGS_$(firstword $(subst /, ,$*))) -fsyntax-only $*
+
+# ---- shared build helpers ----------------------------------------------------
+$(LINUX_SRC_STAMP): $(LINUX_SRC_TAR)
+	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz: run 'make deps'" >&2; exit 1; }
+	scripts/extract-linux-src $(LINUX_SRC_TAR) $(LINUX_SRC)
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	fi
+	rm -rf $(BUILD) $(CLEAN_FILES)
+
+help:
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Kernels: $(foreach s,$(VM_KERNELS),$(s)=$(or $(KREL_$(s)),none))  KDIR=$(or $(KDIR),none)"
+	@echo "Targets: all module $(addprefix module-,$(VM_KERNELS)) deps lint check check-host"
+	@echo "         vm-check $(addprefix vm-check-,$(VM_KERNELS)) demo vm-demo clean"
+	@echo "Variables: KDIR VM_TIMEOUT=$(VM_TIMEOUT) TEST_TIMEOUT=$(TEST_TIMEOUT)"
+	@echo "Fragments: $(wildcard */*.mk)"

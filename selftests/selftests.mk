@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel selftests: each selftests/<name>_test.c becomes a statically linked
+# binary $(BUILD)/selftests/<name>_test (the VM has no libc), built with the
+# kselftest harness from the kernel source and linked with libringmpsc.a
+# when lib/lib.mk defines LIBRINGMPSC_A. They run in the VM on every kernel
+# (make vm-check) or on a host with module support (make check-host).
+
+SELFTEST_SRCS := $(sort $(wildcard selftests/*_test.c))
+SELFTEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
+SELFTEST_HDRS := $(wildcard selftests/*.h)
+# The 6.1 harness leaves some parameters unused (kselftests build without
+# -Wextra); everything else stays -Werror.
+SELFTEST_CFLAGS := -I$(KSFT_INC) -Iselftests -pthread -Wno-unused-parameter
+SELFTEST_LDLIBS := -lpthread
+
+ALL_TARGETS += $(SELFTEST_BINS)
+VM_TEST_BINS += $(SELFTEST_BINS)
+LINT_USER_SOURCES += $(SELFTEST_SRCS)
+LINT_CFLAGS_selftests := $(SELFTEST_CFLAGS)
+
+.PHONY: selftests
+selftests: $(SELFTEST_BINS)
+
+$(BUILD)/selftests/%: selftests/%.c $(SELFTEST_HDRS) $(LINUX_SRC_STAMP) \
+		uapi/linux/ringmpsc.h $(LIBRINGMPSC_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SELFTEST_CFLAGS) -static -o $@ $< \
+		$(LIBRINGMPSC_A) $(LDFLAGS) $(SELFTEST_LDLIBS)
