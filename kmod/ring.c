@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringmpsc: ring pages, the control area, the mmap layout, and mmap by
+ * role (spec.md, section 6).
+ *
+ * mmap offsets, in pages: the control area at 0, then ring i at
+ * ctrl_pages + i * ring_stride_pages: its PROD page, its CONS page, then
+ * DATA (twice back to back when mirrored). A mapping covers exactly one
+ * region. Pages are handed out by the fault handler; they live until the
+ * channel is freed, which waits for every mapping since each vma holds
+ * the file.
+ */
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "invariants.h"
+#include "rmpsc.h"
+
+#define RMPSC_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
+
+enum rmpsc_region {
+	RMPSC_REGION_CTRL,
+	RMPSC_REGION_PROD,
+	RMPSC_REGION_CONS,
+	RMPSC_REGION_DATA,
+};
+
+int rmpsc_layout(struct rmpsc_chan *ch)
+{
+	u64 bytes = (u64)ch->capacity * ch->slot_size;
+	u64 ctrl = RMPSC_CTRL_RING_OFF +
+		   (u64)ch->nr_rings * sizeof(struct ringmpsc_ctrl_ring);
+
+	BUILD_BUG_ON(sizeof(struct ringmpsc_ctrl_header) > RMPSC_CTRL_RING_OFF);
+	BUILD_BUG_ON(RMPSC_PROD_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
+	ch->mirrored = !(bytes & (PAGE_SIZE - 1));
+	ch->data_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
+	ch->ctrl_pages = PAGE_ALIGN(ctrl) >> PAGE_SHIFT;
+	ch->ring_stride_pages = 2 + ch->data_pages * (ch->mirrored ? 2 : 1);
+	ch->ring_bytes = (u64)(2 + ch->data_pages) << PAGE_SHIFT;
+	return 0;
+}
+
+int rmpsc_ctrl_alloc(struct rmpsc_chan *ch)
+{
+	struct ringmpsc_ctrl_header *h;
+
+	ch->ctrl = alloc_pages_exact(ch->ctrl_pages << PAGE_SHIFT, RMPSC_GFP);
+	if (!ch->ctrl)
+		return -ENOMEM;
+	h = ch->ctrl;
+	h->magic = RINGMPSC_CTRL_MAGIC;
+	h->abi_version = RINGMPSC_ABI_VERSION;
+	h->nr_rings = ch->nr_rings;
+	h->consumer_state = RINGMPSC_CONSUMER_ABSENT;
+	return 0;
+}
+
+void rmpsc_ctrl_free(struct rmpsc_chan *ch)
+{
+	if (ch->ctrl)
+		free_pages_exact(ch->ctrl, ch->ctrl_pages << PAGE_SHIFT);
+	ch->ctrl = NULL;
+}
+
+void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r)
+{
+	unsigned long i;
+
+	if (r->data) {
+		for (i = 0; i < ch->data_pages; i++)
+			if (r->data[i])
+				__free_page(r->data[i]);
+		kvfree(r->data);
+		r->data = NULL;
+	}
+	if (r->prod)
+		__free_page(r->prod);
+	if (r->cons)
+		__free_page(r->cons);
+	r->prod = NULL;
+	r->cons = NULL;
+}
+
+/* Zeroed pages, charged to the caller's memory cgroup. Under ch->lock. */
+int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r)
+{
+	struct page **data;
+	unsigned long i;
+
+	lockdep_assert_held(&ch->lock);
+	data = kvcalloc(ch->data_pages, sizeof(*data), GFP_KERNEL_ACCOUNT);
+	if (!data)
+		return -ENOMEM;
+	r->data = data;
+	r->prod = alloc_page(RMPSC_GFP);
+	r->cons = alloc_page(RMPSC_GFP);
+	if (!r->prod || !r->cons)
+		goto fail;
+	for (i = 0; i < ch->data_pages; i++) {
+		data[i] = alloc_page(RMPSC_GFP);
+		if (!data[i])
+			goto fail;
+		cond_resched();
+	}
+	/* Release: published to mmap and the fault handler, which check it
+	 * without the lock; pairs with rmpsc_ring_allocated().
+	 */
+	smp_store_release(&r->allocated, true);
+	ch->stats.bytes_allocated += ch->ring_bytes;
+	return 0;
+fail:
+	rmpsc_ring_free(ch, r);
+	return -ENOMEM;
+}
+
+/* Recycle: nothing of the old generation survives. Under ch->lock, with
+ * no producer attached, so no one writes these pages meanwhile.
+ */
+void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r)
+{
+	unsigned long i;
+
+	lockdep_assert_held(&ch->lock);
+	RMPSC_INV(!r->producer, "INV-RING-04");
+	clear_highpage(r->prod);
+	clear_highpage(r->cons);
+	for (i = 0; i < ch->data_pages; i++) {
+		clear_highpage(r->data[i]);
+		cond_resched();
+	}
+}
+
+/* head and tail are only numbers to the module. INV-LIFE-08 */
+u64 rmpsc_ring_load_tail(struct rmpsc_ring *r)
+{
+	u64 *p = page_address(r->prod) + RMPSC_TAIL_OFF;
+
+	return READ_ONCE(*p);
+}
+
+u64 rmpsc_ring_load_head(struct rmpsc_ring *r)
+{
+	u64 *p = page_address(r->cons) + RMPSC_HEAD_OFF;
+
+	return READ_ONCE(*p);
+}
+
+/* Clear a departed side's flags word (its NEED_WAKEUP). INV-RING-04 */
+void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod)
+{
+	u32 *p;
+
+	if (!r->allocated)
+		return;
+	if (prod)
+		p = page_address(r->prod) + RMPSC_PROD_FLAGS_OFF;
+	else
+		p = page_address(r->cons) + RMPSC_CONS_FLAGS_OFF;
+	WRITE_ONCE(*p, 0);
+}
+
+void rmpsc_fill_offsets(struct rmpsc_chan *ch, struct ringmpsc_offsets *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ctrl_size = ch->ctrl_pages << PAGE_SHIFT;
+	o->ctrl_header_off = 0;
+	o->ctrl_ring_off = RMPSC_CTRL_RING_OFF;
+	o->ctrl_ring_stride = sizeof(struct ringmpsc_ctrl_ring);
+	o->ring_base = (u64)ch->ctrl_pages << PAGE_SHIFT;
+	o->ring_stride = (u64)ch->ring_stride_pages << PAGE_SHIFT;
+	o->prod_off = 0;
+	o->cons_off = PAGE_SIZE;
+	o->data_off = 2 * PAGE_SIZE;
+	o->prod_size = PAGE_SIZE;
+	o->cons_size = PAGE_SIZE;
+	o->data_size = (u64)ch->data_pages << PAGE_SHIFT;
+	o->data_map_size = o->data_size * (ch->mirrored ? 2 : 1);
+	o->tail_off = RMPSC_TAIL_OFF;
+	o->prod_flags_off = RMPSC_PROD_FLAGS_OFF;
+	o->head_off = RMPSC_HEAD_OFF;
+	o->cons_flags_off = RMPSC_CONS_FLAGS_OFF;
+}
+
+/*
+ * Decode a page offset: the region, the ring, the page index inside the
+ * region and the region's length in pages. -EINVAL if it is not inside a
+ * region.
+ */
+static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
+			enum rmpsc_region *region, u32 *ring,
+			unsigned long *index, unsigned long *start,
+			unsigned long *npages)
+{
+	unsigned long rel;
+	u64 nr;
+
+	if (pgoff < ch->ctrl_pages) {
+		*region = RMPSC_REGION_CTRL;
+		*ring = 0;
+		*index = pgoff;
+		*start = 0;
+		*npages = ch->ctrl_pages;
+		return 0;
+	}
+	pgoff -= ch->ctrl_pages;
+	nr = pgoff / ch->ring_stride_pages;
+	if (nr >= ch->nr_rings)
+		return -EINVAL;
+	*ring = nr;
+	rel = pgoff % ch->ring_stride_pages;
+	*start = ch->ctrl_pages + nr * ch->ring_stride_pages;
+	if (rel == 0) {
+		*region = RMPSC_REGION_PROD;
+		*index = 0;
+		*npages = 1;
+	} else if (rel == 1) {
+		*region = RMPSC_REGION_CONS;
+		*index = 0;
+		*start += 1;
+		*npages = 1;
+	} else {
+		*region = RMPSC_REGION_DATA;
+		*index = (rel - 2) % ch->data_pages;
+		*start += 2;
+		*npages = ch->ring_stride_pages - 2;
+	}
+	return 0;
+}
+
+static struct page *rmpsc_page(struct rmpsc_chan *ch, unsigned long pgoff)
+{
+	enum rmpsc_region region;
+	unsigned long index, start, npages;
+	struct rmpsc_ring *r;
+	u32 ring;
+
+	if (rmpsc_decode(ch, pgoff, &region, &ring, &index, &start, &npages))
+		return NULL;
+	if (region == RMPSC_REGION_CTRL)
+		return virt_to_page(ch->ctrl + (index << PAGE_SHIFT));
+	r = &ch->rings[ring];
+	if (!rmpsc_ring_allocated(r))
+		return NULL;
+	if (region == RMPSC_REGION_PROD)
+		return r->prod;
+	if (region == RMPSC_REGION_CONS)
+		return r->cons;
+	return r->data[index];
+}
+
+static vm_fault_t rmpsc_vm_fault(struct vm_fault *vmf)
+{
+	struct rmpsc_file *f = vmf->vma->vm_file->private_data;
+	struct rmpsc_chan *ch = rmpsc_file_chan(f);
+	struct page *page;
+
+	/* The vma holds the file, so the fd is still attached. */
+	if (!ch)
+		return VM_FAULT_SIGBUS;
+	page = rmpsc_page(ch, vmf->pgoff);
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct rmpsc_vm_ops = {
+	.fault	= rmpsc_vm_fault,
+};
+
+/* May this role write this region? (Regions the role may not map at all
+ * are refused before.)
+ */
+static bool rmpsc_writable(u32 role, enum rmpsc_region region)
+{
+	if (region == RMPSC_REGION_CTRL)
+		return false;
+	if (role == RINGMPSC_ROLE_PRODUCER)
+		return region != RMPSC_REGION_CONS;
+	return region == RMPSC_REGION_CONS;
+}
+
+int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma)
+{
+	struct rmpsc_chan *ch = rmpsc_file_chan(f);
+	enum rmpsc_region region;
+	unsigned long index, start, npages;
+	u32 ring;
+
+	if (!ch)
+		return -ENOTCONN;
+	/* Only the process that attached maps (a passed fd cannot). */
+	if (current->mm != f->mm)
+		return -EACCES;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (rmpsc_decode(ch, vma->vm_pgoff, &region, &ring, &index, &start,
+			 &npages))
+		return -EINVAL;
+	/* Exactly one whole region. */
+	if (vma->vm_pgoff != start || vma_pages(vma) != npages)
+		return -EINVAL;
+	if (region != RMPSC_REGION_CTRL) {
+		/* A producer maps only its own ring. INV-RING-04 */
+		if (f->role == RINGMPSC_ROLE_PRODUCER && ring != f->ring)
+			return -EACCES;
+		if (!rmpsc_ring_allocated(&ch->rings[ring]))
+			return -ENXIO;
+	}
+	if (vma->vm_flags & VM_EXEC)
+		return -EACCES;
+	if (!rmpsc_writable(f->role, region)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		/* mprotect() cannot make it writable later. */
+		rmpsc_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	rmpsc_vm_flags_clear(vma, VM_MAYEXEC);
+	rmpsc_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &rmpsc_vm_ops;
+	return 0;
+}

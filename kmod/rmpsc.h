@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ringmpsc: module-internal types shared by the source files.
+ */
+#ifndef RMPSC_H
+#define RMPSC_H
+
+#include <linux/eventfd.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <asm/barrier.h>
+
+#include <linux/ringmpsc.h>
+
+struct ipc_namespace;
+struct rmpsc_file;
+
+/* Byte offsets inside the PROD and CONS pages (reported by INFO). */
+#define RMPSC_TAIL_OFF		0
+#define RMPSC_PROD_FLAGS_OFF	RINGMPSC_LINE
+#define RMPSC_HEAD_OFF		0
+#define RMPSC_CONS_FLAGS_OFF	RINGMPSC_LINE
+/* Control area: header, then one struct ringmpsc_ctrl_ring per ring. */
+#define RMPSC_CTRL_RING_OFF	64
+
+struct rmpsc_ring {
+	struct page *prod;		/* tail, producer flags */
+	struct page *cons;		/* head, consumer flags */
+	struct page **data;		/* chan->data_pages entries */
+	bool allocated;			/* pages exist; set once, under lock */
+	struct rmpsc_file *producer;	/* attached producer, under lock */
+	struct eventfd_ctx *efd;	/* producer's eventfd, under efd_lock */
+	u32 state;			/* kernel copy of ctrl state */
+	u32 generation;			/* kernel copy of ctrl generation */
+};
+
+struct rmpsc_stats {
+	u64 producer_attaches;
+	u64 producer_detaches;
+	u64 recycles;
+	u64 consumer_attaches;
+	atomic64_t consumer_wakeups;
+	atomic64_t producer_wakeups;
+	u64 bytes_allocated;
+};
+
+struct rmpsc_chan {
+	struct kref ref;
+	struct list_head node;		/* registry list, under registry lock */
+	bool linked;			/* name visible, under registry lock */
+	struct ipc_namespace *ns;	/* pinned while linked */
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	char name[RINGMPSC_NAME_MAX + 1];
+
+	u32 slot_size;
+	u32 capacity;
+	u32 nr_rings;
+	bool mirrored;
+	unsigned long data_pages;	/* pages of one copy of DATA */
+	unsigned long ctrl_pages;
+	unsigned long ring_stride_pages;	/* PROD + CONS + DATA map */
+	u64 ring_bytes;			/* memory of one allocated ring */
+
+	void *ctrl;			/* ctrl_pages pages, kernel address */
+
+	struct mutex lock;		/* slow paths: attach, detach, recycle */
+	struct rmpsc_file *consumer;	/* under lock */
+	spinlock_t efd_lock;		/* eventfd pointers */
+	struct eventfd_ctx *cons_efd;	/* under efd_lock */
+	struct rmpsc_stats stats;	/* u64 fields under lock */
+	struct rmpsc_ring *rings;	/* nr_rings entries */
+};
+
+/* Per open file of /dev/ringmpsc. */
+struct rmpsc_file {
+	struct mutex lock;		/* serialises attach on this fd */
+	struct rmpsc_chan *chan;	/* NULL until attached; then fixed */
+	u32 role;			/* enum ringmpsc_role */
+	u32 ring;			/* producer's ring index */
+	struct mm_struct *mm;		/* mm that attached (mmgrab'd) */
+};
+
+/* The channel of an attached fd, or NULL; fixed once set. */
+static inline struct rmpsc_chan *rmpsc_file_chan(struct rmpsc_file *f)
+{
+	/* Pairs with the store-release in rmpsc_ioc_attach(): the role,
+	 * ring and mm of the fd are visible once the channel is.
+	 */
+	return smp_load_acquire(&f->chan);
+}
+
+/* Have the pages of ring @r been allocated? */
+static inline bool rmpsc_ring_allocated(struct rmpsc_ring *r)
+{
+	/* Pairs with the store-release in rmpsc_ring_alloc(): the page
+	 * pointers are visible once the flag is.
+	 */
+	return smp_load_acquire(&r->allocated);
+}
+
+/* channel.c */
+int rmpsc_registry_init(void);
+void rmpsc_registry_exit(void);
+long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *arg);
+long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *arg);
+long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *arg);
+long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *arg);
+long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *arg);
+long rmpsc_ioc_stats(struct rmpsc_file *f, struct ringmpsc_stats *arg);
+void rmpsc_file_detach(struct rmpsc_file *f);
+struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch);
+struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i);
+
+/* ring.c */
+int rmpsc_layout(struct rmpsc_chan *ch);
+int rmpsc_ctrl_alloc(struct rmpsc_chan *ch);
+void rmpsc_ctrl_free(struct rmpsc_chan *ch);
+int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r);
+void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r);
+void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
+u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);
+u64 rmpsc_ring_load_head(struct rmpsc_ring *r);
+void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod);
+void rmpsc_fill_offsets(struct rmpsc_chan *ch, struct ringmpsc_offsets *off);
+int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
+
+/* wake.c */
+long rmpsc_ioc_set_eventfd(struct rmpsc_file *f,
+			   const struct ringmpsc_eventfd *arg);
+long rmpsc_ioc_wake(struct rmpsc_file *f, const struct ringmpsc_wake *arg);
+void rmpsc_signal_consumer(struct rmpsc_chan *ch);
+void rmpsc_signal_producer(struct rmpsc_chan *ch, u32 ring);
+void rmpsc_signal_all_producers(struct rmpsc_chan *ch);
+void rmpsc_drop_producer_efd(struct rmpsc_chan *ch, u32 ring);
+void rmpsc_drop_consumer_efd(struct rmpsc_chan *ch);
+
+#endif /* RMPSC_H */
