@@ -336,7 +336,8 @@ static inline int ringmpsc_try_send(struct ringmpsc_producer *p,
 /*
  * Send up to @count messages of @len bytes each, packed back to back at
  * @msgs, with one tail publication. Returns how many were sent (>= 1),
- * -EAGAIN if the ring is full, -EMSGSIZE if len > slot_size.
+ * -EAGAIN if the ring is full, -EMSGSIZE if len > slot_size, -EBUSY if a
+ * reservation is open.
  */
 static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 					 const void *msgs, size_t len,
@@ -357,8 +358,11 @@ static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 	/* An unmirrored ring may need a second run after the wrap. */
 	while (sent < count) {
 		n = ringmpsc_reserve(p, count - sent, &slots);
-		if (n < 0)
+		if (n < 0) {
+			if (sent == 0)
+				return n;	/* -EBUSY or -EAGAIN */
 			break;
+		}
 		dst = (unsigned char *)slots;
 		if (len == p->slot_size) {
 			memcpy(dst, src, (size_t)n * len);
