@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the ringmpsc module kselftests: raw ioctl wrappers on
+ * /dev/ringmpsc, unique channel names, mapping of the regions that
+ * RINGMPSC_IOC_INFO describes, and small process helpers. Static functions
+ * only: every *_test.c is built into its own static binary.
+ *
+ * Each wrapper returns 0 (or a value) on success and -errno on failure, so
+ * that a test compares the errno a call got with the errno it must get.
+ */
+#ifndef RINGMPSC_SELFTEST_HELPERS_H
+#define RINGMPSC_SELFTEST_HELPERS_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include <linux/ringmpsc.h>
+
+/*
+ * The harness macros compare expected and seen values of mixed signedness,
+ * and the 6.1 harness has unused parameters of its own: neither is a bug
+ * of the test, so -Wextra -Werror builds must not stop on them.
+ */
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+/* ASSERT_* longjmp()s out of the test body, whose locals are dead then. */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#pragma GCC diagnostic ignored "-Wmisleading-indentation"
+#include "kselftest_harness.h"
+
+#define RM_PAGE ((size_t)sysconf(_SC_PAGESIZE))
+
+/* A channel name no other test (or run) uses: prefix, pid, counter. */
+static inline void rm_name(char *buf, size_t len, const char *tag)
+{
+	static unsigned int seq;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, len, "kst-%s-%d-%u-%lx", tag, (int)getpid(), seq++,
+		 (unsigned long)ts.tv_nsec);
+}
+
+static inline int rm_dev(void)
+{
+	int fd = open(RINGMPSC_DEVICE, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int rm_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static inline int rm_create_fd(int fd, const char *name, uint32_t slot_size,
+			       uint32_t capacity, uint32_t max_producers,
+			       uint32_t mode, uint32_t flags)
+{
+	struct ringmpsc_create c = {
+		.name = (uintptr_t)name,
+		.slot_size = slot_size,
+		.capacity = capacity,
+		.max_producers = max_producers,
+		.mode = mode,
+		.flags = flags,
+	};
+
+	return rm_ioctl(fd, RINGMPSC_IOC_CREATE, &c);
+}
+
+/* Create on a fresh fd of the device, which is closed again. */
+static inline int rm_create(const char *name, uint32_t slot_size,
+			    uint32_t capacity, uint32_t max_producers,
+			    uint32_t mode, uint32_t flags)
+{
+	int fd = rm_dev(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = rm_create_fd(fd, name, slot_size, capacity, max_producers,
+			   mode, flags);
+	close(fd);
+	return ret;
+}
+
+static inline int rm_unlink(const char *name)
+{
+	struct ringmpsc_unlink u = { .name = (uintptr_t)name };
+	int fd = rm_dev(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = rm_ioctl(fd, RINGMPSC_IOC_UNLINK, &u);
+	close(fd);
+	return ret;
+}
+
+static inline int rm_attach_fd(int fd, const char *name, uint32_t role,
+			       uint32_t *ring, uint32_t *gen)
+{
+	struct ringmpsc_attach a = {
+		.name = (uintptr_t)name,
+		.role = role,
+	};
+	int ret = rm_ioctl(fd, RINGMPSC_IOC_ATTACH, &a);
+
+	if (!ret && ring)
+		*ring = a.ring;
+	if (!ret && gen)
+		*gen = a.generation;
+	return ret;
+}
+
+/* Open a new fd and attach it; returns the fd or -errno. */
+static inline int rm_attach(const char *name, uint32_t role, uint32_t *ring,
+			    uint32_t *gen)
+{
+	int fd = rm_dev(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = rm_attach_fd(fd, name, role, ring, gen);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static inline int rm_info(int fd, struct ringmpsc_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return rm_ioctl(fd, RINGMPSC_IOC_INFO, info);
+}
+
+static inline int rm_stats(int fd, struct ringmpsc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return rm_ioctl(fd, RINGMPSC_IOC_STATS, st);
+}
+
+static inline int rm_recycle(int fd, uint32_t ring, uint32_t gen)
+{
+	struct ringmpsc_recycle r = { .ring = ring, .generation = gen };
+
+	return rm_ioctl(fd, RINGMPSC_IOC_RECYCLE, &r);
+}
+
+static inline int rm_wake(int fd, uint32_t ring)
+{
+	struct ringmpsc_wake w = { .ring = ring };
+
+	return rm_ioctl(fd, RINGMPSC_IOC_WAKE, &w);
+}
+
+static inline int rm_set_eventfd(int fd, int efd)
+{
+	struct ringmpsc_eventfd e = { .fd = efd };
+
+	return rm_ioctl(fd, RINGMPSC_IOC_SET_EVENTFD, &e);
+}
+
+/* mmap returning the address or NULL with errno set. */
+static inline void *rm_map(int fd, size_t len, int prot, off_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* -errno of a mapping attempt, 0 (and unmapped again) if it succeeded. */
+static inline int rm_map_err(int fd, size_t len, int prot, off_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
+static inline off_t rm_ring_off(const struct ringmpsc_offsets *o,
+				uint32_t ring, uint64_t region_off)
+{
+	return (off_t)(o->ring_base + ring * o->ring_stride + region_off);
+}
+
+/* Control area entries. */
+static inline const struct ringmpsc_ctrl_header *
+rm_ctrl_hdr(const void *ctrl, const struct ringmpsc_offsets *o)
+{
+	return (const struct ringmpsc_ctrl_header *)
+		((const char *)ctrl + o->ctrl_header_off);
+}
+
+static inline const struct ringmpsc_ctrl_ring *
+rm_ctrl_ring(const void *ctrl, const struct ringmpsc_offsets *o, uint32_t i)
+{
+	return (const struct ringmpsc_ctrl_ring *)
+		((const char *)ctrl + o->ctrl_ring_off + i * o->ctrl_ring_stride);
+}
+
+static inline uint32_t rm_ring_state(const void *ctrl,
+				     const struct ringmpsc_offsets *o, uint32_t i)
+{
+	return __atomic_load_n(&rm_ctrl_ring(ctrl, o, i)->state, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t rm_ring_gen(const void *ctrl,
+				   const struct ringmpsc_offsets *o, uint32_t i)
+{
+	return __atomic_load_n(&rm_ctrl_ring(ctrl, o, i)->generation,
+			       __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Run @fn(arg) in a child and return how it ended: the exit status
+ * (0..255), or 1000 + signal number if it was killed by a signal, or
+ * -errno if it could not be forked or waited for.
+ */
+static inline int rm_in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn(arg) & 0xff);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static sigjmp_buf rm_fault_env;
+
+static void rm_fault_handler(int sig)
+{
+	siglongjmp(rm_fault_env, sig);
+}
+
+/*
+ * Touch one byte at @addr, reading it or writing back the value read.
+ * Returns 0 if that worked, or the signal (SIGSEGV, SIGBUS) it raised.
+ */
+static inline int rm_probe(volatile unsigned char *addr, int write)
+{
+	struct sigaction sa = { .sa_handler = rm_fault_handler }, old_segv, old_bus;
+	volatile int sig;
+
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sig = sigsetjmp(rm_fault_env, 1);
+	if (!sig) {
+		unsigned char v = *addr;
+
+		if (write)
+			*addr = v;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return sig;
+}
+
+static inline uint64_t rm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Cheap per-message checksum (FNV-1a 64) of @len bytes. */
+static inline uint64_t rm_fnv(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* splitmix64: deterministic payload generator, seeded per (producer, seq). */
+static inline uint64_t rm_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+#endif /* RINGMPSC_SELFTEST_HELPERS_H */
