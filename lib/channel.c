@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Channels of the kernel module (/dev/ringmpsc): create, unlink, attach as
+ * producer or consumer, map the memory the module reports in
+ * struct ringmpsc_offsets, follow ring state changes, recycle, wake.
+ * Every layout fact comes from RINGMPSC_IOC_INFO; nothing is hard-coded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Where one ring is mapped in this process (NULL: not mapped). */
+struct chan_ring_map {
+	void *prod;
+	void *cons;
+	void *data;
+};
+
+struct ringmpsc_channel {
+	int fd;				/* attached /dev/ringmpsc fd */
+	int efd;			/* eventfd registered with the module */
+	uint32_t role;			/* enum ringmpsc_role */
+	struct ringmpsc_info info;
+	const unsigned char *ctrl;	/* control area, read-only */
+	uint32_t nr_maps;		/* entries of maps */
+	struct chan_ring_map *maps;	/* consumer: every ring; producer: 1 */
+};
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+static int dev_open(void)
+{
+	int fd = open(RINGMPSC_DEVICE, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static uint64_t uptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
+{
+	struct ringmpsc_create a;
+	int fd, err;
+
+	if (!name || !attr)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	a.name = uptr(name);
+	a.slot_size = attr->slot_size;
+	a.capacity = attr->capacity;
+	a.max_producers = attr->max_producers;
+	a.mode = attr->mode;
+	a.flags = attr->flags;
+	fd = dev_open();
+	if (fd < 0)
+		return fd;
+	err = xioctl(fd, RINGMPSC_IOC_CREATE, &a);
+	close(fd);
+	return err < 0 ? err : 0;
+}
+
+int ringmpsc_unlink(const char *name)
+{
+	struct ringmpsc_unlink a;
+	int fd, err;
+
+	if (!name)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	a.name = uptr(name);
+	fd = dev_open();
+	if (fd < 0)
+		return fd;
+	err = xioctl(fd, RINGMPSC_IOC_UNLINK, &a);
+	close(fd);
+	return err < 0 ? err : 0;
+}
+
+static void *map(struct ringmpsc_channel *ch, uint64_t off, uint64_t size,
+		 bool writable)
+{
+	void *p = mmap(NULL, size, PROT_READ | (writable ? PROT_WRITE : 0),
+		       MAP_SHARED, ch->fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap_ring(struct ringmpsc_channel *ch, struct chan_ring_map *m)
+{
+	const struct ringmpsc_offsets *o = &ch->info.off;
+
+	if (m->prod)
+		munmap(m->prod, o->prod_size);
+	if (m->cons)
+		munmap(m->cons, o->cons_size);
+	if (m->data)
+		munmap(m->data, o->data_map_size);
+	memset(m, 0, sizeof(*m));
+}
+
+static void chan_free(struct ringmpsc_channel *ch)
+{
+	if (!ch)
+		return;
+	for (uint32_t i = 0; i < ch->nr_maps; i++)
+		unmap_ring(ch, &ch->maps[i]);
+	free(ch->maps);
+	if (ch->ctrl)
+		munmap((void *)ch->ctrl, ch->info.off.ctrl_size);
+	if (ch->efd >= 0)
+		close(ch->efd);
+	/* The fd goes last: closing it (with every mapping gone) detaches. */
+	if (ch->fd >= 0)
+		close(ch->fd);
+	free(ch);
+}
+
+/* The module's report must describe memory we can use safely. */
+static bool info_sane(const struct ringmpsc_info *in)
+{
+	const struct ringmpsc_offsets *o = &in->off;
+	uint64_t ctrl_need = (uint64_t)o->ctrl_ring_off +
+			     (uint64_t)in->max_producers * o->ctrl_ring_stride;
+
+	return in->max_producers && in->slot_size && in->capacity &&
+	       o->ctrl_size >= sizeof(struct ringmpsc_ctrl_header) &&
+	       o->ctrl_header_off + sizeof(struct ringmpsc_ctrl_header) <=
+			o->ctrl_size &&
+	       o->ctrl_ring_stride >= sizeof(struct ringmpsc_ctrl_ring) &&
+	       ctrl_need <= o->ctrl_size &&
+	       o->tail_off + 8 <= o->prod_size &&
+	       o->prod_flags_off + 4 <= o->prod_size &&
+	       o->head_off + 8 <= o->cons_size &&
+	       o->cons_flags_off + 4 <= o->cons_size &&
+	       (uint64_t)in->capacity * in->slot_size <= o->data_size &&
+	       o->data_map_size >= o->data_size;
+}
+
+static const struct ringmpsc_ctrl_header *ctrl_header(const struct ringmpsc_channel *ch)
+{
+	return (const struct ringmpsc_ctrl_header *)(ch->ctrl +
+						     ch->info.off.ctrl_header_off);
+}
+
+static const struct ringmpsc_ctrl_ring *ctrl_ring(const struct ringmpsc_channel *ch,
+						  uint32_t i)
+{
+	return (const struct ringmpsc_ctrl_ring *)(ch->ctrl +
+		ch->info.off.ctrl_ring_off +
+		(size_t)i * ch->info.off.ctrl_ring_stride);
+}
+
+/* Open the device, attach as @role, learn the layout, map the control
+ * area, register a fresh eventfd to sleep on.
+ */
+static int chan_attach(const char *name, uint32_t role,
+		       struct ringmpsc_channel **out, struct ringmpsc_attach *att)
+{
+	struct ringmpsc_channel *ch;
+	struct ringmpsc_eventfd efd;
+	void *ctrl;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ch->efd = -1;
+	ch->role = role;
+	ch->fd = dev_open();
+	if (ch->fd < 0) {
+		err = ch->fd;
+		goto fail;
+	}
+	memset(att, 0, sizeof(*att));
+	att->name = uptr(name);
+	att->role = role;
+	err = xioctl(ch->fd, RINGMPSC_IOC_ATTACH, att);
+	if (err < 0)
+		goto fail;
+	err = xioctl(ch->fd, RINGMPSC_IOC_INFO, &ch->info);
+	if (err < 0)
+		goto fail;
+	err = -EPROTO;
+	if (!info_sane(&ch->info))
+		goto fail;
+	ctrl = map(ch, 0, ch->info.off.ctrl_size, false);
+	if (!ctrl) {
+		err = -errno;
+		goto fail;
+	}
+	ch->ctrl = ctrl;
+	err = -EPROTO;
+	if (ctrl_header(ch)->magic != RINGMPSC_CTRL_MAGIC ||
+	    ctrl_header(ch)->abi_version != RINGMPSC_ABI_VERSION ||
+	    ctrl_header(ch)->nr_rings != ch->info.max_producers)
+		goto fail;
+	ch->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ch->efd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	memset(&efd, 0, sizeof(efd));
+	efd.fd = ch->efd;
+	err = xioctl(ch->fd, RINGMPSC_IOC_SET_EVENTFD, &efd);
+	if (err < 0)
+		goto fail;
+	*out = ch;
+	return 0;
+fail:
+	chan_free(ch);
+	return err;
+}
+
+/* Map ring @ring's three regions with the access of this fd's role. */
+static int map_ring(struct ringmpsc_channel *ch, uint32_t ring,
+		    struct chan_ring_map *m, struct ringmpsc_ring_mem *mem)
+{
+	const struct ringmpsc_offsets *o = &ch->info.off;
+	uint64_t base = o->ring_base + (uint64_t)ring * o->ring_stride;
+	bool producer = ch->role == RINGMPSC_ROLE_PRODUCER;
+	int err;
+
+	m->prod = map(ch, base + o->prod_off, o->prod_size, producer);
+	if (!m->prod)
+		goto fail;
+	m->cons = map(ch, base + o->cons_off, o->cons_size, !producer);
+	if (!m->cons)
+		goto fail;
+	m->data = map(ch, base + o->data_off, o->data_map_size, producer);
+	if (!m->data)
+		goto fail;
+	memset(mem, 0, sizeof(*mem));
+	mem->prod = m->prod;
+	mem->cons = m->cons;
+	mem->data = m->data;
+	mem->tail_off = o->tail_off;
+	mem->prod_flags_off = o->prod_flags_off;
+	mem->head_off = o->head_off;
+	mem->cons_flags_off = o->cons_flags_off;
+	mem->slot_size = ch->info.slot_size;
+	mem->capacity = ch->info.capacity;
+	mem->mirrored = ch->info.ring_flags & RINGMPSC_RING_F_MIRRORED;
+	return 0;
+fail:
+	err = -errno;
+	unmap_ring(ch, m);
+	return err;
+}
+
+int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
+{
+	struct ringmpsc_channel *ch;
+	struct ringmpsc_attach att;
+	struct ringmpsc_ring_mem mem;
+	int err;
+
+	if (!p)
+		return -EINVAL;
+	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
+	if (err < 0)
+		return err;
+	err = -EPROTO;
+	if (att.ring != ch->info.ring || att.ring >= ch->info.max_producers)
+		goto fail;
+	err = -ENOMEM;
+	ch->maps = calloc(1, sizeof(*ch->maps));
+	if (!ch->maps)
+		goto fail;
+	ch->nr_maps = 1;
+	err = map_ring(ch, att.ring, &ch->maps[0], &mem);
+	if (err < 0)
+		goto fail;
+	err = ringmpsc_producer_init(p, &mem);
+	if (err < 0)
+		goto fail;
+	p->chan = ch;
+	p->ring = att.ring;
+	p->wait_fd = ch->efd;
+	p->wake_peer_fd = -1;
+	return 0;
+fail:
+	chan_free(ch);
+	return err;
+}
+
+void ringmpsc_producer_close(struct ringmpsc_producer *p)
+{
+	if (!p)
+		return;
+	chan_free(p->chan);
+	memset(p, 0, sizeof(*p));
+	p->wait_fd = -1;
+	p->wake_peer_fd = -1;
+}
+
+bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
+{
+	if (!p->chan)
+		return true;
+	/* Pairs with the module's store-release of consumer_state. */
+	return __atomic_load_n(&ctrl_header(p->chan)->consumer_state,
+			       __ATOMIC_ACQUIRE) == RINGMPSC_CONSUMER_PRESENT;
+}
+
+/* Forget everything of the ring's old generation. INV-LIFE-03 */
+static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
+{
+	r->head = 0;
+	r->cached_tail = 0;
+	r->broken = false;
+	r->generation = generation;
+}
+
+int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
+{
+	struct ringmpsc_channel *ch;
+	uint32_t epoch;
+	int err = 0;
+
+	if (!c || !c->chan)
+		return 0;
+	ch = c->chan;
+	/* Acquire before reading any state: pairs with the module's
+	 * store-release of ring_epoch after it wrote the states. If the
+	 * epoch moves again meanwhile, the next call sees it. INV-LIFE-01
+	 */
+	epoch = __atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < c->nr_rings; i++) {
+		const struct ringmpsc_ctrl_ring *cr = ctrl_ring(ch, i);
+		struct ringmpsc_cring *r = &c->rings[i];
+		uint32_t state = __atomic_load_n(&cr->state, __ATOMIC_RELAXED);
+		uint32_t gen = __atomic_load_n(&cr->generation, __ATOMIC_RELAXED);
+		struct ringmpsc_ring_mem mem;
+
+		if (state != RINGMPSC_RING_ACTIVE &&
+		    state != RINGMPSC_RING_DETACHED) {
+			/* FREE or UNUSED: nothing to read. */
+			r->live = false;
+			r->detached = false;
+			if (ch->maps[i].prod && gen != r->generation)
+				cring_resync(r, gen);
+			continue;
+		}
+		if (!ch->maps[i].prod) {
+			err = map_ring(ch, i, &ch->maps[i], &mem);
+			if (err == 0)
+				err = ringmpsc_cring_init(r, &mem);
+			if (err < 0) {
+				unmap_ring(ch, &ch->maps[i]);
+				memset(r, 0, sizeof(*r));
+				r->wake_peer_fd = -1;
+				/* Retried at the next refresh. */
+				return err;
+			}
+			r->generation = gen;
+		} else if (gen != r->generation) {
+			cring_resync(r, gen);
+		}
+		r->live = true;
+		/* Drain, then recycle (consume_batch does). */
+		r->detached = state == RINGMPSC_RING_DETACHED;
+	}
+	c->ring_epoch = epoch;
+	return err;
+}
+
+int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
+{
+	struct ringmpsc_recycle a;
+	struct ringmpsc_cring *r;
+	int err;
+
+	if (!c || ring >= c->nr_rings)
+		return -EINVAL;
+	if (!c->chan)
+		return 0;		/* local rings are never recycled */
+	r = &c->rings[ring];
+	memset(&a, 0, sizeof(a));
+	a.ring = ring;
+	a.generation = r->generation;
+	err = xioctl(c->chan->fd, RINGMPSC_IOC_RECYCLE, &a);
+	if (err < 0) {
+		/* The state moved under us, or the ring is not drained: stop
+		 * asking until the module publishes another change.
+		 */
+		r->detached = false;
+		return err;
+	}
+	/* The module zeroed the ring; the next producer starts at 0. */
+	cring_resync(r, r->generation + 1);
+	r->live = false;
+	r->detached = false;
+	return 0;
+}
+
+int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
+{
+	struct ringmpsc_channel *ch;
+	struct ringmpsc_attach att;
+	int err;
+
+	if (!c)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->wait_fd = -1;
+	err = chan_attach(name, RINGMPSC_ROLE_CONSUMER, &ch, &att);
+	if (err < 0)
+		return err;
+	err = -ENOMEM;
+	ch->maps = calloc(ch->info.max_producers, sizeof(*ch->maps));
+	c->rings = calloc(ch->info.max_producers, sizeof(*c->rings));
+	if (!ch->maps || !c->rings)
+		goto fail;
+	ch->nr_maps = ch->info.max_producers;
+	c->nr_rings = ch->info.max_producers;
+	c->slot_size = ch->info.slot_size;
+	c->capacity = ch->info.capacity;
+	c->mask = ch->info.capacity - 1;
+	c->mirrored = ch->info.ring_flags & RINGMPSC_RING_F_MIRRORED;
+	for (uint32_t i = 0; i < c->nr_rings; i++)
+		c->rings[i].wake_peer_fd = -1;
+	c->chan = ch;
+	c->wait_fd = ch->efd;
+	c->ring_epoch_p = &ctrl_header(ch)->ring_epoch;
+	err = ringmpsc_consumer_refresh(c);
+	if (err < 0) {
+		ringmpsc_consumer_close(c);
+		return err;
+	}
+	return 0;
+fail:
+	free(c->rings);
+	chan_free(ch);
+	memset(c, 0, sizeof(*c));
+	c->wait_fd = -1;
+	return err;
+}
+
+void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
+{
+	if (!c || !c->chan)
+		return;
+	chan_free(c->chan);
+	free(c->rings);
+	memset(c, 0, sizeof(*c));
+	c->wait_fd = -1;
+}
+
+int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
+			   struct ringmpsc_stats *out)
+{
+	int err;
+
+	if (!chan || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	err = xioctl(chan->fd, RINGMPSC_IOC_STATS, out);
+	return err < 0 ? err : 0;
+}
+
+int ringmpsc__chan_wake(struct ringmpsc_channel *chan, uint32_t ring)
+{
+	struct ringmpsc_wake w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	w.ring = chan->role == RINGMPSC_ROLE_CONSUMER ? ring : 0;
+	err = xioctl(chan->fd, RINGMPSC_IOC_WAKE, &w);
+	return err < 0 ? err : 0;
+}
