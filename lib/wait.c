@@ -136,7 +136,14 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 
 		if (!r->live || r->broken)
 			continue;
-		if (r->detached || ringmpsc__avail(c, r) != 0)
+		if (r->detached || r->cached_tail != r->head)
+			return true;
+		/* Pairs with the producer's store-release of tail. INV-RING-05.
+		 * Any other value is work, a corrupt one too: consume checks
+		 * it and reports -EPROTO to the caller (INV-RING-10), so it is
+		 * not judged (and marked broken, silently) here.
+		 */
+		if (__atomic_load_n(r->tail_p, __ATOMIC_ACQUIRE) != r->head)
 			return true;
 	}
 	return false;
