@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# run-tests.sh DIR "NAME..." SET...
+#
+# Run the library's host test binaries DIR/<build>/<NAME> for each SET:
+#   plain     DIR/plain/*, the stress test at full size (10M messages per
+#             producer; RINGMPSC_STRESS_N overrides)
+#   tsan      DIR/tsan/*, under "setarch -R" when available (TSan needs a
+#             low-entropy address space on some kernels), smaller counts
+#   asan      DIR/asan/* (ASan + UBSan), smaller counts
+#   valgrind  DIR/plain/* under valgrind memcheck, much smaller counts
+# Judges each run's TAP: every "ok" passes, every "not ok" fails; a
+# missing plan, a short or long plan, a crash, a timeout or a non-zero exit
+# without a failed test is one failure more. Prints one summary line
+# "lib: N passed, N failed[, N skipped]", writes "N passed, N failed..."
+# to $RINGMPSC_RESULT if set, and exits 1 if anything failed.
+set -uo pipefail
+
+dir=${1:?usage: run-tests.sh DIR "NAME..." SET...}
+names=${2:?usage: run-tests.sh DIR "NAME..." SET...}
+shift 2
+sets=("$@")
+((${#sets[@]})) || sets=(plain tsan asan valgrind)
+
+logdir=$dir/logs
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0 report=()
+start_all=$SECONDS
+
+# Messages per producer in the stress test, by build.
+stress_n() {
+	case $1 in
+	plain) echo "${RINGMPSC_STRESS_N:-10000000}" ;;
+	tsan) echo 100000 ;;
+	asan) echo 1000000 ;;
+	valgrind) echo 10000 ;;
+	esac
+}
+
+setarch_r=()
+if setarch "$(uname -m)" -R true 2>/dev/null; then
+	setarch_r=(setarch "$(uname -m)" -R)
+fi
+
+run_one() {
+	local set=$1 name=$2 bin args=() pre=() log secs rc t0 summary
+	case $set in
+	plain | valgrind) bin=$dir/plain/$name ;;
+	*) bin=$dir/$set/$name ;;
+	esac
+	[[ $name == test_stress ]] && args=(-n "$(stress_n "$set")")
+	case $set in
+	tsan) pre=("${setarch_r[@]}") ;;
+	valgrind)
+		pre=(valgrind -q --error-exitcode=99 --leak-check=full
+		     --errors-for-leak-kinds=definite --show-leak-kinds=definite
+		     --child-silent-after-fork=no)
+		;;
+	esac
+	log=$logdir/$set-$name.log
+	echo "==> $set/$name ${args[*]}"
+	t0=$EPOCHREALTIME
+	rc=0
+	RINGMPSC_TEST_TIMEOUT=${RINGMPSC_TEST_TIMEOUT:-400} \
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+	ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 ${ASAN_OPTIONS:-}" \
+	UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 ${UBSAN_OPTIONS:-}" \
+		timeout -k 10 1200 "${pre[@]}" "$bin" "${args[@]}" 2>&1 |
+		tee "$log" || rc=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	summary=$(awk -v rc="$rc" '
+		/^1\.\.[0-9]+/ && !plan { plan = substr($1, 4) + 0; hasplan = 1; next }
+		/^ok [0-9]+/ { n++; if ($0 ~ /# SKIP/) s++; else p++; next }
+		/^not ok [0-9]+/ { n++; f++; next }
+		END {
+			extra = ""
+			if (!hasplan) { f++; extra = extra " no plan;" }
+			else if (n != plan) { f++; extra = extra " " n " results for plan 1.." plan ";" }
+			if (rc == 124 || rc == 137) { f++; extra = extra " timed out;" }
+			else if (rc != 0 && f == 0) { f++; extra = extra " exit status " rc ";" }
+			printf "%d %d %d%s\n", p, f, s, extra
+		}' "$log")
+	read -r p f s extra <<<"$summary"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	report+=("$(printf '  %-9s %-13s %3d passed %3d failed %2d skipped %8.1fs %s' \
+		"$set" "$name" "$p" "$f" "$s" "$secs" "${extra:-}")")
+	echo "==> $set/$name: $p passed, $f failed, $s skipped (${secs}s)${extra:+ -$extra}"
+}
+
+for set in "${sets[@]}"; do
+	case $set in
+	plain | tsan | asan | valgrind) ;;
+	*) echo "run-tests.sh: unknown set $set" >&2; exit 2 ;;
+	esac
+	if [[ $set == valgrind ]] && ! command -v valgrind >/dev/null; then
+		echo "==> valgrind not installed"
+		failed=$((failed + 1))
+		report+=("  valgrind  (not installed)                1 failed")
+		continue
+	fi
+	for name in $names; do
+		run_one "$set" "$name"
+	done
+done
+
+echo
+echo "==> lib tests ($((SECONDS - start_all))s); stress messages per producer:" \
+	"plain $(stress_n plain), tsan $(stress_n tsan), asan $(stress_n asan)," \
+	"valgrind $(stress_n valgrind)"
+printf '%s\n' "${report[@]}"
+line="$passed passed, $failed failed"
+((skipped == 0)) || line+=", $skipped skipped"
+[[ -z ${RINGMPSC_RESULT:-} ]] || echo "$line" >"$RINGMPSC_RESULT"
+echo "lib: $line"
+((failed == 0))

@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the library's non-blocking API on local rings and on rings
+ * in plain heap memory: setup and its errors, producer reserve/commit/send,
+ * consumer peek/release/consume, wrap handling (mirrored or not), budget
+ * fairness, cached indices and counters. The INV- ids of spec.md that a
+ * test verifies are named in its comment.
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define LEN 16		/* message bytes in most tests */
+
+/* What a consume handler saw. */
+struct got {
+	uint32_t n;		/* messages */
+	uint32_t runs;		/* batch callbacks */
+	uint32_t bad;		/* messages failing msg_bad_word() */
+	uint32_t len;		/* message length to check, 0: seq only */
+	uint32_t ring[256];
+	uint64_t seq[256];
+	uint32_t run_len[64];
+	const void *run_ptr[64];
+};
+
+static void got_one(struct got *g, uint32_t ring, const void *msg)
+{
+	uint64_t seq;
+
+	memcpy(&seq, msg, sizeof(seq));
+	if (g->n < 256) {
+		g->ring[g->n] = ring;
+		g->seq[g->n] = seq;
+	}
+	g->n++;
+	if (g->len && msg_bad_word(msg, ring, seq, g->len))
+		g->bad++;
+}
+
+static void on_msg(void *ctx, uint32_t ring, const void *msg)
+{
+	got_one(ctx, ring, msg);
+}
+
+static void on_batch(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
+{
+	struct got *g = ctx;
+	const unsigned char *m = msgs;
+
+	if (g->runs < 64) {
+		g->run_len[g->runs] = n;
+		g->run_ptr[g->runs] = msgs;
+	}
+	g->runs++;
+	/* In these tests messages fill their slots: stride len (or LEN). */
+	for (uint32_t i = 0; i < n; i++)
+		got_one(g, ring, m + (size_t)i * (g->len ? g->len : LEN));
+}
+
+/* ---- setup ---------------------------------------------------------------- */
+
+/* Bad attributes of a local ring set are rejected with -EINVAL and leave
+ * *out alone; the limits themselves are accepted.
+ */
+TEST(local_create_args)
+{
+	static const struct { uint32_t n, slot, cap, flags; } bad[] = {
+		{ 0, 16, 4, 0 },				/* no rings */
+		{ RINGMPSC_PRODUCERS_MAX + 1, 16, 4, 0 },	/* too many */
+		{ 1, 0, 4, 0 },					/* slot 0 */
+		{ 1, 12, 4, 0 },				/* not x8 */
+		{ 1, RINGMPSC_SLOT_MAX + 8, 4, 0 },		/* too big */
+		{ 1, 16, 0, 0 },				/* cap 0 */
+		{ 1, 16, 1, 0 },				/* below min */
+		{ 1, 16, 3, 0 },				/* not 2^k */
+		{ 1, 16, 96, 0 },				/* not 2^k */
+		{ 1, 16, RINGMPSC_CAPACITY_MAX * 2, 0 },	/* too big */
+		{ 1, 16, 4, 1u << 1 },				/* bad flag */
+		{ 1, 16, 4, 1u << 31 },				/* bad flag */
+	};
+	static char sentinel;
+	struct ringmpsc_local *l;
+	struct ringmpsc_ring_mem m;
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		l = (struct ringmpsc_local *)&sentinel;
+		CHECK_EQ(ringmpsc_local_create(&l, bad[i].n, bad[i].slot,
+					       bad[i].cap, bad[i].flags), -EINVAL);
+		CHECK(l == (struct ringmpsc_local *)&sentinel);
+	}
+	CHECK_EQ(ringmpsc_local_create(NULL, 1, 16, 4, 0), -EINVAL);
+
+	/* Smallest and largest slot, smallest capacity. */
+	REQUIRE_EQ(ringmpsc_local_create(&l, 1, RINGMPSC_SLOT_ALIGN,
+					 RINGMPSC_CAPACITY_MIN, 0), 0);
+	ringmpsc_local_destroy(l);
+	REQUIRE_EQ(ringmpsc_local_create(&l, 2, RINGMPSC_SLOT_MAX,
+					 RINGMPSC_CAPACITY_MIN,
+					 RINGMPSC_LOCAL_NO_MIRROR), 0);
+	/* Ring index checks of the other calls. */
+	CHECK_EQ(ringmpsc_local_ring_mem(l, 2, &m), -EINVAL);
+	CHECK_EQ(ringmpsc_local_ring_mem(l, 0, NULL), -EINVAL);
+	CHECK_EQ(ringmpsc_local_ring_mem(NULL, 0, &m), -EINVAL);
+	CHECK_EQ(ringmpsc_local_producer(l, 2, &p), -EINVAL);
+	CHECK_EQ(ringmpsc_local_producer(l, 0, NULL), -EINVAL);
+	CHECK_EQ(ringmpsc_local_consumer(l, NULL), -EINVAL);
+	CHECK_EQ(ringmpsc_local_consumer(NULL, &c), -EINVAL);
+	CHECK_EQ(ringmpsc_local_ring_mem(l, 1, &m), 0);
+	CHECK_EQ(m.slot_size, RINGMPSC_SLOT_MAX);
+	CHECK_EQ(m.capacity, RINGMPSC_CAPACITY_MIN);
+	CHECK(!m.mirrored);
+	ringmpsc_local_destroy(l);
+	ringmpsc_local_destroy(NULL);	/* no-op */
+	ringmpsc_local_consumer_free(NULL);
+}
+
+/* Data is mirrored exactly when capacity * slot_size is a page multiple
+ * and not refused; a mirror really aliases the same memory.
+ */
+TEST(local_mirroring)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	static const struct { uint32_t slot, cap, flags; bool mirrored; } cases[] = {
+		{ 2048, 2, 0, true },
+		{ 1024, 4, 0, true },
+		{ 16, 256, 0, true },
+		{ 16, 2, 0, false },
+		{ 24, 64, 0, false },
+		{ 16, 256, RINGMPSC_LOCAL_NO_MIRROR, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ringmpsc_local *l;
+		struct ringmpsc_ring_mem m;
+		size_t bytes = (size_t)cases[i].slot * cases[i].cap;
+
+		REQUIRE_EQ(ringmpsc_local_create(&l, 2, cases[i].slot,
+						 cases[i].cap, cases[i].flags), 0);
+		CHECK_EQ(ringmpsc_local_ring_mem(l, 1, &m), 0);
+		CHECK_EQ(m.mirrored, cases[i].mirrored);
+		CHECK_EQ((uintptr_t)m.data % page, 0);
+		CHECK_EQ((uintptr_t)m.prod % page, 0);
+		CHECK_EQ((uintptr_t)m.cons % page, 0);
+		CHECK(m.prod != m.cons);
+		if (m.mirrored) {
+			unsigned char *d = m.data;
+
+			d[0] = 0x5a;
+			d[bytes - 1] = 0xa5;
+			CHECK_EQ(d[bytes], 0x5a);
+			CHECK_EQ(d[2 * bytes - 1], 0xa5);
+		}
+		ringmpsc_local_destroy(l);
+	}
+}
+
+/* Binding to memory of a bad layout is refused: null regions, slot or
+ * capacity out of the ABI's limits, misaligned words (-EINVAL); indices
+ * already out of bounds (-EPROTO, INV-RING-10).
+ */
+TEST(ring_init_args)
+{
+	struct heap_ring h;
+	struct ringmpsc_ring_mem m;
+	struct ringmpsc_producer p;
+	struct ringmpsc_cring r;
+
+	REQUIRE_EQ(heap_ring_init(&h, 8, 16, false), 0);
+	CHECK_EQ(ringmpsc_producer_init(NULL, &h.mem), -EINVAL);
+	CHECK_EQ(ringmpsc_producer_init(&p, NULL), -EINVAL);
+	CHECK_EQ(ringmpsc_cring_init(NULL, &h.mem), -EINVAL);
+	CHECK_EQ(ringmpsc_cring_init(&r, NULL), -EINVAL);
+	for (int k = 0; k < 11; k++) {
+		m = h.mem;
+		switch (k) {
+		case 0: m.prod = NULL; break;
+		case 1: m.cons = NULL; break;
+		case 2: m.data = NULL; break;
+		case 3: m.slot_size = 0; break;
+		case 4: m.slot_size = 20; break;
+		case 5: m.slot_size = RINGMPSC_SLOT_MAX + 8; break;
+		case 6: m.capacity = 1; break;
+		case 7: m.capacity = 12; break;
+		case 8: m.capacity = RINGMPSC_CAPACITY_MAX * 2; break;
+		case 9: m.tail_off = 4; break;
+		case 10: m.cons_flags_off = 2; break;
+		}
+		CHECK_EQ(ringmpsc_producer_init(&p, &m), -EINVAL);
+		CHECK_EQ(ringmpsc_cring_init(&r, &m), -EINVAL);
+	}
+
+	/* A producer continues from the ring's current indices. */
+	*tail_word(&h.mem) = 1000;
+	*head_word(&h.mem) = 995;
+	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+	CHECK_EQU(p.tail, 1000);
+	CHECK_EQU(p.cached_head, 995);
+	CHECK_EQ(p.wait_fd, -1);
+	CHECK_EQ(p.pending, 0);
+	/* The consumer continues from head, the only time it reads it
+	 * (INV-LIFE-05), and trusts tail only after checking it.
+	 */
+	CHECK_EQ(ringmpsc_cring_init(&r, &h.mem), 0);
+	CHECK_EQU(r.head, 995);
+	CHECK_EQU(r.cached_tail, 995);
+	CHECK(r.live && !r.broken && !r.detached);
+
+	/* Corrupt indices: tail behind head, tail beyond head + capacity. */
+	*tail_word(&h.mem) = 994;
+	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), -EPROTO);
+	*tail_word(&h.mem) = 995 + 9;
+	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), -EPROTO);
+	*tail_word(&h.mem) = 995 + 8;	/* exactly full is fine */
+	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+	heap_ring_free(&h);
+}
+
+/* ---- producer -------------------------------------------------------------- */
+
+/* reserve: 0 or more than capacity -> -EINVAL; a second reserve while one
+ * is open -> -EBUSY; commit beyond the reservation -> -EINVAL and the
+ * reservation stays open; commit with none open.
+ */
+TEST(reserve_errors)
+{
+	struct lfix f;
+	void *s = NULL;
+	int n;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 0, &s), -EINVAL);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 9, &s), -EINVAL);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], UINT32_MAX, &s), -EINVAL);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 1), -EINVAL);	/* none open */
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	n = ringmpsc_reserve(&f.p[0], 3, &s);
+	CHECK_EQ(n, 3);
+	CHECK(s == f.mem[0].data);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 1, &s), -EBUSY);
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], "x", 1), -EBUSY);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 4), -EINVAL);
+	CHECK_EQU(*tail_word(&f.mem[0]), 0);		/* nothing published */
+	CHECK_EQ(f.p[0].pending, 3);			/* still open */
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 3), 0);
+	CHECK_EQU(*tail_word(&f.mem[0]), 3);
+	CHECK_EQ(f.p[0].pending, 0);
+	CHECK_EQU(f.p[0].stats.messages, 3);
+	CHECK_EQU(f.p[0].stats.commits, 1);
+	lfix_fini(&f);
+}
+
+/* The ring never holds more than capacity (INV-RING-01): reserve returns
+ * what is free, -EAGAIN when nothing is, and counts each full event.
+ * A reservation lies in [tail, head + capacity) (INV-RING-06).
+ */
+TEST(reserve_full)
+{
+	struct lfix f;
+	const void *m = NULL;
+	void *s = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	for (int i = 0; i < 5; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], (uint64_t)i, LEN), 0);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 8, &s), 3);	/* 8 - 5 free */
+	CHECK(s == (unsigned char *)f.mem[0].data + 5 * LEN);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 3), 0);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 1, &s), -EAGAIN);
+	CHECK_EQ(send_seq(&f.p[0], 99, LEN), -EAGAIN);
+	CHECK_EQU(f.p[0].stats.full, 2);
+	CHECK_EQU(*tail_word(&f.mem[0]) - *head_word(&f.mem[0]), 8);
+
+	/* Releasing two frees exactly two. */
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	CHECK_EQ(ringmpsc_reserve(&f.p[0], 8, &s), 2);
+	CHECK(s == f.mem[0].data);	/* index 8 wraps to slot 0 */
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	lfix_fini(&f);
+}
+
+/* commit(k) publishes the first k reserved slots and abandons the rest;
+ * commit(0) abandons all. Nothing uncommitted is visible (INV-RING-03,
+ * INV-RING-09).
+ */
+TEST(commit_partial)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	void *s = NULL, *s2 = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 4, &s), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		msg_fill((unsigned char *)s + i * LEN, 0, 100 + i, LEN);
+	CHECK(ringmpsc_slot(&f.p[0], 2) == (unsigned char *)s + 2 * LEN);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 2), 0);
+	CHECK_EQU(*tail_word(&f.mem[0]), 2);
+	CHECK_EQU(f.p[0].stats.messages, 2);
+
+	/* The next reservation starts right after the committed ones. */
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s2), 1);
+	CHECK(s2 == (unsigned char *)s + 2 * LEN);
+	msg_fill(s2, 0, 999, LEN);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);	/* abandon */
+	CHECK_EQU(*tail_word(&f.mem[0]), 2);
+	CHECK_EQU(f.p[0].stats.commits, 1);
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s2), 1);
+	CHECK(s2 == (unsigned char *)s + 2 * LEN);	/* same slot again */
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 2);
+	CHECK_EQ(g.n, 2);
+	CHECK_EQ(g.seq[0], 100);
+	CHECK_EQ(g.seq[1], 101);
+	CHECK_EQ(g.bad, 0);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 0);
+	lfix_fini(&f);
+}
+
+/* Unmirrored data: reserve stops at the wrap and returns fewer; peek
+ * likewise; messages keep their order across it (INV-RING-07).
+ */
+TEST(unmirrored_wrap)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	const void *m = NULL;
+	void *s = NULL;
+	int n;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	REQUIRE(!f.mem[0].mirrored);
+	for (uint64_t i = 0; i < 3; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
+	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 3);
+
+	n = ringmpsc_reserve(&f.p[0], 3, &s);
+	CHECK_EQ(n, 1);					/* slot 3 only */
+	CHECK(s == (unsigned char *)f.mem[0].data + 3 * LEN);
+	msg_fill(s, 0, 3, LEN);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 1), 0);
+	n = ringmpsc_reserve(&f.p[0], 2, &s);
+	CHECK_EQ(n, 2);
+	CHECK(s == f.mem[0].data);
+	msg_fill(s, 0, 4, LEN);
+	msg_fill((unsigned char *)s + LEN, 0, 5, LEN);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 2), 0);
+
+	n = ringmpsc_peek(&f.c, 0, &m, 4);
+	CHECK_EQ(n, 1);					/* up to the wrap */
+	CHECK(m == (unsigned char *)f.mem[0].data + 3 * LEN);
+	CHECK_EQ(msg_bad_word(m, 0, 3, LEN), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+	n = ringmpsc_peek(&f.c, 0, &m, 4);
+	CHECK_EQ(n, 2);
+	CHECK(m == f.mem[0].data);
+	CHECK_EQ(msg_bad_word(m, 0, 4, LEN), 0);
+	CHECK_EQ(msg_bad_word((const unsigned char *)m + LEN, 0, 5, LEN), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+
+	/* consume_batch hands the two sides of the wrap as two runs but
+	 * publishes head once.
+	 */
+	for (uint64_t i = 6; i < 9; i++)		/* slots 2, 3, 0 */
+		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
+	memset(&g, 0, sizeof(g));
+	g.len = LEN;
+	uint64_t batches = f.c.stats.batches;
+	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 64), 3);
+	CHECK_EQ(g.runs, 2);
+	CHECK_EQ(g.run_len[0], 2);
+	CHECK_EQ(g.run_len[1], 1);
+	CHECK(g.run_ptr[1] == f.mem[0].data);
+	CHECK_EQU(f.c.stats.batches, batches + 1);
+	CHECK_EQ(g.seq[0], 6);
+	CHECK_EQ(g.seq[2], 8);
+	CHECK_EQ(g.bad, 0);
+	lfix_fini(&f);
+}
+
+/* Mirrored data: a reservation and a peek are contiguous across the wrap,
+ * and the bytes written past the end land at the start of the ring.
+ */
+TEST(mirrored_wrap)
+{
+	const uint32_t slot = 1024;
+	struct lfix f;
+	struct got g = { .len = slot };
+	const void *m = NULL;
+	void *s = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 1, slot, 4, 0), 0);
+	REQUIRE(f.mem[0].mirrored);
+	for (uint64_t i = 0; i < 3; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], i, slot), 0);
+	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 3);
+
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 4, &s), 4);	/* slots 3,0,1,2 */
+	CHECK(s == (unsigned char *)f.mem[0].data + 3 * slot);
+	for (uint32_t i = 0; i < 4; i++)
+		msg_fill((unsigned char *)s + (size_t)i * slot, 0, 3 + i, slot);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 4), 0);
+	/* Slot 0 through the first mapping holds message 4. */
+	CHECK_EQ(msg_bad_word(f.mem[0].data, 0, 4, slot), 0);
+
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 4);
+	CHECK(m == (unsigned char *)f.mem[0].data + 3 * slot);
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK_EQ(msg_bad_word((const unsigned char *)m + (size_t)i * slot,
+				      0, 3 + i, slot), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 4), 0);
+
+	/* try_send_many and consume_batch: one run across the wrap. */
+	uint64_t buf[3 * 1024 / 8];
+
+	for (uint32_t i = 0; i < 3; i++)
+		msg_fill(buf + i * (slot / 8), 0, 7 + i, slot);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, slot, 3), 3);
+	memset(&g, 0, sizeof(g));
+	g.len = slot;
+	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 64), 3);
+	CHECK_EQ(g.runs, 1);
+	CHECK_EQ(g.seq[0], 7);
+	CHECK_EQ(g.seq[2], 9);
+	CHECK_EQ(g.bad, 0);
+	lfix_fini(&f);
+}
+
+/* try_send: -EMSGSIZE past the slot (nothing published), -EAGAIN when
+ * full; a short message leaves the rest of its slot as it was (spec.md 5);
+ * the typed helper sends sizeof(*msg).
+ */
+TEST(try_send)
+{
+	struct lfix f;
+	struct { uint64_t a, b; } typed = { 0x1111, 0x2222 };
+	unsigned char big[LEN + 1] = { 0 };
+	const void *m = NULL;
+	uint64_t w[2];
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], big, LEN + 1), -EMSGSIZE);
+	CHECK_EQU(*tail_word(&f.mem[0]), 0);
+	CHECK_EQ(RINGMPSC_TRY_SEND(&f.p[0], &typed), 0);
+	w[0] = 0x3333;
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), 0);
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), -EAGAIN);
+	CHECK_EQU(f.p[0].stats.full, 1);
+
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
+	memcpy(w, m, LEN);
+	CHECK_EQU(w[0], 0x1111);
+	CHECK_EQU(w[1], 0x2222);
+	memcpy(w, (const unsigned char *)m + LEN, LEN);
+	CHECK_EQU(w[0], 0x3333);
+	CHECK_EQU(w[1], 0);			/* untouched: zero */
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+
+	/* Slot 0 again: a short message keeps the old second word. */
+	w[0] = 0x4444;
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), 0);
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 1);
+	memcpy(w, m, LEN);
+	CHECK_EQU(w[0], 0x4444);
+	CHECK_EQU(w[1], 0x2222);
+	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 0), 0);	/* empty message */
+	CHECK_EQU(f.p[0].stats.messages, 4);
+	lfix_fini(&f);
+}
+
+/* try_send_many: bad arguments; partial when the ring has less room;
+ * clamped to capacity; both sides of an unmirrored wrap with one tail
+ * publication; messages shorter than a slot are spread one per slot.
+ */
+TEST(try_send_many)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	uint64_t buf[16 * 2];
+	uint64_t tail0;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	for (uint32_t i = 0; i < 16; i++)
+		msg_fill(buf + 2 * i, 0, i, LEN);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 0), -EINVAL);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN + 8, 1), -EMSGSIZE);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 5), 5);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf + 10, LEN, 5), 3);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 1), -EAGAIN);
+	CHECK_EQU(f.p[0].stats.messages, 8);
+	CHECK_EQU(f.p[0].stats.commits, 2);
+	CHECK_EQU(*tail_word(&f.mem[0]), 8);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);
+	CHECK_EQ(g.seq[4], 4);
+	CHECK_EQ(g.seq[5], 5);
+	CHECK_EQ(g.seq[7], 7);
+	CHECK_EQ(g.bad, 0);
+
+	/* More than capacity is clamped. */
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 16), 8);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);
+	lfix_fini(&f);
+
+	/* Unmirrored, tail at 2 of 4: two runs, one publication. */
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	REQUIRE_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 2), 2);
+	memset(&g, 0, sizeof(g));
+	g.len = LEN;
+	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 2);
+	tail0 = f.p[0].stats.commits;
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf + 4, LEN, 4), 4);
+	CHECK_EQU(f.p[0].stats.commits, tail0 + 1);
+	CHECK_EQU(*tail_word(&f.mem[0]), 6);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 4);
+	CHECK_EQ(g.n, 6);
+	for (uint32_t i = 0; i < 6 && i < g.n; i++)
+		CHECK_EQ(g.seq[i], i);
+	CHECK_EQ(g.bad, 0);
+
+	/* 8-byte messages into 16-byte slots. */
+	uint64_t small[3] = { 41, 42, 43 };
+	const void *m = NULL;
+	uint64_t w;
+
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], small, 8, 3), 3);
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 2);	/* slots 2, 3 */
+	memcpy(&w, (const unsigned char *)m + LEN, 8);
+	CHECK_EQU(w, 42);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 1);
+	memcpy(&w, m, 8);
+	CHECK_EQU(w, 43);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+
+	/* With a reservation open: -EBUSY, as reserve and try_send say, not
+	 * -EAGAIN (which would have a caller retry forever).
+	 */
+	void *s = NULL;
+
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s), 1);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 2), -EBUSY);
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	lfix_fini(&f);
+}
+
+/* ---- consumer -------------------------------------------------------------- */
+
+/* peek/release: -ENOENT for no such ring or a ring not live; 0 when
+ * empty; at most max; peek does not consume (a message stays until
+ * released, INV-RING-08); release beyond what is committed -> -EINVAL;
+ * release publishes head and frees room for the producer.
+ */
+TEST(peek_release)
+{
+	struct lfix f;
+	const void *m = NULL, *m2 = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 8, 0), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 2, &m, 1), -ENOENT);
+	CHECK_EQ(ringmpsc_peek(&f.c, UINT32_MAX, &m, 1), -ENOENT);
+	CHECK_EQ(ringmpsc_release(&f.c, 2, 1), -ENOENT);
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 0);
+	CHECK_EQU(f.c.stats.empty, 1);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), -EINVAL);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 0), 0);
+
+	for (uint64_t i = 0; i < 5; i++)
+		REQUIRE_EQ(send_seq(&f.p[1], i, LEN), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 3), 3);
+	CHECK_EQ(msg_bad_word(m, 1, 0, LEN), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m2, 8), 5);
+	CHECK(m == m2);
+	CHECK_EQ(ringmpsc_release(&f.c, 1, 6), -EINVAL);
+	CHECK_EQU(*head_word(&f.mem[1]), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 1, 2), 0);
+	CHECK_EQU(*head_word(&f.mem[1]), 2);
+	CHECK_EQU(f.c.stats.messages, 2);
+	CHECK_EQU(f.c.stats.batches, 1);
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 8), 3);
+	CHECK_EQ(msg_bad_word(m, 1, 2, LEN), 0);
+
+	/* The producer sees the released room: 8 - 3 in flight. */
+	for (uint64_t i = 5; i < 10; i++)
+		CHECK_EQ(send_seq(&f.p[1], i, LEN), 0);
+	CHECK_EQ(send_seq(&f.p[1], 10, LEN), -EAGAIN);
+
+	/* A ring that is not live (a channel ring not mapped yet). */
+	f.c.rings[0].live = false;
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 1), -ENOENT);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 0), -ENOENT);
+	REQUIRE_EQ(send_seq(&f.p[0], 0, LEN), 0);
+	struct got g = { .len = LEN };
+
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);	/* ring 1 only */
+	for (uint32_t i = 0; i < g.n && i < 256; i++)
+		CHECK_EQ(g.ring[i], 1);
+	f.c.rings[0].live = true;
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 1);
+	CHECK_EQ(g.ring[8], 0);
+	CHECK_EQ(g.bad, 0);
+	lfix_fini(&f);
+}
+
+/* consume: budget 0 -> -EINVAL; at most budget messages per ring per call,
+ * so a full ring cannot starve another; the scan starts one ring further
+ * each call; every message exactly once and in order (INV-RING-07/08).
+ */
+TEST(consume_fairness)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	uint32_t next[3] = { 0 }, from0 = 0;
+	long n;
+
+	REQUIRE_EQ(lfix_init(&f, 3, LEN, 64, 0), 0);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 0), -EINVAL);
+	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 0), -EINVAL);
+	for (uint64_t i = 0; i < 64; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);	/* busy */
+	REQUIRE_EQ(send_seq(&f.p[2], 0, LEN), 0);		/* quiet */
+
+	n = ringmpsc_consume(&f.c, on_msg, &g, 4);
+	CHECK_EQ(n, 5);
+	for (uint32_t i = 0; i < g.n; i++)
+		from0 += g.ring[i] == 0;
+	CHECK_EQ(from0, 4);
+	CHECK_EQ(g.ring[4], 2);		/* the quiet ring got its turn */
+
+	/* Rotation: with messages in every ring and budget 1, the first
+	 * message of successive calls comes from ring 1, 2, 0.
+	 */
+	for (uint64_t i = 0; i < 3; i++) {
+		REQUIRE_EQ(send_seq(&f.p[1], i, LEN), 0);
+		REQUIRE_EQ(send_seq(&f.p[2], i + 1, LEN), 0);
+	}
+	memset(&g, 0, sizeof(g));
+	g.len = LEN;
+	for (int call = 0; call < 3; call++) {
+		uint32_t before = g.n;
+
+		CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 1), 3);
+		CHECK_EQ(g.ring[before], (uint32_t)(call + 1) % 3);
+	}
+	/* Drain, checking order and exactly-once per ring. */
+	memset(&g, 0, sizeof(g));
+	next[0] = 4 + 3;	/* 4 in the first call, 3 in the rotation */
+	next[1] = 3;
+	next[2] = 4;
+	g.len = LEN;
+	while ((n = ringmpsc_consume(&f.c, on_msg, &g, 7)) > 0)
+		;
+	CHECK_EQ(n, 0);
+	for (uint32_t i = 0; i < g.n && i < 256; i++)
+		CHECK_EQ(g.seq[i], next[g.ring[i]]++);
+	CHECK_EQ(next[0], 64);
+	CHECK_EQ(next[1], 3);
+	CHECK_EQ(next[2], 4);
+	CHECK_EQ(g.bad, 0);
+	CHECK_EQU(f.c.stats.messages, 71);
+	lfix_fini(&f);
+}
+
+/* Counters: exact values after a scripted exchange, and no wakeup is
+ * requested while nobody sleeps (INV-WAKE-04).
+ */
+TEST(stats)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	uint64_t buf[4 * 2];
+	const void *m = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	for (uint32_t i = 0; i < 4; i++)
+		msg_fill(buf + 2 * i, 0, i, LEN);
+	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 3), 3);	/* 1 commit */
+	CHECK_EQ(send_seq(&f.p[0], 3, LEN), 0);				/* 1 commit */
+	CHECK_EQ(send_seq(&f.p[0], 4, LEN), -EAGAIN);			/* full */
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 1), 0);			/* empty */
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 2), 2);		/* 1 batch */
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 8), 2);		/* 1 batch */
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 8), 0);
+	CHECK_EQU(f.p[0].stats.messages, 4);
+	CHECK_EQU(f.p[0].stats.commits, 2);
+	CHECK_EQU(f.p[0].stats.full, 1);
+	CHECK_EQU(f.p[0].stats.wakeups, 0);
+	CHECK_EQU(f.c.stats.messages, 4);
+	CHECK_EQU(f.c.stats.batches, 2);
+	/* Tail refreshes that found nothing: the peek, ring 1 in each
+	 * consume, ring 0 at the end of the second and in the third.
+	 */
+	CHECK_EQU(f.c.stats.empty, 6);
+	CHECK_EQU(f.c.stats.wakeups, 0);
+	CHECK_EQU(f.c.stats.broken, 0);
+	CHECK_EQU(f.p[1].stats.messages, 0);
+	lfix_fini(&f);
+}
+
+/* Cached indices only lag the shared ones and are refreshed only when the
+ * cache shows too little (INV-RING-11): the producer does not look at head
+ * while its cache says there is room, the consumer not at tail while its
+ * cache says there are messages.
+ */
+TEST(cached_indices)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	const void *m = NULL;
+	void *s = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	for (uint64_t i = 0; i < 4; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
+	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 2), 2);
+	CHECK_EQU(f.c.rings[0].cached_tail, 4);
+	REQUIRE_EQ(send_seq(&f.p[0], 4, LEN), 0);
+	/* 2 still cached: no tail refresh, the 5th is not seen yet. */
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 2);
+	CHECK_EQU(f.c.rings[0].cached_tail, 4);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 1);
+	CHECK_EQU(f.c.rings[0].cached_tail, 5);
+	CHECK_EQ(msg_bad_word(m, 0, 4, LEN), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+
+	CHECK_EQU(*head_word(&f.mem[0]), 5);
+	CHECK_EQU(f.p[0].cached_head, 0);	/* room left: not refreshed */
+	CHECK(f.p[0].cached_head <= *head_word(&f.mem[0]));
+	for (uint64_t i = 5; i < 8; i++)
+		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
+	CHECK_EQU(f.p[0].cached_head, 0);	/* 8 - 0 == capacity */
+	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s), 1);
+	CHECK_EQU(f.p[0].cached_head, 5);	/* refreshed on apparent full */
+	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	CHECK_EQ(g.bad, 0);
+	lfix_fini(&f);
+}
+
+/* Free-running 64-bit indices (INV-RING-02): the ring works the same with
+ * counters just below 2^32 (no 32-bit truncation) and around 2^63, through
+ * several wraps, mirrored and not.
+ */
+TEST(index_boundaries)
+{
+	static const uint64_t starts[] = {
+		(1ull << 32) - 5, (1ull << 63) - 7, UINT64_MAX - (1ull << 20),
+	};
+
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+		for (int mirrored = 0; mirrored < 2; mirrored++) {
+			uint32_t slot = mirrored ? 1024 : LEN;
+			struct lfix f;
+			uint64_t sent = 0, next = 0;
+
+			REQUIRE_EQ(lfix_init_at(&f, 1, slot, 4, 0, starts[k]), 0);
+			REQUIRE_EQ(f.mem[0].mirrored, mirrored);
+			while (next < 37) {
+				int n = 0;
+
+				while (sent < 37 && send_seq(&f.p[0], sent, slot) == 0)
+					sent++;
+				for (;;) {
+					const void *m = NULL;
+					int got = ringmpsc_peek(&f.c, 0, &m, 3);
+
+					if (got <= 0) {
+						CHECK_EQ(got, 0);
+						break;
+					}
+					for (int i = 0; i < got; i++, next++)
+						CHECK_EQ(msg_bad_word((const unsigned char *)m +
+								      (size_t)i * slot,
+								      0, next, slot), 0);
+					CHECK_EQ(ringmpsc_release(&f.c, 0, (uint32_t)got), 0);
+					n += got;
+				}
+				REQUIRE(n > 0);
+			}
+			CHECK_EQU(*tail_word(&f.mem[0]), starts[k] + 37);
+			CHECK_EQU(*head_word(&f.mem[0]), starts[k] + 37);
+			lfix_fini(&f);
+		}
+	}
+}
+
+/* A local producer always sees its consumer as present. */
+TEST(local_consumer_present)
+{
+	struct lfix f;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	CHECK(ringmpsc_consumer_present(&f.p[0]));
+	CHECK(f.p[0].chan == NULL);
+	CHECK_EQ(f.p[0].ring, 0);
+	lfix_fini(&f);
+}
+
+/* Local rings are shared with a child forked after creation: the child
+ * produces, the parent consumes (the layout works across processes).
+ */
+TEST(local_fork)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	pid_t pid;
+	int status = -1;
+
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 8, 0), 0);
+	fflush(stdout);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		int err = 0;
+
+		for (uint64_t i = 0; i < 6 && !err; i++)
+			err = send_seq(&f.p[1], i, LEN);
+		_exit(err ? 1 : 0);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 6);
+	CHECK_EQ(g.ring[5], 1);
+	CHECK_EQ(g.seq[5], 5);
+	CHECK_EQ(g.bad, 0);
+	lfix_fini(&f);
+}
+
+int main(int argc, char **argv)
+{
+	return tap_main(argc, argv);
+}

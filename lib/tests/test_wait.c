@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the blocking calls and the wakeup protocol (spec.md
+ * section 3) on local rings: timeouts, wakeups on commit and on release,
+ * wait_prepare/finish for callers that poll the eventfd themselves, no
+ * wakeup while nobody sleeps, -EINTR, -EOPNOTSUPP. Wakeup tests are
+ * deterministic: the waker acts only once it sees the sleeper's
+ * NEED_WAKEUP flag in shared memory, and then must have woken it.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+#define LEN 16
+#define LONG_MS 20000	/* "forever" for a wait that must be woken */
+
+/* Wait until *flag has NEED_WAKEUP (the other thread is about to sleep). */
+static bool await_flag(const uint32_t *flag, uint32_t want)
+{
+	uint64_t t0 = now_ns();
+
+	while ((__atomic_load_n(flag, __ATOMIC_ACQUIRE) & RINGMPSC_NEED_WAKEUP) != want) {
+		if (ms_since(t0) > LONG_MS)
+			return false;
+		sleep_ms(1);
+	}
+	return true;
+}
+
+struct waiter {
+	pthread_t th;
+	struct ringmpsc_consumer *c;
+	struct ringmpsc_producer *p;
+	uint32_t n;		/* wait_space: slots */
+	int timeout_ms;
+	int ret;
+	uint64_t ms;
+	int done;
+};
+
+static void *consumer_waiter(void *arg)
+{
+	struct waiter *w = arg;
+	uint64_t t0 = now_ns();
+
+	w->ret = ringmpsc_wait(w->c, w->timeout_ms);
+	w->ms = ms_since(t0);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *space_waiter(void *arg)
+{
+	struct waiter *w = arg;
+	uint64_t t0 = now_ns();
+
+	w->ret = ringmpsc_wait_space(w->p, w->n, w->timeout_ms);
+	w->ms = ms_since(t0);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static bool is_done(struct waiter *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+static void fill(struct ringmpsc_producer *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		CHECK_EQ(send_seq(p, i, LEN), 0);
+}
+
+/* Every live ring's consumer flag has the value @v. */
+static bool cons_flags_are(struct lfix *f, uint32_t v)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		if (*cons_flags_word(&f->mem[i]) != v)
+			return false;
+	return true;
+}
+
+/* ringmpsc_wait on empty rings times out after the timeout, not before,
+ * and leaves no NEED_WAKEUP flag behind; with a message it returns at once.
+ */
+TEST(wait_timeout)
+{
+	struct lfix f;
+	uint64_t t0, ms;
+
+	REQUIRE_EQ(lfix_init(&f, 3, LEN, 4, 0), 0);
+	t0 = now_ns();
+	CHECK_EQ(ringmpsc_wait(&f.c, 60), -ETIMEDOUT);
+	ms = ms_since(t0);
+	CHECK(ms >= 59);
+	CHECK(cons_flags_are(&f, 0));
+	CHECK_EQ(ringmpsc_wait(&f.c, 0), -ETIMEDOUT);
+
+	REQUIRE_EQ(send_seq(&f.p[2], 0, LEN), 0);
+	CHECK_EQU(f.p[2].stats.wakeups, 0);	/* nobody was asleep */
+	t0 = now_ns();
+	CHECK_EQ(ringmpsc_wait(&f.c, LONG_MS), 0);
+	CHECK_EQ(ringmpsc_wait(&f.c, 0), 0);
+	CHECK_EQ(ringmpsc_wait(&f.c, -1), 0);
+	CHECK(ms_since(t0) < 1000);
+	CHECK(cons_flags_are(&f, 0));
+	lfix_fini(&f);
+}
+
+/* A consumer asleep in ringmpsc_wait (with a timeout, and forever) is
+ * woken by a commit on any ring: the producer sees NEED_WAKEUP after its
+ * full barrier and signals (INV-WAKE-02/03); the flags are cleared after.
+ */
+TEST(wait_wakes_on_commit)
+{
+	static const int timeouts[] = { LONG_MS, -1 };
+
+	for (int k = 0; k < 2; k++) {
+		struct lfix f;
+		struct waiter w = { 0 };
+
+		REQUIRE_EQ(lfix_init(&f, 3, LEN, 4, 0), 0);
+		w.c = &f.c;
+		w.timeout_ms = timeouts[k];
+		REQUIRE_EQ(pthread_create(&w.th, NULL, consumer_waiter, &w), 0);
+		/* The consumer sets its flag in every ring before sleeping. */
+		CHECK(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+		CHECK(await_flag(cons_flags_word(&f.mem[2]), RINGMPSC_NEED_WAKEUP));
+		sleep_ms(20);
+		CHECK(!is_done(&w));
+		CHECK_EQ(send_seq(&f.p[1], 7, LEN), 0);
+		CHECK_EQU(f.p[1].stats.wakeups, 1);
+		pthread_join(w.th, NULL);
+		CHECK_EQ(w.ret, 0);
+		CHECK(w.ms < LONG_MS / 2);
+		CHECK(cons_flags_are(&f, 0));
+		/* Later commits, with nobody asleep, make no wakeup. */
+		CHECK_EQ(send_seq(&f.p[1], 8, LEN), 0);
+		CHECK_EQU(f.p[1].stats.wakeups, 1);
+		lfix_fini(&f);
+	}
+}
+
+/* wait_space: bad n -> -EINVAL; room -> 0 at once; full -> -ETIMEDOUT
+ * after the timeout with the producer flag cleared.
+ */
+TEST(wait_space_timeout)
+{
+	struct lfix f;
+	uint64_t t0;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 0, 10), -EINVAL);
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 5, 10), -EINVAL);
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 4, 0), 0);
+	fill(&f.p[0], 3);
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 1, LONG_MS), 0);
+	t0 = now_ns();
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 2, 60), -ETIMEDOUT);
+	CHECK(ms_since(t0) >= 59);
+	CHECK_EQ(*prod_flags_word(&f.mem[0]), 0);
+	fill(&f.p[0], 1);
+	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 1, 0), -ETIMEDOUT);
+	CHECK_EQU(f.c.stats.wakeups, 0);
+	lfix_fini(&f);
+}
+
+/* A producer asleep in wait_space(2) on a full ring: a release of one slot
+ * wakes it (the consumer sees NEED_WAKEUP after its barrier), it finds too
+ * little room and sleeps again; the next release lets it return.
+ */
+TEST(wait_space_wakes_on_release)
+{
+	struct lfix f;
+	struct waiter w = { 0 };
+	const void *m = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	fill(&f.p[1], 4);
+	w.p = &f.p[1];
+	w.n = 2;
+	w.timeout_ms = LONG_MS;
+	REQUIRE_EQ(pthread_create(&w.th, NULL, space_waiter, &w), 0);
+	CHECK(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 1, &m, 4), 4);
+	CHECK_EQ(ringmpsc_release(&f.c, 1, 1), 0);
+	CHECK_EQU(f.c.stats.wakeups, 1);
+	/* Woken, one slot free, not enough: it must go back to sleep. */
+	CHECK(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
+	sleep_ms(20);
+	CHECK(!is_done(&w));
+	CHECK_EQ(ringmpsc_release(&f.c, 1, 1), 0);
+	pthread_join(w.th, NULL);
+	CHECK_EQ(w.ret, 0);
+	CHECK(w.ms < LONG_MS / 2);
+	CHECK_EQ(*prod_flags_word(&f.mem[1]), 0);
+	CHECK(f.c.stats.wakeups >= 2);
+	/* The room is really there. */
+	CHECK_EQ(send_seq(&f.p[1], 4, LEN), 0);
+	CHECK_EQ(send_seq(&f.p[1], 5, LEN), 0);
+	CHECK_EQ(send_seq(&f.p[1], 6, LEN), -EAGAIN);
+	lfix_fini(&f);
+}
+
+struct sender {
+	pthread_t th;
+	struct ringmpsc_producer *p;
+	int ret;
+};
+
+static void *blocking_sender(void *arg)
+{
+	struct sender *s = arg;
+
+	s->ret = send_seq(s->p, 0, LEN);	/* must be full */
+	if (s->ret == -EAGAIN) {
+		uint64_t buf[2];
+
+		msg_fill(buf, s->p->ring, 100, LEN);
+		s->ret = ringmpsc_send(s->p, buf, LEN, LONG_MS);
+	}
+	return NULL;
+}
+
+/* ringmpsc_send: -EMSGSIZE; a message into a ring with room; -ETIMEDOUT
+ * when it stays full; a sender blocked on a full ring completes once the
+ * consumer frees a slot.
+ */
+TEST(send_blocking)
+{
+	struct lfix f;
+	struct sender s = { 0 };
+	uint64_t buf[3] = { 0 };
+	const void *m = NULL;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
+	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN + 8, 10), -EMSGSIZE);
+	msg_fill(buf, 0, 0, LEN);
+	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 0), 0);
+	msg_fill(buf, 0, 1, LEN);
+	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, -1), 0);
+	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 30), -ETIMEDOUT);
+	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 0), -ETIMEDOUT);
+
+	s.p = &f.p[0];
+	REQUIRE_EQ(pthread_create(&s.th, NULL, blocking_sender, &s), 0);
+	CHECK(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
+	CHECK_EQ(msg_bad_word(m, 0, 0, LEN), 0);
+	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	pthread_join(s.th, NULL);
+	CHECK_EQ(s.ret, 0);
+	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 1);
+	CHECK_EQ(msg_bad_word(m, 0, 100, LEN), 0);
+	lfix_fini(&f);
+}
+
+/* For poll/epoll users: wait_prepare returns 1 when there is work (and
+ * leaves no flag), else sets NEED_WAKEUP in every ring and returns 0; a
+ * commit then makes the eventfd readable; wait_finish clears the flags and
+ * drains the eventfd.
+ */
+TEST(wait_prepare_finish)
+{
+	struct lfix f;
+	struct pollfd pfd;
+	int fd;
+
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	fd = ringmpsc_consumer_eventfd(&f.c);
+	CHECK(fd >= 0);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+
+	CHECK_EQ(ringmpsc_wait_prepare(&f.c), 0);
+	CHECK(cons_flags_are(&f, RINGMPSC_NEED_WAKEUP));
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	CHECK_EQ(send_seq(&f.p[0], 0, LEN), 0);
+	CHECK_EQU(f.p[0].stats.wakeups, 1);
+	CHECK_EQ(poll(&pfd, 1, LONG_MS), 1);
+	CHECK(pfd.revents & POLLIN);
+	ringmpsc_wait_finish(&f.c);
+	CHECK(cons_flags_are(&f, 0));
+	CHECK_EQ(poll(&pfd, 1, 0), 0);		/* count drained */
+
+	CHECK_EQ(ringmpsc_wait_prepare(&f.c), 1);	/* a message waits */
+	CHECK(cons_flags_are(&f, 0));
+	ringmpsc_wait_finish(&f.c);
+	lfix_fini(&f);
+}
+
+/* A busy exchange makes no wakeup call (INV-WAKE-04): 10000 messages
+ * through a 4-slot ring between two threads that never block.
+ */
+struct spinner {
+	pthread_t th;
+	struct ringmpsc_producer *p;
+	uint32_t count;
+};
+
+static void *spin_producer(void *arg)
+{
+	struct spinner *s = arg;
+
+	for (uint64_t i = 0; i < s->count; i++)
+		while (send_seq(s->p, i, LEN) == -EAGAIN)
+			sched_yield();
+	return NULL;
+}
+
+static void count_msg(void *ctx, uint32_t ring, const void *msg)
+{
+	uint64_t *next = ctx, seq;
+
+	(void)ring;
+	memcpy(&seq, msg, sizeof(seq));
+	if (seq == *next)
+		(*next)++;
+}
+
+TEST(no_wakeup_when_busy)
+{
+	struct lfix f;
+	struct spinner s = { 0 };
+	uint64_t next = 0, t0 = now_ns();
+	long n;
+
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	s.p = &f.p[0];
+	s.count = 10000;
+	REQUIRE_EQ(pthread_create(&s.th, NULL, spin_producer, &s), 0);
+	while (next < s.count && ms_since(t0) < LONG_MS) {
+		n = ringmpsc_consume(&f.c, count_msg, &next, 64);
+		CHECK(n >= 0);
+		if (n == 0)
+			sched_yield();
+	}
+	pthread_join(s.th, NULL);
+	CHECK_EQU(next, s.count);
+	CHECK_EQU(f.p[0].stats.wakeups, 0);
+	CHECK_EQU(f.c.stats.wakeups, 0);
+	CHECK_EQU(*prod_flags_word(&f.mem[0]), 0);
+	CHECK_EQU(*cons_flags_word(&f.mem[0]), 0);
+	lfix_fini(&f);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* A signal interrupts a blocking wait: -EINTR, flags cleared. */
+TEST(wait_eintr)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	struct lfix f;
+	struct waiter w = { 0 }, ws = { 0 };
+
+	REQUIRE_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
+	w.c = &f.c;
+	w.timeout_ms = LONG_MS;
+	REQUIRE_EQ(pthread_create(&w.th, NULL, consumer_waiter, &w), 0);
+	CHECK(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	while (!is_done(&w)) {		/* until the signal hits the poll */
+		pthread_kill(w.th, SIGUSR1);
+		sleep_ms(5);
+	}
+	pthread_join(w.th, NULL);
+	CHECK_EQ(w.ret, -EINTR);
+	CHECK_EQ(*cons_flags_word(&f.mem[0]), 0);
+
+	fill(&f.p[0], 2);
+	ws.p = &f.p[0];
+	ws.n = 1;
+	ws.timeout_ms = LONG_MS;
+	REQUIRE_EQ(pthread_create(&ws.th, NULL, space_waiter, &ws), 0);
+	CHECK(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	while (!is_done(&ws)) {
+		pthread_kill(ws.th, SIGUSR1);
+		sleep_ms(5);
+	}
+	pthread_join(ws.th, NULL);
+	CHECK_EQ(ws.ret, -EINTR);
+	CHECK_EQ(*prod_flags_word(&f.mem[0]), 0);
+	signal(SIGUSR1, SIG_DFL);
+	lfix_fini(&f);
+}
+
+/* Handles without an eventfd (rings in plain memory) cannot block:
+ * -EOPNOTSUPP from every blocking call, nothing left flagged.
+ */
+TEST(wait_unsupported)
+{
+	struct heap_ring h;
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+	uint64_t buf[2] = { 0 };
+
+	REQUIRE_EQ(heap_ring_init(&h, 2, LEN, false), 0);
+	REQUIRE_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+	REQUIRE_EQ(mem_consumer_init(&c, &h.mem, 1), 0);
+	CHECK_EQ(ringmpsc_try_send(&p, buf, LEN), 0);
+	CHECK_EQ(ringmpsc_try_send(&p, buf, LEN), 0);
+	CHECK_EQ(ringmpsc_wait_space(&p, 1, 10), -EOPNOTSUPP);
+	CHECK_EQ(ringmpsc_send(&p, buf, LEN, 10), -EOPNOTSUPP);
+	CHECK_EQ(ringmpsc_wait(&c, 10), -EOPNOTSUPP);
+	CHECK_EQ(ringmpsc_wait_prepare(&c), -EOPNOTSUPP);
+	CHECK_EQ(ringmpsc_consumer_eventfd(&c), -EOPNOTSUPP);
+	CHECK_EQ(*prod_flags_word(&h.mem), 0);
+	CHECK_EQ(*cons_flags_word(&h.mem), 0);
+	mem_consumer_free(&c);
+	heap_ring_free(&h);
+}
+
+/* Across processes: a forked child blocks in ringmpsc_send on a full
+ * ring and in ringmpsc_wait for the parent's reply; the parent does the
+ * same the other way. 300 round trips through 2-slot rings, nearly every
+ * step through a sleep and a wakeup (INV-WAKE-03): a lost wakeup shows as
+ * a timeout.
+ */
+TEST(wait_across_fork)
+{
+	const uint32_t trips = 300;
+	struct lfix up, down;	/* child -> parent, parent -> child */
+	pid_t pid;
+	int status = -1;
+	uint32_t got = 0;
+	uint64_t reply[2];
+
+	REQUIRE_EQ(lfix_init(&up, 1, LEN, 2, 0), 0);
+	REQUIRE_EQ(lfix_init(&down, 1, LEN, 2, 0), 0);
+	fflush(stdout);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		int err = 0;
+
+		for (uint32_t i = 0; i < trips && !err; i++) {
+			const void *m = NULL;
+			uint64_t buf[2];
+			int n = 0;
+
+			msg_fill(buf, 0, i, LEN);
+			err = ringmpsc_send(&up.p[0], buf, LEN, LONG_MS);
+			while (!err && (n = ringmpsc_peek(&down.c, 0, &m, 1)) == 0)
+				err = ringmpsc_wait(&down.c, LONG_MS);
+			if (!err && n < 0)
+				err = n;
+			if (!err && msg_bad_word(m, 0, i, LEN))
+				err = -EBADMSG;
+			if (!err)
+				err = ringmpsc_release(&down.c, 0, 1);
+		}
+		if (err)
+			tap_diag("child: error %d", err);
+		_exit(err ? 1 : 0);
+	}
+	while (got < trips) {
+		const void *m = NULL;
+		int n = ringmpsc_peek(&up.c, 0, &m, 1);
+
+		if (n == 0) {
+			int err = ringmpsc_wait(&up.c, LONG_MS);
+
+			CHECK_EQ(err, 0);
+			if (err)
+				break;
+			continue;
+		}
+		CHECK_EQ(n, 1);
+		if (n != 1)
+			break;
+		CHECK_EQ(msg_bad_word(m, 0, got, LEN), 0);
+		CHECK_EQ(ringmpsc_release(&up.c, 0, 1), 0);
+		msg_fill(reply, 0, got, LEN);
+		CHECK_EQ(ringmpsc_send(&down.p[0], reply, LEN, LONG_MS), 0);
+		got++;
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQU(got, trips);
+	/* Most steps slept: both sides asked for wakeups. */
+	CHECK(up.c.stats.wakeups + down.p[0].stats.wakeups > 0);
+	lfix_fini(&up);
+	lfix_fini(&down);
+}
+
+int main(int argc, char **argv)
+{
+	return tap_main(argc, argv);
+}
