@@ -36,9 +36,13 @@ CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 LDFLAGS :=
 LDLIBS  :=
 
-# Timeouts for the VM (whole boot) and for each test binary inside it.
+# Timeouts for the VM (whole boot) and for each test binary inside it;
+# extra kernel command line for the VM (e.g. VM_APPEND=panic_on_warn=0).
 VM_TIMEOUT   ?= 600
 TEST_TIMEOUT ?= 300
+VM_APPEND    ?=
+VM_RUN_OPTS   = -t $(VM_TIMEOUT) -T $(TEST_TIMEOUT) \
+		$(if $(VM_APPEND),--append "$(VM_APPEND)")
 
 MODULE_NAME := ringmpsc
 
@@ -107,7 +111,7 @@ endif
 
 vm-check-$(1): module-$(1) $$(VM_TEST_BINS)
 	scripts/vm-run -k "$$(KREL_$(1))" -m $$(MODULE_KO_$(1)) \
-		-t $$(VM_TIMEOUT) -T $$(TEST_TIMEOUT) $$(VM_TEST_BINS)
+		$$(VM_RUN_OPTS) $$(VM_TEST_BINS)
 
 .PHONY: module-$(1) vm-check-$(1)
 endef
@@ -126,8 +130,8 @@ demo:
 
 vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS)
 	scripts/vm-run -k "$(KREL_$(DEMO_KERNEL))" \
-		-m $(MODULE_KO_$(DEMO_KERNEL)) -t $(VM_TIMEOUT) \
-		-T $(TEST_TIMEOUT) --demo scripts/vm-demo.sh $(DEMO_BINS)
+		-m $(MODULE_KO_$(DEMO_KERNEL)) $(VM_RUN_OPTS) \
+		--demo scripts/vm-demo.sh $(DEMO_BINS)
 
 # On a machine that can load modules, as root: the fresh module and the
 # selftests on the running kernel.
@@ -153,14 +157,17 @@ lint-kernel: $(LINUX_SRC_STAMP)
 	scripts/checkpatch-all $(CHECKPATCH) $(KERNEL_LINT_SOURCES)
 
 # Each user-space source is compiled (syntax only) with the build's CFLAGS,
-# LINT_WARNINGS, LINT_CFLAGS and LINT_CFLAGS_<top directory> (e.g.
-# LINT_CFLAGS_bench := -I/usr/include/dpdk), which a fragment may define.
+# LINT_WARNINGS, LINT_CFLAGS, and what a fragment puts in
+# LINT_CFLAGS_<top directory> and LINT_CFLAGS_<file> (e.g.
+# LINT_CFLAGS_bench := -DHAVE_DPDK, LINT_CFLAGS_bench/c_dpdk.c := $(shell
+# pkg-config --cflags libdpdk)): the flags its own build rules use.
 lint-user: $(addprefix lint-user/,$(LINT_USER_SOURCES))
 
 lint-user/%: $(LINUX_SRC_STAMP) FORCE
 	@echo "  LINT    $*"
 	@$(CC) $(CFLAGS) $(LINT_WARNINGS) $(LINT_CFLAGS) \
-		$(LINT_CFLAGS_$(firstword $(subst /, ,$*))) -fsyntax-only $*
+		$(LINT_CFLAGS_$(firstword $(subst /, ,$*))) $(LINT_CFLAGS_$*) \
+		-fsyntax-only $*
 
 # ---- shared build helpers ----------------------------------------------------
 $(LINUX_SRC_STAMP): $(LINUX_SRC_TAR)
@@ -178,5 +185,5 @@ help:
 	@echo "Kernels: $(foreach s,$(VM_KERNELS),$(s)=$(or $(KREL_$(s)),none))  KDIR=$(or $(KDIR),none)"
 	@echo "Targets: all module $(addprefix module-,$(VM_KERNELS)) deps lint check check-host"
 	@echo "         vm-check $(addprefix vm-check-,$(VM_KERNELS)) demo vm-demo clean"
-	@echo "Variables: KDIR VM_TIMEOUT=$(VM_TIMEOUT) TEST_TIMEOUT=$(TEST_TIMEOUT)"
+	@echo "Variables: KDIR VM_KERNELS VM_TIMEOUT=$(VM_TIMEOUT) TEST_TIMEOUT=$(TEST_TIMEOUT) VM_APPEND"
 	@echo "Fragments: $(wildcard */*.mk)"
