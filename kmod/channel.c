@@ -33,6 +33,9 @@ module_param(bytes_per_channel, ulong, 0644);
 MODULE_PARM_DESC(bytes_per_channel,
 		 "Largest memory of one channel with all rings allocated (ENOSPC beyond)");
 
+atomic_long_t rmpsc_live_chans = ATOMIC_LONG_INIT(0);
+atomic_long_t rmpsc_live_pages = ATOMIC_LONG_INIT(0);
+
 /* Linked channels of every namespace; lookups compare the namespace. */
 static DEFINE_MUTEX(rmpsc_registry_lock);
 static LIST_HEAD(rmpsc_registry);
@@ -99,6 +102,7 @@ static void rmpsc_chan_free(struct kref *ref)
 	rmpsc_ctrl_free(ch);
 	mutex_destroy(&ch->lock);
 	kfree(ch);
+	atomic_long_dec(&rmpsc_live_chans);
 }
 
 static void rmpsc_chan_put(struct rmpsc_chan *ch)
@@ -203,6 +207,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
+	atomic_long_inc(&rmpsc_live_chans);
 	kref_init(&ch->ref);
 	INIT_LIST_HEAD(&ch->node);
 	mutex_init(&ch->lock);
@@ -598,6 +603,10 @@ int rmpsc_registry_init(void)
 
 void rmpsc_registry_exit(void)
 {
-	/* Every linked channel holds a module reference. */
+	/* Every linked channel holds a module reference, every attached
+	 * file a channel reference: nothing can be left. INV-MOD-03
+	 */
 	RMPSC_INV(list_empty(&rmpsc_registry), "INV-LIFE-07");
+	RMPSC_INV(!atomic_long_read(&rmpsc_live_chans), "INV-LIFE-07");
+	RMPSC_INV(!atomic_long_read(&rmpsc_live_pages), "INV-LIFE-07");
 }

@@ -52,6 +52,7 @@ int rmpsc_ctrl_alloc(struct rmpsc_chan *ch)
 	ch->ctrl = alloc_pages_exact(ch->ctrl_pages << PAGE_SHIFT, RMPSC_GFP);
 	if (!ch->ctrl)
 		return -ENOMEM;
+	atomic_long_add(ch->ctrl_pages, &rmpsc_live_pages);
 	h = ch->ctrl;
 	h->magic = RINGMPSC_CTRL_MAGIC;
 	h->abi_version = RINGMPSC_ABI_VERSION;
@@ -62,9 +63,28 @@ int rmpsc_ctrl_alloc(struct rmpsc_chan *ch)
 
 void rmpsc_ctrl_free(struct rmpsc_chan *ch)
 {
-	if (ch->ctrl)
+	if (ch->ctrl) {
 		free_pages_exact(ch->ctrl, ch->ctrl_pages << PAGE_SHIFT);
+		atomic_long_sub(ch->ctrl_pages, &rmpsc_live_pages);
+	}
 	ch->ctrl = NULL;
+}
+
+static void rmpsc_free_page(struct page *page)
+{
+	if (!page)
+		return;
+	__free_page(page);
+	atomic_long_dec(&rmpsc_live_pages);
+}
+
+static struct page *rmpsc_alloc_page(void)
+{
+	struct page *page = alloc_page(RMPSC_GFP);
+
+	if (page)
+		atomic_long_inc(&rmpsc_live_pages);
+	return page;
 }
 
 void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r)
@@ -73,15 +93,12 @@ void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 
 	if (r->data) {
 		for (i = 0; i < ch->data_pages; i++)
-			if (r->data[i])
-				__free_page(r->data[i]);
+			rmpsc_free_page(r->data[i]);
 		kvfree(r->data);
 		r->data = NULL;
 	}
-	if (r->prod)
-		__free_page(r->prod);
-	if (r->cons)
-		__free_page(r->cons);
+	rmpsc_free_page(r->prod);
+	rmpsc_free_page(r->cons);
 	r->prod = NULL;
 	r->cons = NULL;
 }
@@ -97,12 +114,12 @@ int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 	if (!data)
 		return -ENOMEM;
 	r->data = data;
-	r->prod = alloc_page(RMPSC_GFP);
-	r->cons = alloc_page(RMPSC_GFP);
+	r->prod = rmpsc_alloc_page();
+	r->cons = rmpsc_alloc_page();
 	if (!r->prod || !r->cons)
 		goto fail;
 	for (i = 0; i < ch->data_pages; i++) {
-		data[i] = alloc_page(RMPSC_GFP);
+		data[i] = rmpsc_alloc_page();
 		if (!data[i])
 			goto fail;
 		cond_resched();

@@ -5,6 +5,7 @@
 #ifndef RMPSC_H
 #define RMPSC_H
 
+#include <linux/atomic.h>
 #include <linux/eventfd.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -105,6 +106,10 @@ static inline bool rmpsc_ring_allocated(struct rmpsc_ring *r)
 	 */
 	return smp_load_acquire(&r->allocated);
 }
+
+/* Live objects, for the leak check at module exit (INV-LIFE-07). */
+extern atomic_long_t rmpsc_live_chans;
+extern atomic_long_t rmpsc_live_pages;
 
 /* channel.c */
 int rmpsc_registry_init(void);
