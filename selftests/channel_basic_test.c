@@ -396,8 +396,12 @@ TEST(producer_sigkill)
 	srand(getpid());
 	for (round = 0; round < 20; round++) {
 		struct seq_check sc = { 0 };
-		pid_t pid = fork();
+		int ready[2];
+		char byte;
+		pid_t pid;
 
+		ASSERT_EQ(0, pipe(ready));
+		pid = fork();
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
 			struct ringmpsc_producer p;
@@ -405,11 +409,16 @@ TEST(producer_sigkill)
 
 			if (ringmpsc_producer_open(&p, name))
 				_exit(2);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(4);
 			for (;; m.seq++)
 				if (ringmpsc_send(&p, &m, sizeof(m), 10000))
 					_exit(3);
 		}
-		/* Let it attach and send for a while, consuming meanwhile. */
+		/* Once it is attached, let it send for a while. */
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &byte, 1));
+		close(ready[0]);
 		for (i = rand() % 40; i >= 0; i--) {
 			ringmpsc_consume(&c, on_seq, &sc, 32);
 			usleep(500);
