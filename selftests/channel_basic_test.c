@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <linux/ringmpsc.h>
@@ -440,6 +442,97 @@ TEST(producer_sigkill)
 	}
 	EXPECT_EQ(20u, st.producer_detaches);
 	ringmpsc_consumer_close(&c);
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
+/* A linked channel keeps the module loaded, even with no fd open.
+ * INV-MOD-03
+ */
+TEST(channel_pins_module)
+{
+	char name[64];
+
+	if (access("/sys/module/ringmpsc/refcnt", R_OK))
+		SKIP(return, "module not loadable here");
+	chan_name(name, sizeof(name), "pin");
+	ASSERT_EQ(0, create(name, 8, 1, 0));
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "ringmpsc", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
+/* Names are per IPC namespace: a child in a new one neither sees nor
+ * collides with the parent's channel.
+ */
+TEST(ipc_namespace_scope)
+{
+	struct ringmpsc_consumer c;
+	char name[64];
+	int status;
+	pid_t pid;
+
+	chan_name(name, sizeof(name), "ns");
+	ASSERT_EQ(0, create(name, 8, 1, RINGMPSC_CREATE_EXCL));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWIPC))
+			_exit(10);
+		if (ringmpsc_consumer_open(&c, name) != -ENOENT)
+			_exit(11);
+		if (create(name, 8, 1, RINGMPSC_CREATE_EXCL))
+			_exit(12);
+		if (ringmpsc_consumer_open(&c, name))
+			_exit(13);
+		ringmpsc_consumer_close(&c);
+		if (ringmpsc_unlink(name))
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 10)
+		SKIP(goto out, "unshare(CLONE_NEWIPC): not permitted");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Ours is untouched. */
+	EXPECT_EQ(-EEXIST, create(name, 8, 1, RINGMPSC_CREATE_EXCL));
+out:
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
+static int write_param(const char *param, const char *val)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/ringmpsc/parameters/%s",
+		 param);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/* Limits give errors, never kernel warnings (the runner checks dmesg). */
+TEST(limits)
+{
+	char name[64], name2[64];
+
+	if (write_param("channels_per_user", "1"))
+		SKIP(return, "cannot set module parameters");
+	chan_name(name, sizeof(name), "lim1");
+	chan_name(name2, sizeof(name2), "lim2");
+	EXPECT_EQ(0, create(name, 8, 1, 0));
+	EXPECT_EQ(-EMFILE, create(name2, 8, 1, 0));
+	EXPECT_EQ(0, write_param("channels_per_user", "64"));
+	EXPECT_EQ(0, write_param("producers_per_channel", "4"));
+	EXPECT_EQ(-EMFILE, create(name2, 8, 5, 0));
+	EXPECT_EQ(0, write_param("producers_per_channel", "1024"));
+	EXPECT_EQ(0, write_param("bytes_per_channel", "65536"));
+	EXPECT_EQ(-ENOSPC, create(name2, 4096, 4, 0));
+	EXPECT_EQ(0, write_param("bytes_per_channel", "67108864"));
 	EXPECT_EQ(0, ringmpsc_unlink(name));
 }
 
