@@ -18,6 +18,8 @@
 #   CHECK_MODEL_TARGETS  targets "make check" runs after the VM tests
 #   VM_TEST_BINS         static kselftest binaries run in the VM
 #   DEMO_BINS            static binaries put on the demo VM's PATH
+#   DEMO_SCRIPT          (may be set) what the demo VM runs, default
+#                        scripts/vm-demo.sh
 #   LINT_USER_SOURCES    user-space C files "make lint" compiles with
 #                        LINT_WARNINGS (and LINT_CFLAGS, for include dirs)
 #   DEPS_PACKAGES        extra Debian packages for scripts/install-deps
@@ -57,6 +59,8 @@ LINT_WARNINGS := -Wshadow -Wformat=2 -Wundef -Wstrict-prototypes \
 		 -Wold-style-definition
 DEPS_PACKAGES :=
 CLEAN_FILES :=
+# The script the demo VM runs (busybox sh); a fragment may point elsewhere.
+DEMO_SCRIPT := scripts/vm-demo.sh
 
 # ---- kernels ---------------------------------------------------------------
 # Debian kernels the VM tests boot, by series; releases are discovered
@@ -121,17 +125,17 @@ $(foreach s,$(VM_KERNELS),$(eval $(call kernel_rules,$(s))))
 vm-check:
 	@scripts/run-steps $(MAKE) $(addprefix vm-check-,$(VM_KERNELS))
 
-# The demo: boot DEMO_KERNEL, insmod, run scripts/vm-demo.sh with DEMO_BINS
-# on PATH, rmmod.
+# The demo: boot DEMO_KERNEL, insmod, run DEMO_SCRIPT with DEMO_BINS on
+# PATH, rmmod.
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory vm-demo
 
-vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS)
+vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS) $(DEMO_SCRIPT)
 	scripts/vm-run -k "$(KREL_$(DEMO_KERNEL))" \
 		-m $(MODULE_KO_$(DEMO_KERNEL)) $(VM_RUN_OPTS) \
-		--demo scripts/vm-demo.sh $(DEMO_BINS)
+		--demo $(DEMO_SCRIPT) $(DEMO_BINS)
 
 # On a machine that can load modules, as root: the fresh module and the
 # selftests on the running kernel.

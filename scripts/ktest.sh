@@ -61,7 +61,7 @@ run_item() {
 	name=$1
 	shift
 	echo "RINGMPSC-TEST-BEGIN $name"
-	(cd /tmp && timeout "$tmo" "$@" </dev/null)
+	(cd /tmp && timeout -k 10 "$tmo" "$@" </dev/null)
 	rc=$?
 	echo "RINGMPSC-TEST-END $name rc=$rc"
 }
