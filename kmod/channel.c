@@ -255,6 +255,51 @@ err:
 	return ERR_PTR(ret);
 }
 
+/* Drop what a linked channel held, once it is off the registry list.
+ * The caller holds a module reference of its own (an open fd).
+ */
+static void rmpsc_unlinked(struct rmpsc_chan *ch)
+{
+	rmpsc_put_ipc_ns(ch->ns);
+	/* The registry's reference; attached files hold their own. */
+	rmpsc_chan_put(ch);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * A channel whose IPC namespace is referenced only by the registry's own
+ * pins can never be named again: no task is in the namespace and nothing
+ * can enter it. Unlink such channels, so that a dead container does not
+ * keep them (and the module) forever. Run on every open of the device and
+ * before every registry operation.
+ */
+void rmpsc_reap_orphans(void)
+{
+	struct rmpsc_chan *ch, *tmp, *other;
+	LIST_HEAD(dead);
+	unsigned int pins;
+
+	mutex_lock(&rmpsc_registry_lock);
+	list_for_each_entry_safe(ch, tmp, &rmpsc_registry, node) {
+		pins = 0;
+		list_for_each_entry(other, &rmpsc_registry, node)
+			if (other->ns == ch->ns)
+				pins++;
+		/* Only a holder can take a new reference, so a count
+		 * that equals our pins stays so.
+		 */
+		if (refcount_read(&ch->ns->ns.count) > pins)
+			continue;
+		list_move(&ch->node, &dead);
+		ch->linked = false;
+	}
+	mutex_unlock(&rmpsc_registry_lock);
+	list_for_each_entry_safe(ch, tmp, &dead, node) {
+		list_del_init(&ch->node);
+		rmpsc_unlinked(ch);
+	}
+}
+
 long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
 {
 	struct ipc_namespace *ns = rmpsc_current_ns();
@@ -268,6 +313,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
 	ret = rmpsc_check_create(a);
 	if (ret)
 		return ret;
+	rmpsc_reap_orphans();
 
 	/* Allocate outside the registry lock; most creates do not race. */
 	ch = rmpsc_chan_new(a, name);
@@ -302,7 +348,6 @@ out_unlock:
 long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
 {
 	char name[RINGMPSC_NAME_MAX + 1];
-	struct ipc_namespace *ns;
 	struct rmpsc_chan *ch;
 	int ret;
 
@@ -311,6 +356,7 @@ long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
 	ret = rmpsc_get_name(name, a->name);
 	if (ret)
 		return ret;
+	rmpsc_reap_orphans();
 
 	mutex_lock(&rmpsc_registry_lock);
 	ch = rmpsc_lookup(rmpsc_current_ns(), name);
@@ -325,14 +371,8 @@ long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
 	}
 	list_del_init(&ch->node);
 	ch->linked = false;
-	ns = ch->ns;
 	mutex_unlock(&rmpsc_registry_lock);
-
-	rmpsc_put_ipc_ns(ns);
-	/* The registry's reference; fds and mappings hold their own. */
-	rmpsc_chan_put(ch);
-	/* Safe: the calling fd holds the module too (fops owner). */
-	module_put(THIS_MODULE);
+	rmpsc_unlinked(ch);
 	return 0;
 }
 

@@ -114,6 +114,7 @@ extern atomic_long_t rmpsc_live_pages;
 /* channel.c */
 int rmpsc_registry_init(void);
 void rmpsc_registry_exit(void);
+void rmpsc_reap_orphans(void);
 long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *arg);
 long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *arg);

@@ -500,6 +500,51 @@ out:
 	EXPECT_EQ(0, ringmpsc_unlink(name));
 }
 
+static int module_refcnt(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/ringmpsc/refcnt", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = 0;
+	close(fd);
+	return atoi(buf);
+}
+
+/* A channel left linked in an IPC namespace whose tasks all exited can
+ * never be named again: the module reaps it (and its module reference)
+ * at the next open of the device.
+ */
+TEST(dead_namespace_reaped)
+{
+	int before, status, fd;
+	char name[64];
+	pid_t pid;
+
+	before = module_refcnt();
+	if (before < 0)
+		SKIP(return, "module not loadable here");
+	chan_name(name, sizeof(name), "orphan");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWIPC))
+			_exit(10);
+		_exit(create(name, 8, 1, RINGMPSC_CREATE_PREALLOC) ? 11 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 10)
+		SKIP(return, "unshare(CLONE_NEWIPC): not permitted");
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	fd = open(RINGMPSC_DEVICE, O_RDWR);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(before, module_refcnt());
+}
+
 static int write_param(const char *param, const char *val)
 {
 	char path[128];
