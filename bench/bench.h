@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringbench: common harness. Every contender moves messages from pinned
+ * producers (CPU 0) to a pinned consumer (CPU 1); the consumer checks every
+ * message (per-producer sequence and a checksum) and only verified
+ * messages are counted.
+ *
+ * Message format: a message is `words` 64-bit words. Word k of the message
+ * with sequence s from producer p holds ((p << 48) | s) + k. Word 0 is the
+ * 8-byte message of workload 1. The consumer compares every word (so it
+ * reads every byte) and sums word 0 into the checksum.
+ */
+#ifndef RINGBENCH_H
+#define RINGBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define MAX_PRODUCERS	64
+#define PROD_SHIFT	48
+
+#define ALIGNED_LINE	__attribute__((aligned(128)))
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+static inline uint64_t msg_value(uint32_t prod, uint64_t seq)
+{
+	return ((uint64_t)prod << PROD_SHIFT) | seq;
+}
+
+/* Consumer-side verification state; lives in shared memory. */
+struct verify {
+	uint64_t next[MAX_PRODUCERS];	/* next expected seq per producer */
+	uint64_t sum;			/* sum of word 0 of every message */
+	uint64_t bad;			/* non-zero: a message was wrong */
+	uint64_t count;			/* verified messages */
+};
+
+/* Check @n 8-byte messages of producer @prod at @m. Written so that the
+ * compiler vectorises it: no early exit, xor-or and add reductions.
+ */
+static inline void check_run8(struct verify *v, uint32_t prod,
+			      const uint64_t *m, uint32_t n)
+{
+	uint64_t base = msg_value(prod, v->next[prod]);
+	uint64_t bad = 0, sum = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		bad |= m[i] ^ (base + i);
+		sum += m[i];
+	}
+	v->bad |= bad;
+	v->sum += sum;
+	v->next[prod] += n;
+	v->count += n;
+}
+
+/* Check @n messages of @words words each, @stride bytes apart. */
+static inline void check_runw(struct verify *v, uint32_t prod,
+			      const void *msgs, uint32_t n, uint32_t words,
+			      size_t stride)
+{
+	const unsigned char *p = (const unsigned char *)msgs;
+	uint64_t base = msg_value(prod, v->next[prod]);
+	uint64_t bad = 0, sum = 0;
+
+	for (uint32_t i = 0; i < n; i++, p += stride) {
+		const uint64_t *w = (const uint64_t *)p;
+		uint64_t b = base + i;
+
+		for (uint32_t k = 0; k < words; k++)
+			bad |= w[k] ^ (b + k);
+		sum += w[0];
+	}
+	v->bad |= bad;
+	v->sum += sum;
+	v->next[prod] += n;
+	v->count += n;
+}
+
+/* One message whose producer is encoded in it (interleaved rings). */
+static inline void check_one(struct verify *v, uint64_t m)
+{
+	uint32_t prod = (uint32_t)(m >> PROD_SHIFT);
+
+	if (prod >= MAX_PRODUCERS) {
+		v->bad |= 1;
+		return;
+	}
+	check_run8(v, prod, &m, 1);
+}
+
+/* Fill @n messages of @words words (stride bytes apart) starting at seq. */
+static inline void fill_msgs(void *dst, uint32_t prod, uint64_t seq,
+			     uint32_t n, uint32_t words, size_t stride)
+{
+	unsigned char *p = (unsigned char *)dst;
+	uint64_t base = msg_value(prod, seq);
+
+	for (uint32_t i = 0; i < n; i++, p += stride) {
+		uint64_t *w = (uint64_t *)p;
+
+		for (uint32_t k = 0; k < words; k++)
+			w[k] = base + i + k;
+	}
+}
+
+static inline void fill_run8(uint64_t *dst, uint32_t prod, uint64_t seq,
+			     uint32_t n)
+{
+	uint64_t base = msg_value(prod, seq);
+
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = base + i;
+}
+
+/* ---- a throughput case -------------------------------------------------- */
+
+struct tp_params {
+	uint32_t nprod;		/* producers */
+	uint32_t batch;		/* messages per call (1 = single) */
+	uint32_t msg_size;	/* bytes, multiple of 8 */
+	uint32_t capacity;	/* ring slots where it applies */
+	uint32_t idle_rings;	/* extra attached idle producers (workload 3) */
+	bool fork;		/* separate processes */
+	bool blocking;		/* ringmpsc: sleep in ringmpsc_wait* when idle */
+	uint32_t pace;		/* producer rate limit, msgs/s (0: none) */
+};
+
+struct tp_ctx {
+	struct tp_params p;
+	uint64_t per_prod;	/* messages each producer sends */
+	void *priv;		/* the contender's state (shared memory) */
+	/* synchronisation, shared memory */
+	volatile uint32_t ready;
+	volatile uint32_t go;
+	volatile uint64_t t_start, t_end;
+	volatile uint64_t prod_syscalls, cons_syscalls;
+	volatile int error;
+	struct verify v;
+};
+
+struct contender {
+	const char *name;
+	/* may the case run? returns false (with a reason) if not */
+	bool (*supports)(const struct tp_params *p);
+	int (*setup)(struct tp_ctx *c);		/* before fork/threads */
+	void (*producer)(struct tp_ctx *c, uint32_t id);
+	void (*consumer)(struct tp_ctx *c);	/* until all verified */
+	void (*teardown)(struct tp_ctx *c);
+	void (*prod_init)(struct tp_ctx *c, uint32_t id); /* in the child */
+};
+
+/* harness.c */
+void *shared_alloc(size_t len);
+void shared_free(void *p, size_t len);
+int pin_cpu(int cpu);
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+extern bool g_count_syscalls;
+uint64_t syscalls_begin(int *fd);
+uint64_t syscalls_end(int fd);
+uint64_t expected_sum(const struct tp_ctx *c);
+
+/* Wait for "go" (producer side). */
+static inline void wait_go(struct tp_ctx *c)
+{
+	__atomic_fetch_add(&c->ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+/* Start the clock once every producer is ready (consumer side). */
+static inline void start_clock(struct tp_ctx *c)
+{
+	while (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) < c->p.nprod)
+		cpu_relax();
+	c->t_start = now_ns();
+	__atomic_store_n(&c->go, 1, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t total_msgs(const struct tp_ctx *c)
+{
+	return c->per_prod * c->p.nprod;
+}
+
+/* contenders */
+extern const struct contender ct_ringmpsc;
+extern const struct contender ct_ringmpsc_peek;
+extern const struct contender ct_rte_spsc, ct_rte_mpsc;
+extern const struct contender ct_ck_spsc, ct_ck_mpsc;
+extern const struct contender ct_pipe, ct_unix, ct_mq, ct_eventfd;
+extern const struct contender ct_uring;
+
+#endif

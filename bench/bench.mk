@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+# bench/: ringbench, ringmpsc against its peers, side by side in one run.
+#
+#   make bench            build and run every workload (< ~10 min), write
+#                         build/bench/{results.csv,results.txt,*.png}
+#   make bench-quick      smoke run (3 short runs per case)
+#   make bench-publish    copy the latest table and plots to bench/results/
+#   BENCH_ARGS="-w 1 -r 15" make bench   pass options to ringbench
+#
+# Peers are optional: DPDK (libdpdk, pkg-config), Concurrency Kit (ck_ring.h)
+# and liburing are detected; a missing one drops its rows, never the build.
+
+BENCH_OUT   := $(BUILD)/bench
+RINGBENCH   := $(BENCH_OUT)/ringbench
+BENCH_ARGS  ?=
+# The same code generation for every contender (the check loop is shared);
+# native, since the figures are of this machine. Override for a portable build.
+BENCH_ARCH  ?= -march=native
+
+BENCH_HAVE_DPDK  := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
+BENCH_HAVE_URING := $(shell pkg-config --exists liburing 2>/dev/null && echo 1)
+BENCH_HAVE_CK    := $(shell printf '\#include <ck_ring.h>\n' | \
+		      $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+
+BENCH_SRCS := bench/main.c bench/harness.c bench/runner.c bench/latency.c \
+	      bench/extra.c bench/c_ringmpsc.c bench/c_os.c
+BENCH_DEFS :=
+BENCH_PEER_CFLAGS :=
+BENCH_LIBS := -lpthread -lrt
+ifeq ($(BENCH_HAVE_DPDK),1)
+BENCH_SRCS += bench/c_dpdk.c
+BENCH_DEFS += -DHAVE_DPDK
+$(BENCH_OUT)/c_dpdk.o: BENCH_PEER_CFLAGS := $(shell pkg-config --cflags libdpdk)
+BENCH_LIBS += $(shell pkg-config --libs libdpdk)
+endif
+ifeq ($(BENCH_HAVE_URING),1)
+BENCH_SRCS += bench/c_uring.c
+BENCH_DEFS += -DHAVE_URING
+BENCH_LIBS += $(shell pkg-config --libs liburing)
+endif
+ifeq ($(BENCH_HAVE_CK),1)
+BENCH_SRCS += bench/c_ck.c
+BENCH_DEFS += -DHAVE_CK
+BENCH_LIBS += -lck
+endif
+
+BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/%.o,$(BENCH_SRCS))
+# -O3 after CFLAGS' -O2 so that the verification loops vectorise; the
+# architecture flag last, after DPDK's own -march, so all share it.
+BENCH_CFLAGS = $(CFLAGS) $(BENCH_PEER_CFLAGS) -O3 $(BENCH_ARCH) $(BENCH_DEFS) -Ibench
+
+ALL_TARGETS += $(RINGBENCH)
+LINT_USER_SOURCES += $(BENCH_SRCS)
+CLEAN_FILES += $(BENCH_OUT)
+
+$(BENCH_OUT)/%.o: bench/%.c bench/bench.h bench/runner.h lib/include/ringmpsc.h \
+		  uapi/linux/ringmpsc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+$(RINGBENCH): $(BENCH_OBJS) $(LIBRINGMPSC_A)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIBRINGMPSC_A) $(BENCH_LIBS)
+
+.PHONY: bench bench-quick bench-publish
+bench: $(RINGBENCH)
+	$(RINGBENCH) -o $(BENCH_OUT) $(BENCH_ARGS) | tee $(BENCH_OUT)/results.txt
+	sh bench/plot.sh $(BENCH_OUT)/results.csv $(BENCH_OUT)
+
+bench-quick: $(RINGBENCH)
+	$(RINGBENCH) -q -o $(BENCH_OUT) $(BENCH_ARGS) | tee $(BENCH_OUT)/results.txt
+	sh bench/plot.sh $(BENCH_OUT)/results.csv $(BENCH_OUT)
+
+bench-publish:
+	@mkdir -p bench/results
+	cp $(BENCH_OUT)/results.txt $(BENCH_OUT)/results.csv bench/results/
+	cp $(wildcard $(BENCH_OUT)/w*.png) bench/results/

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringmpsc contender: local rings (memfd, same layout as the module's),
+ * producer threads or forked producer processes, one consumer.
+ *
+ * batch == 1: ringmpsc_try_send() of one message per call, and
+ *             ringmpsc_consume() with budget 1 (one message per call).
+ * batch  > 1: ringmpsc_reserve(batch) + write in place + ringmpsc_commit(),
+ *             and ringmpsc_consume_batch() with budget batch, whose handler
+ *             checks a contiguous run (a vectorised loop).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ringmpsc.h"
+#include "bench.h"
+
+struct rm_state {
+	struct ringmpsc_local *l;
+};
+
+static bool rm_supports(const struct tp_params *p)
+{
+	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX;
+}
+
+static int rm_setup(struct tp_ctx *c)
+{
+	struct rm_state *s = calloc(1, sizeof(*s));
+	uint32_t cap = c->p.capacity ? c->p.capacity : 4096;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = ringmpsc_local_create(&s->l, c->p.nprod + c->p.idle_rings,
+				    c->p.msg_size, cap, 0);
+	if (err) {
+		free(s);
+		return err;
+	}
+	c->priv = s;
+	return 0;
+}
+
+static void rm_teardown(struct tp_ctx *c)
+{
+	struct rm_state *s = c->priv;
+
+	ringmpsc_local_destroy(s->l);
+	free(s);
+}
+
+static void rm_producer(struct tp_ctx *c, uint32_t id)
+{
+	struct rm_state *s = c->priv;
+	struct ringmpsc_producer p;
+	uint64_t seq = 0, n = c->per_prod;
+	uint32_t batch = c->p.batch, words = c->p.msg_size / 8;
+
+	if (ringmpsc_local_producer(s->l, id, &p))
+		die("ringmpsc_local_producer");
+	wait_go(c);
+	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
+		while (seq < n) {
+			uint64_t m = msg_value(id, seq);
+
+			if (RINGMPSC_LIKELY(ringmpsc_try_send(&p, &m, 8) == 0))
+				seq++;
+			else
+				cpu_relax();
+		}
+		return;
+	}
+	uint64_t t0 = now_ns(), spins = 0;
+
+	while (seq < n) {
+		uint32_t want = n - seq < batch ? (uint32_t)(n - seq) : batch;
+		void *slots;
+		int k;
+
+		if (c->p.pace) {
+			/* Paced: batch i is due at t0 + i * batch / pace. */
+			uint64_t due = t0 + seq * 1000000000ull / c->p.pace;
+
+			while (now_ns() < due)
+				cpu_relax();
+		}
+		k = ringmpsc_reserve(&p, want, &slots);
+		if (RINGMPSC_UNLIKELY(k < 0)) {
+			/* Full: spin a while, then (blocking mode) sleep. */
+			if (c->p.blocking && ++spins > 2000) {
+				spins = 0;
+				(void)ringmpsc_wait_space(&p, 1, 100);
+			} else {
+				cpu_relax();
+			}
+			continue;
+		}
+		spins = 0;
+		if (words == 1)
+			fill_run8(slots, id, seq, (uint32_t)k);
+		else
+			fill_msgs(slots, id, seq, (uint32_t)k, words, c->p.msg_size);
+		(void)ringmpsc_commit(&p, (uint32_t)k);
+		seq += (uint32_t)k;
+	}
+}
+
+struct rm_cons_ctx {
+	struct verify *v;
+	uint32_t words;
+	uint32_t size;
+};
+
+static void rm_one(void *ctx, uint32_t ring, const void *msg)
+{
+	check_run8(ctx, ring, msg, 1);
+}
+
+static void rm_run8(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
+{
+	check_run8(ctx, ring, msgs, n);
+}
+
+static void rm_runw(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
+{
+	struct rm_cons_ctx *k = ctx;
+
+	check_runw(k->v, ring, msgs, n, k->words, k->size);
+}
+
+static void rm_consumer(struct tp_ctx *c)
+{
+	struct rm_state *s = c->priv;
+	struct ringmpsc_consumer cons;
+	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size };
+	uint64_t total = total_msgs(c);
+	uint32_t batch = c->p.batch;
+	long r;
+
+	if (ringmpsc_local_consumer(s->l, &cons))
+		die("ringmpsc_local_consumer");
+	start_clock(c);
+	if (c->p.blocking) {
+		/* Spin up to ~50 us on an empty channel, then sleep. */
+		uint64_t idle_since = 0;
+
+		while (c->v.count < total) {
+			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
+			if (r > 0) {
+				idle_since = 0;
+				continue;
+			}
+			if (!idle_since) {
+				idle_since = now_ns();
+			} else if (now_ns() - idle_since > 50000) {
+				(void)ringmpsc_wait(&cons, 100);
+				idle_since = 0;
+			}
+			cpu_relax();
+		}
+	} else if (k.words > 1) {
+		while (c->v.count < total) {
+			r = ringmpsc_consume_batch(&cons, rm_runw, &k, batch);
+			if (r <= 0)
+				cpu_relax();
+		}
+	} else if (batch == 1) {
+		while (c->v.count < total) {
+			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
+			if (r <= 0)
+				cpu_relax();
+		}
+	} else {
+		while (c->v.count < total) {
+			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
+			if (r <= 0)
+				cpu_relax();
+		}
+	}
+	c->t_end = now_ns();
+	if (cons.stats.broken)
+		c->error = -EPROTO;
+	ringmpsc_local_consumer_free(&cons);
+}
+
+const struct contender ct_ringmpsc = {
+	.name = "ringmpsc",
+	.supports = rm_supports,
+	.setup = rm_setup,
+	.producer = rm_producer,
+	.consumer = rm_consumer,
+	.teardown = rm_teardown,
+};

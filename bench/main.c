@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringbench: ringmpsc against the peers a user would pick instead, side by
+ * side in one run. See bench/README.md.
+ *
+ *   ringbench [-w LIST] [-r RUNS] [-t SECONDS] [-o DIR] [-q]
+ *     -w  workloads to run, e.g. 1,2,3,4,5 (default all)
+ *     -r  runs per case (default 9; single-message rows are bimodal)
+ *     -t  seconds per run (default 0.15)
+ *     -o  output directory for results.csv and plot data (default build/bench)
+ *     -q  quick: 3 runs of 0.05 s (smoke test)
+ *     -c  ring capacity in slots for the ring contenders (default 4096)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "runner.h"
+
+static int g_runs = 9;
+static double g_secs = 0.15;
+static uint32_t g_cap = 4096;
+static const char *g_outdir = "build/bench";
+static FILE *g_csv;
+
+/* ---- output ------------------------------------------------------------- */
+
+static void csv_open(void)
+{
+	char path[512];
+
+	mkdir(g_outdir, 0755);
+	snprintf(path, sizeof(path), "%s/results.csv", g_outdir);
+	g_csv = fopen(path, "w");
+	if (!g_csv)
+		die("open %s", path);
+	fprintf(g_csv, "workload,contender,variant,msg_size,producers,runs,"
+		"unit,min,median,max,gbps_median,sys_prod_per_M,sys_cons_per_M,"
+		"verified,checksum,p99,p999\n");
+}
+
+static void print_tp(const char *wl, const char *name, const char *variant,
+		     const struct tp_params *p, int err,
+		     const struct case_result *r)
+{
+	double gb;
+
+	if (err == -EOPNOTSUPP)
+		return;
+	if (err) {
+		printf("  %-26s %-20s ERROR %d (%s)\n", name, variant, err,
+		       strerror(-err));
+		fprintf(g_csv, "%s,%s,%s,%u,%u,0,Mmsg/s,,,,,,,error,\n", wl, name,
+			variant, p->msg_size, p->nprod);
+		return;
+	}
+	gb = r->median * p->msg_size / 1e9;
+	printf("  %-26s %-20s %9.2f %9.2f %9.2f", name, variant, r->min / 1e6,
+	       r->median / 1e6, r->max / 1e6);
+	if (p->msg_size > 8)
+		printf(" %7.2f GB/s", gb);
+	if (r->sys_counted)
+		printf("  sys/M p=%.1f c=%.1f", r->prod_sys_per_m, r->cons_sys_per_m);
+	printf("  %s sum=%016llx\n", r->verified ? "ok" : "FAILED",
+	       (unsigned long long)r->checksum);
+	fflush(stdout);
+	fprintf(g_csv, "%s,%s,%s,%u,%u,%d,Mmsg/s,%.3f,%.3f,%.3f,%.3f,", wl, name,
+		variant, p->msg_size, p->nprod, r->runs, r->min / 1e6,
+		r->median / 1e6, r->max / 1e6, gb);
+	if (r->sys_counted)
+		fprintf(g_csv, "%.2f,%.2f,", r->prod_sys_per_m, r->cons_sys_per_m);
+	else
+		fprintf(g_csv, ",,");
+	fprintf(g_csv, "%s,%016llx\n", r->verified ? "yes" : "NO",
+		(unsigned long long)r->checksum);
+	fflush(g_csv);
+}
+
+static void header(const char *title)
+{
+	printf("\n== %s\n  %-26s %-20s %9s %9s %9s  (M msgs/s)\n", title,
+	       "contender", "variant", "min", "median", "max");
+}
+
+/* Run and print one case; returns the median (0 when not run). */
+static double tp(const char *wl, const struct contender *ct, const char *name,
+		 const char *variant, struct tp_params p, int runs)
+{
+	struct case_result r;
+	int err;
+
+	if (!p.capacity)
+		p.capacity = g_cap;
+	if (!p.msg_size)
+		p.msg_size = 8;
+	if (!p.nprod)
+		p.nprod = 1;
+	err = run_case(ct, &p, runs, g_secs, &r);
+	print_tp(wl, name, variant, &p, err, &r);
+	return err ? 0 : r.median;
+}
+
+static const char *bname(uint32_t b)
+{
+	return b == 1 ? "single" : b == 32 ? "batch32" : "batch256";
+}
+
+/* ---- workloads ---------------------------------------------------------- */
+
+static void workload1(void)
+{
+	static const uint32_t batches[] = { 1, 32, 256 };
+	int rs = g_runs < 9 ? g_runs : g_runs;	/* >= 9 by default */
+
+	header("workload 1: 1 producer -> 1 consumer, 8-byte messages");
+	for (unsigned i = 0; i < 3; i++) {
+		uint32_t b = batches[i];
+		struct tp_params p = { .batch = b };
+
+		tp("w1", &ct_ringmpsc, "ringmpsc-threads", bname(b), p, rs);
+		p.fork = true;
+		tp("w1", &ct_ringmpsc, "ringmpsc-processes", bname(b), p, rs);
+		p.fork = false;
+#ifdef HAVE_DPDK
+		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", bname(b), p, rs);
+		tp("w1", &ct_rte_mpsc, "rte_ring-MP/SC", bname(b), p, rs);
+#endif
+#ifdef HAVE_CK
+		if (b == 1) {
+			tp("w1", &ct_ck_spsc, "ck_ring-SPSC", bname(b), p, rs);
+			tp("w1", &ct_ck_mpsc, "ck_ring-MPSC", bname(b), p, rs);
+		}
+#endif
+		if (b == 1) {
+			tp("w1", &ct_pipe, "pipe", "single-8B", p, rs);
+			tp("w1", &ct_unix, "unix-seqpacket", "single-8B", p, rs);
+			tp("w1", &ct_mq, "posix-mqueue", "single-8B", p, rs);
+			tp("w1", &ct_eventfd, "eventfd", "single(count)", p, rs);
+		}
+#ifdef HAVE_URING
+		tp("w1", &ct_uring, "io_uring-MSG_RING", bname(b), p, rs);
+#endif
+	}
+	{
+		struct tp_params p = { .batch = 512 };
+
+		tp("w1", &ct_pipe, "pipe", "4KiB-writes", p, g_runs);
+		tp("w1", &ct_unix, "unix-seqpacket", "4KiB-packets", p, g_runs);
+	}
+}
+
+static void workload2(void)
+{
+	static const uint32_t sizes[] = { 8, 64, 512, 4096 };
+
+	header("workload 2: message size sweep, 1 -> 1, batches of 32");
+	printf("  (memcpy bandwidth of this machine printed first)\n");
+	extern void memcpy_bw(FILE *csv, int runs);
+	memcpy_bw(g_csv, g_runs);
+	for (unsigned i = 0; i < 4; i++) {
+		char v[32];
+		struct tp_params p = { .batch = 32, .msg_size = sizes[i] };
+		/* Same bytes of ring for every size: 2 MiB at most. */
+		uint32_t cap = (2u << 20) / sizes[i];
+
+		p.capacity = cap > g_cap ? g_cap : cap;
+		snprintf(v, sizeof(v), "%uB", sizes[i]);
+		tp("w2", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		p.fork = true;
+		tp("w2", &ct_ringmpsc, "ringmpsc-processes", v, p, g_runs);
+		p.fork = false;
+#ifdef HAVE_DPDK
+		tp("w2", &ct_rte_spsc, "rte_ring-SP/SC-elem", v, p, g_runs);
+#endif
+		p.batch = sizes[i] >= 4096 ? 1 : 4096 / sizes[i];
+		tp("w2", &ct_pipe, "pipe-4KiB-writes", v, p, g_runs);
+	}
+}
+
+static void workload3(void)
+{
+	static const uint32_t np[] = { 1, 2, 4, 8, 16 };
+
+	header("workload 3: producers (all pinned to CPU 0: >1 is oversubscribed)");
+	for (unsigned i = 0; i < 5; i++) {
+		char v[32];
+		struct tp_params p = { .batch = 32, .nprod = np[i] };
+
+		snprintf(v, sizeof(v), "%up-batch32", np[i]);
+		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+#ifdef HAVE_DPDK
+		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, g_runs);
+#endif
+		p.batch = 1;
+		snprintf(v, sizeof(v), "%up-single", np[i]);
+		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+#ifdef HAVE_DPDK
+		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, g_runs);
+#endif
+#ifdef HAVE_CK
+		tp("w3", &ct_ck_mpsc, "ck_ring-MPSC", v, p, g_runs);
+#endif
+	}
+	for (uint32_t b = 1; b <= 256; b *= 256) {
+		char v[32];
+		struct tp_params p = { .batch = b };
+		double one, many;
+
+		snprintf(v, sizeof(v), "1-of-1-%s", bname(b));
+		one = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		p.idle_rings = 63;
+		snprintf(v, sizeof(v), "1-of-64-%s", bname(b));
+		many = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		if (one > 0)
+			printf("  -> 63 idle rings cost %.1f%% of throughput (%s)\n",
+			       100.0 * (1 - many / one), bname(b));
+	}
+}
+
+static void print_lat(const char *name, lat_fn fn, int samples)
+{
+	struct lat_result r;
+	int err = lat_run(fn, samples, &r);
+
+	if (err) {
+		printf("  %-34s ERROR %d (%s)\n", name, err, strerror(-err));
+		return;
+	}
+	printf("  %-34s %9.0f %9.0f %9.0f %9.0f %9.0f  (%d samples)\n", name,
+	       r.min, r.p50, r.p99, r.p999, r.max, r.samples);
+	fprintf(g_csv, "w4,%s,latency,8,1,%d,ns,%.0f,%.0f,%.0f,,,,yes,,%.0f,%.0f\n",
+		name, r.samples, r.min, r.p50, r.max, r.p99, r.p999);
+	fflush(stdout);
+}
+
+static void workload4(void)
+{
+	int n = 20000;
+
+	printf("\n== workload 4: wakeup latency (ns), sides pinned to CPU 0 and 1\n"
+	       "  %-34s %9s %9s %9s %9s %9s\n", "case", "min", "p50", "p99",
+	       "p99.9", "max");
+	print_lat("ringmpsc one-way (blocked consumer)", lat_ringmpsc_oneway, n);
+	print_lat("eventfd one-way (blocked reader)", lat_eventfd_oneway, n);
+	print_lat("ringmpsc ping-pong RTT (blocking)", lat_ringmpsc_pingpong, n);
+	print_lat("eventfd ping-pong RTT", lat_eventfd_pingpong, n);
+	print_lat("futex ping-pong RTT", lat_futex_pingpong, n);
+	print_lat("pipe ping-pong RTT", lat_pipe_pingpong, n);
+	print_lat("busy-spin cache line RTT", lat_spin_pingpong, n * 10);
+}
+
+static void workload5(void)
+{
+	extern void syscalls_workload(FILE *csv, int runs, double secs);
+
+	printf("\n== workload 5: system calls per million messages "
+	       "(perf raw_syscalls:sys_enter, per side)\n");
+	syscalls_workload(g_csv, g_runs, g_secs);
+}
+
+static void machine_info(void)
+{
+	struct utsname u;
+	char model[512] = "?", line[512];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	time_t t = time(NULL);
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10)) {
+			char *c = strchr(line, ':');
+
+			snprintf(model, sizeof(model), "%s", c ? c + 2 : line);
+			model[strcspn(model, "\n")] = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	uname(&u);
+	printf("ringbench: %s, %ld CPUs, Linux %s, %s", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release, ctime(&t));
+	printf("runs per case %d, ~%.2f s each, ring capacity %u slots; "
+	       "producer on CPU 0, consumer on CPU 1;\nevery message verified "
+	       "(per-producer sequence + checksum), only verified messages "
+	       "counted\n", g_runs, g_secs, g_cap);
+}
+
+int main(int argc, char **argv)
+{
+	const char *wl = "1,2,3,4,5";
+	int opt;
+
+	while ((opt = getopt(argc, argv, "w:r:t:o:qc:")) != -1) {
+		switch (opt) {
+		case 'w': wl = optarg; break;
+		case 'r': g_runs = atoi(optarg); break;
+		case 't': g_secs = atof(optarg); break;
+		case 'o': g_outdir = optarg; break;
+		case 'c': g_cap = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': g_runs = 3; g_secs = 0.05; break;
+		default:
+			fprintf(stderr, "usage: %s [-w 1,2,3,4,5] [-r runs] "
+				"[-t secs] [-o dir] [-c capacity] [-q]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (g_runs < 1 || g_runs > MAX_RUNS || g_secs <= 0)
+		die("bad -r/-t");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	csv_open();
+	machine_info();
+	if (strchr(wl, '1'))
+		workload1();
+	if (strchr(wl, '2'))
+		workload2();
+	if (strchr(wl, '3'))
+		workload3();
+	if (strchr(wl, '4'))
+		workload4();
+	if (strchr(wl, '5'))
+		workload5();
+	fclose(g_csv);
+	return 0;
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Plot build/bench/results.csv: one PNG per workload (gnuplot).
+#   bench/plot.sh [CSV] [OUTDIR]
+set -eu
+csv=${1:-build/bench/results.csv}
+out=${2:-$(dirname "$csv")}
+command -v gnuplot >/dev/null 2>&1 || { echo "plot.sh: gnuplot not found, no plots" >&2; exit 0; }
+mkdir -p "$out"
+
+# label median min max (throughput in M msgs/s, or GB/s for workload 2)
+extract() {
+	awk -F, -v w="$1" -v gb="$2" 'NR > 1 && $1 == w && $8 != "" {
+		scale = 1
+		if (gb == 1 && $7 != "GB/s") scale = $4 / 1000
+		printf "\"%s %s\" %g %g %g\n", $2, $3, $9 * scale, $8 * scale, $10 * scale
+	}' "$csv"
+}
+
+bars() {	# workload title ylabel logscale gb
+	dat="$out/$1.dat"
+	extract "$1" "$5" > "$dat"
+	[ -s "$dat" ] || return 0
+	n=$(wc -l < "$dat")
+	width=$((400 + n * 28))
+	gnuplot <<GP
+set terminal pngcairo size $width,600 font ",9" noenhanced
+set rmargin 6
+set output "$out/$1.png"
+set title "$2 (bar: median, whiskers: min-max)"
+set ylabel "$3"
+set style fill solid 0.6 border -1
+set boxwidth 0.7
+set xtics rotate by -60 nomirror
+set grid ytics
+set bmargin 14
+$4
+set yrange [*:*]
+unset key
+plot "$dat" using 0:2:xtic(1) with boxes lc rgb "#3b75af", \
+     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt 0
+GP
+}
+
+bars w1 "Workload 1: 1 producer -> 1 consumer, 8-byte messages" "M msgs/s (log)" "set logscale y" 0
+bars w2 "Workload 2: message size sweep (batches of 32)" "GB/s" "" 1
+bars w3 "Workload 3: producers (CPU 0) -> 1 consumer (CPU 1)" "M msgs/s (log)" "set logscale y" 0
+bars w5 "Workload 5: ringmpsc, polling and blocking" "M msgs/s" "" 0
+
+# workload 4: p50 / p99 / p99.9 per case, microseconds
+dat="$out/w4.dat"
+awk -F, 'NR > 1 && $1 == "w4" { printf "\"%s\" %g %g %g\n", $2, $9/1000, $16/1000, $17/1000 }' "$csv" > "$dat"
+if [ -s "$dat" ]; then
+gnuplot <<GP
+set terminal pngcairo size 900,600 font ",9" noenhanced
+set output "$out/w4.png"
+set title "Workload 4: wakeup latency (one-way and round trip)"
+set ylabel "microseconds (log)"
+set logscale y
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.6 border -1
+set xtics rotate by -30 nomirror
+set bmargin 10
+set grid ytics
+set key top left
+plot "$dat" using 2:xtic(1) title "p50", "" using 3 title "p99", "" using 4 title "p99.9"
+GP
+fi
+echo "plots in $out"
