@@ -8,3 +8,4 @@ LINT_USER_SOURCES += examples/spancollector.c
 $(BUILD)/examples/%: examples/%.c $(LIBRINGMPSC_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -o $@ $< $(LIBRINGMPSC_A)
+DEMO_SCRIPT := examples/vm-demo.sh

@@ -279,12 +279,12 @@ int main(int argc, char **argv)
 		sent_total += report[1];
 	}
 	ok = col.bad == 0 && col.nr_tally == nprod && col.received == sent_total;
-	printf("%-8s %12s %12s %10s\n", "pid", "sent", "received", "M/s");
+	printf("%-8s %12s %12s %10s\n", "pid", "sent", "received", "k/s");
 	for (uint32_t i = 0; i < col.nr_tally; i++) {
 		struct producer_tally *t = &col.tally[i];
 
 		printf("%-8u %12" PRIu64 " %12" PRIu64 " %10.2f\n", t->pid, t->sent,
-		       t->next_seq, (double)t->next_seq / elapsed / 1e6);
+		       t->next_seq, (double)t->next_seq / elapsed / 1e3);
 		ok = ok && t->sent == t->next_seq;
 	}
 	printf("total: %" PRIu64 " spans from %u producers in %.2f s: %.2f M spans/s, %.1f MB/s\n",
