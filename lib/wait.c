@@ -136,7 +136,11 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 
 		if (!r->live || r->broken)
 			continue;
-		if (r->detached || r->cached_tail != r->head)
+		/* A detached ring needs no wakeup of its own: the module
+		 * signalled us when it detached (INV-WAKE-05) and consume
+		 * recycles it.
+		 */
+		if (r->cached_tail != r->head)
 			return true;
 		/* Pairs with the producer's store-release of tail. INV-RING-05.
 		 * Any other value is work, a corrupt one too: consume checks
@@ -151,8 +155,14 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
 {
+	int err;
+
 	if (c->wait_fd < 0)
 		return -EOPNOTSUPP;
+	/* Map rings that became live, so that our flag is set in them too. */
+	err = ringmpsc__refresh_if_changed(c);
+	if (err < 0)
+		return err;
 	if (consumer_has_work(c))
 		return 1;
 	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);

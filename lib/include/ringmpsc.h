@@ -96,6 +96,7 @@ struct ringmpsc_producer {
 struct ringmpsc_cring {
 	uint64_t head;		/* authoritative, private (INV-RING-10) */
 	uint64_t cached_tail;	/* last tail seen; only lags tail */
+	uint32_t peeked;	/* messages the last peek handed out */
 	const uint64_t *tail_p;		/* shared, written by the producer */
 	uint64_t *head_p;		/* shared, written by us */
 	uint32_t *flags_p;		/* shared: our NEED_WAKEUP in this ring */
@@ -423,6 +424,22 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 	return (int64_t)(tail - r->head);
 }
 
+/* Notice ring state changes the module published (new, detached or
+ * recycled rings). One load of a kernel-written word per call.
+ */
+static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
+{
+	if (!c->ring_epoch_p)
+		return 0;
+	/* Pairs with the module's store-release of ring_epoch after a state
+	 * change. INV-LIFE-01.
+	 */
+	if (RINGMPSC_LIKELY(__atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) ==
+			    c->ring_epoch))
+		return 0;
+	return ringmpsc_consumer_refresh(c);
+}
+
 /* Live ring @ring or NULL. */
 static inline struct ringmpsc_cring *ringmpsc__cring(struct ringmpsc_consumer *c,
 						     uint32_t ring)
@@ -441,17 +458,29 @@ static inline struct ringmpsc_cring *ringmpsc__cring(struct ringmpsc_consumer *c
 static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 				const void **slots, uint32_t max)
 {
-	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
+	struct ringmpsc_cring *r;
 	int64_t avail;
 	uint32_t n;
+	int err = ringmpsc__refresh_if_changed(c);
 
+	if (RINGMPSC_UNLIKELY(err < 0))
+		return err;
+	r = ringmpsc__cring(c, ring);
 	if (RINGMPSC_UNLIKELY(!r))
 		return -ENOENT;
+	r->peeked = 0;
 	if (RINGMPSC_UNLIKELY(r->broken))
-		return -EPROTO;
-	avail = ringmpsc__avail(c, r);
-	if (avail <= 0)
+		avail = -EPROTO;
+	else
+		avail = ringmpsc__avail(c, r);
+	if (avail <= 0) {
+		/* Empty or unreadable for good: hand a departed producer's
+		 * ring back to the module. INV-LIFE-02.
+		 */
+		if (RINGMPSC_UNLIKELY(r->detached))
+			ringmpsc_consumer_recycle(c, ring);
 		return (int)avail;
+	}
 	n = avail < (int64_t)max ? (uint32_t)avail : max;
 	if (!c->mirrored) {
 		uint32_t to_wrap = c->capacity - (uint32_t)(r->head & c->mask);
@@ -460,6 +489,7 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 			n = to_wrap;
 	}
 	*slots = r->data + (size_t)(r->head & c->mask) * c->slot_size;
+	r->peeked = n;
 	return (int)n;
 }
 
@@ -482,8 +512,8 @@ static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 		ringmpsc_consumer_wake_peer(c, ring);
 }
 
-/* Release the first @n peeked messages of @ring. -EINVAL: more than are
- * committed.
+/* Release the first @n messages of the last peek of @ring. -EINVAL: more
+ * than that peek handed out.
  */
 static inline int ringmpsc_release(struct ringmpsc_consumer *c, uint32_t ring,
 				   uint32_t n)
@@ -492,10 +522,11 @@ static inline int ringmpsc_release(struct ringmpsc_consumer *c, uint32_t ring,
 
 	if (RINGMPSC_UNLIKELY(!r))
 		return -ENOENT;
-	if (RINGMPSC_UNLIKELY(n > r->cached_tail - r->head))
+	if (RINGMPSC_UNLIKELY(n > r->peeked))
 		return -EINVAL;
 	if (n == 0)
 		return 0;
+	r->peeked -= n;
 	r->head += n;
 	c->stats.messages += n;
 	ringmpsc__publish_head(c, r, ring);
@@ -507,22 +538,6 @@ typedef void (*ringmpsc_batch_fn)(void *ctx, uint32_t ring,
 				  const void *msgs, uint32_t n);
 /* Called once per message. */
 typedef void (*ringmpsc_msg_fn)(void *ctx, uint32_t ring, const void *msg);
-
-/* Notice ring state changes the module published (new, detached or
- * recycled rings). One load of a kernel-written word per call.
- */
-static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
-{
-	if (!c->ring_epoch_p)
-		return 0;
-	/* Pairs with the module's store-release of ring_epoch after a state
-	 * change. INV-LIFE-01.
-	 */
-	if (RINGMPSC_LIKELY(__atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) ==
-			    c->ring_epoch))
-		return 0;
-	return ringmpsc_consumer_refresh(c);
-}
 
 /*
  * Drain every live ring, at most @budget messages from each so that one busy
@@ -550,9 +565,10 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 		struct ringmpsc_cring *r = &c->rings[i];
 		uint32_t left = budget, taken = 0;
 
-		if (!r->live || r->broken)
+		if (!r->live)
 			continue;
-		while (left) {
+		r->peeked = 0;
+		while (left && !r->broken) {
 			int64_t avail = ringmpsc__avail(c, r);
 			uint32_t n, pos;
 
@@ -575,7 +591,10 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 			c->stats.messages += taken;
 			ringmpsc__publish_head(c, r, i);
 			total += taken;
-		} else if (RINGMPSC_UNLIKELY(r->detached && !r->broken)) {
+		} else if (RINGMPSC_UNLIKELY(r->detached)) {
+			/* Drained, or unreadable for good: hand a departed
+			 * producer's ring back to the module. INV-LIFE-02.
+			 */
 			ringmpsc_consumer_recycle(c, i);
 		}
 	}
