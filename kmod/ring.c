@@ -6,9 +6,12 @@
  * mmap offsets, in pages: the control area at 0, then ring i at
  * ctrl_pages + i * ring_stride_pages: its PROD page, its CONS page, then
  * DATA (twice back to back when mirrored). A mapping covers exactly one
- * region. Pages are handed out by the fault handler; they live until the
- * channel is freed, which waits for every mapping since each vma holds
- * the file.
+ * region. The fault handler inserts page frames (VM_PFNMAP | VM_IO), so
+ * no one can take a reference on a ring page through a mapping (GUP,
+ * vmsplice, O_DIRECT, io_uring fixed buffers fail): a recycled ring
+ * (zeroed in place) is reachable only through the mappings of its
+ * current attachments. Pages live until the channel is freed, which
+ * waits for every mapping since each vma holds the file.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -282,9 +285,11 @@ static vm_fault_t rmpsc_vm_fault(struct vm_fault *vmf)
 	page = rmpsc_page(ch, vmf->pgoff);
 	if (!page)
 		return VM_FAULT_SIGBUS;
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	/* A special pte without a page reference: the page outlives the
+	 * mapping (the vma holds the file, the file the channel) and GUP
+	 * cannot pin it. INV-MOD-01, INV-MOD-06
+	 */
+	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
 }
 
 static const struct vm_operations_struct rmpsc_vm_ops = {
@@ -339,7 +344,12 @@ int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma)
 		rmpsc_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	rmpsc_vm_flags_clear(vma, VM_MAYEXEC);
-	rmpsc_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	/* VM_IO | VM_PFNMAP: no GUP (a pin would outlive a recycle, and
+	 * reach the next producer's ring), and madvise(MADV_DOFORK) cannot
+	 * clear VM_DONTCOPY. INV-MOD-06
+	 */
+	rmpsc_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
+			   VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &rmpsc_vm_ops;
 	return 0;
 }
