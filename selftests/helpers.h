@@ -41,15 +41,63 @@
 
 #define RM_PAGE ((size_t)sysconf(_SC_PAGESIZE))
 
+/*
+ * Every name a test makes is recorded in a page shared with the harness's
+ * main process, which unlinks them all when it exits: a test killed by
+ * the harness's timeout, or stopped by an ASSERT before its own unlink,
+ * leaves no linked channel behind (that would make the final rmmod fail).
+ */
+#define RM_REG_NAMES 512
+struct rm_registry {
+	pid_t owner;
+	unsigned int n;
+	char names[RM_REG_NAMES][64];
+};
+static struct rm_registry *rm_reg;
+
+static int rm_unlink(const char *name);
+
+__attribute__((constructor)) static void rm_reg_init(void)
+{
+	void *p = mmap(NULL, sizeof(*rm_reg), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	rm_reg = p;
+	rm_reg->owner = getpid();
+}
+
+__attribute__((destructor)) static void rm_reg_cleanup(void)
+{
+	unsigned int i, n;
+
+	if (!rm_reg || rm_reg->owner != getpid())
+		return;
+	n = __atomic_load_n(&rm_reg->n, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n && i < RM_REG_NAMES; i++)
+		rm_unlink(rm_reg->names[i]);	/* most are gone: ENOENT */
+}
+
 /* A channel name no other test (or run) uses: prefix, pid, counter. */
 static inline void rm_name(char *buf, size_t len, const char *tag)
 {
 	static unsigned int seq;
 	struct timespec ts;
+	unsigned int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(buf, len, "kst-%s-%d-%u-%lx", tag, (int)getpid(), seq++,
 		 (unsigned long)ts.tv_nsec);
+	if (rm_reg) {
+		i = __atomic_fetch_add(&rm_reg->n, 1, __ATOMIC_ACQ_REL);
+		if (i < RM_REG_NAMES) {
+			size_t l = strnlen(buf, sizeof(rm_reg->names[i]) - 1);
+
+			memcpy(rm_reg->names[i], buf, l);
+			rm_reg->names[i][l] = 0;
+		}
+	}
 }
 
 static inline int rm_dev(void)
@@ -95,7 +143,7 @@ static inline int rm_create(const char *name, uint32_t slot_size,
 	return ret;
 }
 
-static inline int rm_unlink(const char *name)
+static int rm_unlink(const char *name)
 {
 	struct ringmpsc_unlink u = { .name = (uintptr_t)name };
 	int fd = rm_dev(), ret;
