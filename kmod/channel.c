@@ -377,17 +377,20 @@ long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
 }
 
 /* Give back a drained DETACHED ring: zeroed, new generation, FREE.
- * Reads head and tail only as numbers (INV-LIFE-08).
+ * Reads head and tail only as numbers (INV-LIFE-08). @discard: the
+ * consumer drops what is left (RINGMPSC_RECYCLE_DISCARD).
  */
-static int rmpsc_recycle_locked(struct rmpsc_chan *ch, u32 i)
+static int rmpsc_recycle_locked(struct rmpsc_chan *ch, u32 i, bool discard)
 {
 	struct rmpsc_ring *r = &ch->rings[i];
 
 	lockdep_assert_held(&ch->lock);
 	if (r->state != RINGMPSC_RING_DETACHED)
 		return -EINVAL;
-	/* Nothing committed is discarded. INV-LIFE-02 */
-	if (rmpsc_ring_load_head(r) != rmpsc_ring_load_tail(r))
+	/* Nothing committed is discarded unless the consumer says so.
+	 * INV-LIFE-02
+	 */
+	if (!discard && rmpsc_ring_load_head(r) != rmpsc_ring_load_tail(r))
 		return -ENOTEMPTY;
 	rmpsc_ring_zero(ch, r);
 	r->generation++;
@@ -412,7 +415,7 @@ static int rmpsc_pick_ring(struct rmpsc_chan *ch, u32 *out)
 	if (!ch->consumer) {
 		for (i = 0; i < ch->nr_rings; i++) {
 			if (ch->rings[i].state == RINGMPSC_RING_DETACHED &&
-			    !rmpsc_recycle_locked(ch, i))
+			    !rmpsc_recycle_locked(ch, i, false))
 				goto found;
 		}
 	}
@@ -606,14 +609,16 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *a)
 		return -ENOTCONN;
 	if (f->role != RINGMPSC_ROLE_CONSUMER)
 		return -EACCES;
-	if (a->ring >= ch->nr_rings)
+	if (a->ring >= ch->nr_rings || a->reserved ||
+	    (a->flags & ~RINGMPSC_RECYCLE_FLAGS))
 		return -EINVAL;
 	mutex_lock(&ch->lock);
 	if (ch->rings[a->ring].state == RINGMPSC_RING_DETACHED &&
 	    ch->rings[a->ring].generation != a->generation)
 		ret = -ESTALE;
 	else
-		ret = rmpsc_recycle_locked(ch, a->ring);
+		ret = rmpsc_recycle_locked(ch, a->ring,
+					   a->flags & RINGMPSC_RECYCLE_DISCARD);
 	mutex_unlock(&ch->lock);
 	return ret;
 }

@@ -61,7 +61,8 @@ union rmpsc_ioc_arg {
 
 struct rmpsc_ioc_desc {
 	unsigned int dir;	/* _IOC_READ / _IOC_WRITE of the command */
-	unsigned int size;	/* size of the version-1 struct */
+	unsigned int size;	/* size of the struct this module knows */
+	unsigned int minsize;	/* size of the first version, if smaller */
 };
 
 static const struct rmpsc_ioc_desc rmpsc_ioc_table[] = {
@@ -78,7 +79,7 @@ static const struct rmpsc_ioc_desc rmpsc_ioc_table[] = {
 		_IOC_DIR(RINGMPSC_IOC_WAKE), sizeof(struct ringmpsc_wake) },
 	[_IOC_NR(RINGMPSC_IOC_RECYCLE)] = {
 		_IOC_DIR(RINGMPSC_IOC_RECYCLE),
-		sizeof(struct ringmpsc_recycle) },
+		sizeof(struct ringmpsc_recycle), RINGMPSC_RECYCLE_SIZE_VER0 },
 	[_IOC_NR(RINGMPSC_IOC_UNLINK)] = {
 		_IOC_DIR(RINGMPSC_IOC_UNLINK), sizeof(struct ringmpsc_unlink) },
 	[_IOC_NR(RINGMPSC_IOC_STATS)] = {
@@ -112,8 +113,8 @@ static long ringmpsc_ioctl(struct file *file, unsigned int cmd,
 	    _IOC_DIR(cmd) != rmpsc_ioc_table[nr].dir)
 		return -ENOTTY;
 	d = &rmpsc_ioc_table[nr];
-	/* Older (smaller) versions of these structs do not exist. */
-	if (usize < d->size)
+	/* Smaller than the first version of the struct. */
+	if (usize < (d->minsize ?: d->size))
 		return -EINVAL;
 
 	memset(&a, 0, sizeof(a));

@@ -400,6 +400,12 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	memset(&a, 0, sizeof(a));
 	a.ring = ring;
 	a.generation = r->generation;
+	/* A corrupt ring is never read again (INV-RING-10): what is left
+	 * in it is lost anyway, so let the module drop it rather than keep
+	 * the ring from every later producer. INV-LIFE-02
+	 */
+	if (r->broken)
+		a.flags = RINGMPSC_RECYCLE_DISCARD;
 	err = xioctl(c->chan->fd, RINGMPSC_IOC_RECYCLE, &a);
 	if (err < 0) {
 		/* The state moved under us, or the ring is not drained: stop

@@ -8,6 +8,10 @@
  *   (VM_IO | VM_PFNMAP), so a recycled ring cannot be reached through an
  *   old pin. INV-MOD-06
  * - madvise(MADV_DOFORK) cannot undo VM_DONTCOPY. INV-MOD-06
+ * - A producer that corrupts its ring and leaves cannot keep the ring
+ *   from later producers: the consumer recycles it with
+ *   RINGMPSC_RECYCLE_DISCARD (the library does so for a broken ring).
+ *   INV-LIFE-02, INV-RING-10
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "helpers.h"
+#include "ringmpsc.h"
 
 #define SLOT	64
 #define CAP	64
@@ -165,6 +170,146 @@ TEST_F(h, madv_dofork_refused)
 			TH_LOG("%s: the child has the mapping", r[i].what);
 		munmap(a, r[i].len);
 	}
+}
+
+/* Store @tail through a fresh mapping of @fd's PROD page of ring @ring. */
+static int store_tail(int fd, const struct ringmpsc_offsets *o,
+		      uint32_t ring, uint64_t tail)
+{
+	void *prod = rm_map(fd, o->prod_size, RW,
+			    rm_ring_off(o, ring, o->prod_off));
+
+	if (!prod)
+		return -errno;
+	__atomic_store_n((uint64_t *)((char *)prod + o->tail_off), tail,
+			 __ATOMIC_RELEASE);
+	munmap(prod, o->prod_size);
+	return 0;
+}
+
+static int recycle2(int fd, uint32_t ring, uint32_t gen, uint32_t flags,
+		    uint32_t reserved)
+{
+	struct ringmpsc_recycle r = {
+		.ring = ring, .generation = gen, .flags = flags,
+		.reserved = reserved,
+	};
+
+	return rm_ioctl(fd, RINGMPSC_IOC_RECYCLE, &r);
+}
+
+/* The first, 8-byte RECYCLE: ring and generation only. */
+static int recycle0(int fd, uint32_t ring, uint32_t gen)
+{
+	uint32_t r[2] = { ring, gen };
+
+	return rm_ioctl(fd, RINGMPSC_IOC_RECYCLE_VER0, r);
+}
+
+/*
+ * RECYCLE with RINGMPSC_RECYCLE_DISCARD takes back a DETACHED ring that
+ * is not drained (here: a tail far beyond capacity). Without the flag,
+ * and through the 8-byte first version, it is still ENOTEMPTY. INV-LIFE-02
+ */
+TEST_F(h, recycle_discard)
+{
+	const struct ringmpsc_offsets *o = self->o;
+	const void *ctrl = rm_map(self->c, o->ctrl_size, PROT_READ, 0);
+	uint32_t ring = self->ring, gen = self->gen, ring2 = ~0U;
+	const uint64_t *tail;
+	void *prod;
+	int p2;
+
+	ASSERT_NE(NULL, ctrl);
+	ASSERT_EQ(0, store_tail(self->p, o, ring, 3 * CAP + 5));
+	EXPECT_EQ(-EINVAL, recycle2(self->c, ring, gen,
+				    RINGMPSC_RECYCLE_DISCARD, 0)); /* ACTIVE */
+	EXPECT_EQ(-EACCES, recycle2(self->p, ring, gen,
+				    RINGMPSC_RECYCLE_DISCARD, 0));
+	close(self->p);
+	self->p = -1;
+	ASSERT_EQ(RINGMPSC_RING_DETACHED, rm_ring_state(ctrl, o, ring));
+
+	EXPECT_EQ(-ENOTEMPTY, recycle2(self->c, ring, gen, 0, 0));
+	EXPECT_EQ(-ENOTEMPTY, recycle0(self->c, ring, gen));
+	EXPECT_EQ(-EINVAL, recycle2(self->c, ring, gen, 1U << 1, 0));
+	EXPECT_EQ(-EINVAL, recycle2(self->c, ring, gen,
+				    RINGMPSC_RECYCLE_DISCARD, 1));
+	EXPECT_EQ(-ESTALE, recycle2(self->c, ring, gen + 1,
+				    RINGMPSC_RECYCLE_DISCARD, 0));
+	EXPECT_EQ(RINGMPSC_RING_DETACHED, rm_ring_state(ctrl, o, ring));
+	EXPECT_EQ(0, recycle2(self->c, ring, gen, RINGMPSC_RECYCLE_DISCARD, 0));
+	EXPECT_EQ(RINGMPSC_RING_FREE, rm_ring_state(ctrl, o, ring));
+	EXPECT_EQ(gen + 1, rm_ring_gen(ctrl, o, ring));
+
+	/* The next producer gets it zeroed. */
+	p2 = rm_attach(self->name, RINGMPSC_ROLE_PRODUCER, &ring2, NULL);
+	ASSERT_LE(0, p2);
+	EXPECT_EQ(ring, ring2);
+	prod = rm_map(p2, o->prod_size, RW, rm_ring_off(o, ring2, o->prod_off));
+	ASSERT_NE(NULL, prod);
+	tail = (const uint64_t *)((char *)prod + o->tail_off);
+	EXPECT_EQ(0, *tail);
+	munmap(prod, o->prod_size);
+
+	/* The first version still recycles a drained ring. */
+	close(p2);
+	ASSERT_EQ(RINGMPSC_RING_DETACHED, rm_ring_state(ctrl, o, ring));
+	EXPECT_EQ(0, recycle0(self->c, ring, gen + 1));
+	EXPECT_EQ(RINGMPSC_RING_FREE, rm_ring_state(ctrl, o, ring));
+	munmap((void *)ctrl, o->ctrl_size);
+}
+
+struct count {
+	uint64_t n;
+};
+
+static void on_msg(void *ctx, uint32_t ring, const void *m)
+{
+	((struct count *)ctx)->n++;
+}
+
+/*
+ * Through the library: a hostile producer corrupts the only ring of a
+ * channel and leaves. The consumer reports -EPROTO once, hands the ring
+ * back (DISCARD), and the next producer can attach and be heard.
+ * INV-RING-10, INV-LIFE-02
+ */
+TEST(broken_ring_is_recycled)
+{
+	struct ringmpsc_consumer c;
+	struct ringmpsc_producer p;
+	struct ringmpsc_info info;
+	struct count cnt = { 0 };
+	uint64_t msg = 7;
+	char name[64];
+	long n;
+	int fd, i;
+
+	rm_name(name, sizeof(name), "brk");
+	ASSERT_EQ(0, rm_create(name, 8, CAP, 1, 0600, RINGMPSC_CREATE_EXCL));
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
+	fd = rm_attach(name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rm_info(fd, &info));
+	ASSERT_EQ(0, store_tail(fd, &info.off, 0, 10 * CAP));
+	close(fd);
+
+	n = ringmpsc_consume(&c, on_msg, &cnt, 64);
+	EXPECT_EQ(-EPROTO, n);
+	for (i = 0; i < 10 && c.rings[0].live; i++)
+		ringmpsc_consume(&c, on_msg, &cnt, 64);
+	EXPECT_FALSE(c.rings[0].live);
+	EXPECT_EQ(0, cnt.n);
+
+	ASSERT_EQ(0, ringmpsc_producer_open(&p, name));
+	EXPECT_EQ(0, ringmpsc_try_send(&p, &msg, sizeof(msg)));
+	for (i = 0; i < 10 && !cnt.n; i++)
+		ringmpsc_consume(&c, on_msg, &cnt, 64);
+	EXPECT_EQ(1, cnt.n);
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+	EXPECT_EQ(0, rm_unlink(name));
 }
 
 TEST_HARNESS_MAIN

@@ -176,10 +176,20 @@ struct ringmpsc_wake {
 	__u32 flags;		/* must be zero */
 };
 
-/* Consumer: return a drained DETACHED ring to FREE with a new generation. */
+/* Consumer: return a drained DETACHED ring to FREE with a new generation.
+ * RINGMPSC_RECYCLE_DISCARD recycles it even if it is not drained: the
+ * messages still in it are dropped (for a ring whose indices are corrupt,
+ * whose contents cannot be read anyway). The first version of this struct
+ * had no flags (RINGMPSC_RECYCLE_SIZE_VER0 bytes); the module accepts both.
+ */
+#define RINGMPSC_RECYCLE_DISCARD	(1U << 0)
+#define RINGMPSC_RECYCLE_FLAGS		RINGMPSC_RECYCLE_DISCARD
+#define RINGMPSC_RECYCLE_SIZE_VER0	8
 struct ringmpsc_recycle {
 	__u32 ring;
 	__u32 generation;	/* must match: protects against stale calls */
+	__u32 flags;		/* RINGMPSC_RECYCLE_* */
+	__u32 reserved;		/* must be zero */
 };
 
 /* Unlink a channel name; memory lives until the last fd and mapping go. */
@@ -206,6 +216,9 @@ struct ringmpsc_stats {
 #define RINGMPSC_IOC_SET_EVENTFD _IOW(RINGMPSC_IOC_MAGIC, 4, struct ringmpsc_eventfd)
 #define RINGMPSC_IOC_WAKE	_IOW(RINGMPSC_IOC_MAGIC, 5, struct ringmpsc_wake)
 #define RINGMPSC_IOC_RECYCLE	_IOW(RINGMPSC_IOC_MAGIC, 6, struct ringmpsc_recycle)
+/* The first RECYCLE: struct ringmpsc_recycle without flags and reserved. */
+#define RINGMPSC_IOC_RECYCLE_VER0 _IOC(_IOC_WRITE, RINGMPSC_IOC_MAGIC, 6, \
+				       RINGMPSC_RECYCLE_SIZE_VER0)
 #define RINGMPSC_IOC_UNLINK	_IOW(RINGMPSC_IOC_MAGIC, 7, struct ringmpsc_unlink)
 #define RINGMPSC_IOC_STATS	_IOR(RINGMPSC_IOC_MAGIC, 8, struct ringmpsc_stats)
 
