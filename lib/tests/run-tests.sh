@@ -33,8 +33,8 @@ stress_n() {
 	case $1 in
 	plain) echo "${RINGMPSC_STRESS_N:-10000000}" ;;
 	tsan) echo 100000 ;;
-	asan) echo 1000000 ;;
-	valgrind) echo 10000 ;;
+	asan) echo 500000 ;;
+	valgrind) echo 3000 ;;
 	esac
 }
 
@@ -50,6 +50,8 @@ run_one() {
 	*) bin=$dir/$set/$name ;;
 	esac
 	[[ $name == test_stress ]] && args=(-n "$(stress_n "$set")")
+	# Fewer fuzz and hostile-ring iterations under valgrind.
+	[[ $name == test_corrupt && $set == valgrind ]] && args=(-n 5000)
 	case $set in
 	tsan) pre=("${setarch_r[@]}") ;;
 	valgrind)

@@ -553,7 +553,8 @@ TEST(try_send_many)
 
 /* peek/release: -ENOENT for no such ring or a ring not live; 0 when
  * empty; at most max; peek does not consume (a message stays until
- * released, INV-RING-08); release beyond what is committed -> -EINVAL;
+ * released, INV-RING-08); release beyond what the last peek handed out
+ * -> -EINVAL;
  * release publishes head and frees room for the producer.
  */
 TEST(peek_release)
@@ -585,6 +586,10 @@ TEST(peek_release)
 	CHECK_EQU(f.c.stats.batches, 1);
 	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 8), 3);
 	CHECK_EQ(msg_bad_word(m, 1, 2, LEN), 0);
+	/* Release covers only what the last peek handed out (spec.md 6). */
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 1), 1);
+	CHECK_EQ(ringmpsc_release(&f.c, 1, 2), -EINVAL);
+	CHECK_EQU(*head_word(&f.mem[1]), 2);
 
 	/* The producer sees the released room: 8 - 3 in flight. */
 	for (uint64_t i = 5; i < 10; i++)

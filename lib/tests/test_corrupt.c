@@ -135,11 +135,16 @@ static void on_batch(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 {
 	struct seen *s = ctx;
 
-	if (ring >= s->nr || !run_in_bounds(&s->mems[ring], msgs, n)) {
+	if (ring >= s->nr) {
 		s->bad++;
 		return;
 	}
+	/* Read first, as a user would: a stray run is an ASan error (or a
+	 * fault on a guard page) right here; then judge its bounds.
+	 */
 	read_run(msgs, (size_t)n * s->mems[ring].slot_size);
+	if (!run_in_bounds(&s->mems[ring], msgs, n))
+		s->bad++;
 	s->msgs[ring] += n;
 }
 
@@ -331,10 +336,9 @@ static void consumer_fuzz(const struct ringmpsc_ring_mem *mem, uint64_t seed,
 				CHECK_EQU(n, want);
 			}
 			if (n > 0) {
+				read_run(m, (size_t)n * mem->slot_size);
 				if (!run_in_bounds(mem, m, (uint32_t)n))
 					s.bad++;
-				else
-					read_run(m, (size_t)n * mem->slot_size);
 				CHECK_EQ(ringmpsc_release(&c, 0, (uint32_t)
 							  ((x >> 32) % (uint32_t)(n + 1))), 0);
 			}
@@ -364,12 +368,16 @@ static void consumer_fuzz(const struct ringmpsc_ring_mem *mem, uint64_t seed,
 	mem_consumer_free(&c);
 }
 
+/* @dflt, or less when -n says so (valgrind runs the plain build). */
+static uint64_t scaled(uint64_t dflt)
+{
+	return tap_count > 0 && (uint64_t)tap_count < dflt ? (uint64_t)tap_count
+							 : dflt;
+}
+
 static uint32_t fuzz_iters(void)
 {
-	/* valgrind runs the plain build: fewer iterations there are set
-	 * with -n; the default is quick everywhere.
-	 */
-	return tap_count > 0 && tap_count < 20000 ? (uint32_t)tap_count : 20000;
+	return (uint32_t)scaled(20000);
 }
 
 TEST(fuzz_consumer_heap)
@@ -595,14 +603,13 @@ static void check_batch(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 	struct checker *k = ctx;
 	const unsigned char *m = msgs;
 
+	read_run(msgs, (size_t)n * LEN);
 	if (!run_in_bounds(&k->mems[ring], msgs, n)) {
 		k->bad++;
 		return;
 	}
-	if (ring == 0) {		/* the hostile ring: garbage */
-		read_run(msgs, (size_t)n * LEN);
+	if (ring == 0)		/* the hostile ring: garbage */
 		return;
-	}
 	for (uint32_t i = 0; i < n; i++, m += LEN)
 		if (msg_bad_word(m, ring, k->next[ring]++, LEN))
 			k->bad++;
@@ -615,7 +622,7 @@ static void check_batch(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
  */
 TEST(hostile_producer_thread)
 {
-	const uint64_t count = tap_build_is("plain") ? 200000 : 20000;
+	const uint64_t count = scaled(tap_build_is("plain") ? 200000 : 20000);
 	struct lfix f;
 	struct hostile h = { 0 };
 	struct honest hp[3];
@@ -665,7 +672,7 @@ TEST(hostile_producer_thread)
  */
 TEST(hostile_producer_process)
 {
-	const uint64_t count = tap_build_is("plain") ? 200000 : 20000;
+	const uint64_t count = scaled(tap_build_is("plain") ? 200000 : 20000);
 	struct lfix f;
 	struct honest hp[3];
 	struct checker k = { { 0 }, 0, NULL };
@@ -723,7 +730,7 @@ TEST(hostile_producer_process)
  */
 TEST(hostile_consumer_thread)
 {
-	const uint32_t iters = tap_build_is("plain") ? 1000000 : 100000;
+	const uint32_t iters = (uint32_t)scaled(tap_build_is("plain") ? 1000000 : 100000);
 	struct heap_ring hr;
 	struct ringmpsc_producer p;
 	struct hostile h = { 0 };

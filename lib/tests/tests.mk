@@ -44,17 +44,23 @@ $(LIB_TEST_DIR)/plain/%: lib/tests/%.c $(LIB_TEST_DEPS) $(LIBRINGMPSC_A)
 	$(CC) $(CFLAGS) -pthread -DRINGMPSC_TEST_BUILD='"plain"' -o $@ $< \
 		$(LIBRINGMPSC_A)
 
-# The library's sources are prerequisites: every .c after the test's own
-# goes on the command line.
-$(LIB_TEST_DIR)/tsan/%: lib/tests/%.c $(LIB_TEST_DEPS) $(LIB_SRCS) lib/internal.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -pthread $(LIB_TSAN_FLAGS) -DRINGMPSC_TEST_BUILD='"tsan"' \
-		-o $@ $< $(filter %.c,$(filter-out $<,$^))
+# Sanitizer builds: the library's sources compiled with the same flags as
+# the test, into objects of their own.
+define lib_test_san_rules
+LIB_TEST_$(2)_OBJS := $$(patsubst lib/%.c,$$(LIB_TEST_DIR)/$(1)/lib/%.o,$$(LIB_SRCS))
 
-$(LIB_TEST_DIR)/asan/%: lib/tests/%.c $(LIB_TEST_DEPS) $(LIB_SRCS) lib/internal.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -pthread $(LIB_ASAN_FLAGS) -DRINGMPSC_TEST_BUILD='"asan"' \
-		-o $@ $< $(filter %.c,$(filter-out $<,$^))
+$$(LIB_TEST_DIR)/$(1)/lib/%.o: lib/%.c lib/include/ringmpsc.h lib/internal.h \
+		uapi/linux/ringmpsc.h lib/invariants.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -pthread $$(LIB_$(2)_FLAGS) -c -o $$@ $$<
+
+$$(LIB_TEST_DIR)/$(1)/%: lib/tests/%.c $$(LIB_TEST_DEPS) $$(LIB_TEST_$(2)_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -pthread $$(LIB_$(2)_FLAGS) \
+		-DRINGMPSC_TEST_BUILD='"$(1)"' -o $$@ $$< $$(LIB_TEST_$(2)_OBJS)
+endef
+$(eval $(call lib_test_san_rules,tsan,TSAN))
+$(eval $(call lib_test_san_rules,asan,ASAN))
 
 LIB_CHECK_DEPS_plain := $(LIB_TEST_PLAIN)
 LIB_CHECK_DEPS_valgrind := $(LIB_TEST_PLAIN)
