@@ -333,11 +333,18 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
 	r->generation = generation;
 }
 
+/*
+ * A ring that cannot be mapped (or bound) is skipped: the other rings are
+ * still refreshed, the epoch is taken as acted on (so consume serves them
+ * and waits can sleep), and the first error is returned once. The ring
+ * stays unmapped and not live, so the next refresh maps it again: the
+ * next ring state change, or a direct call of this function.
+ */
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 {
 	struct ringmpsc_channel *ch;
 	uint32_t epoch;
-	int err = 0;
+	int err = 0, ret;
 
 	if (!c || !c->chan)
 		return 0;
@@ -364,15 +371,17 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 			continue;
 		}
 		if (!ch->maps[i].prod) {
-			err = map_ring(ch, i, &ch->maps[i], &mem);
-			if (err == 0)
-				err = ringmpsc_cring_init(r, &mem);
-			if (err < 0) {
+			ret = map_ring(ch, i, &ch->maps[i], &mem);
+			if (ret == 0)
+				ret = ringmpsc_cring_init(r, &mem);
+			if (ret < 0) {
 				unmap_ring(ch, &ch->maps[i]);
 				memset(r, 0, sizeof(*r));
 				r->wake_peer_fd = -1;
-				/* Retried at the next refresh. */
-				return err;
+				/* Unmapped: retried at the next refresh. */
+				if (!err)
+					err = ret;
+				continue;
 			}
 			r->generation = gen;
 		} else if (gen != r->generation) {

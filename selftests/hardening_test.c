@@ -12,6 +12,9 @@
  *   from later producers: the consumer recycles it with
  *   RINGMPSC_RECYCLE_DISCARD (the library does so for a broken ring).
  *   INV-LIFE-02, INV-RING-10
+ * - A ring the consumer cannot map (here: vm.max_map_count reached) does
+ *   not stop the other rings from being served; it is mapped at a later
+ *   refresh.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -308,6 +311,155 @@ TEST(broken_ring_is_recycled)
 		ringmpsc_consume(&c, on_msg, &cnt, 64);
 	EXPECT_EQ(1, cnt.n);
 	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+	EXPECT_EQ(0, rm_unlink(name));
+}
+
+#define MAX_MAP_COUNT "/proc/sys/vm/max_map_count"
+#define FILL_MAX 256
+
+static long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -EIO;
+}
+
+static int write_long(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY), len, ok;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", v);
+	ok = write(fd, buf, len) == len;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/* Lines of /proc/self/maps: about our number of mappings. */
+static long nr_maps(void)
+{
+	static char buf[1 << 16];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	long lines = 0;
+	ssize_t n, i;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+static void send_n(const char *name, uint64_t first, unsigned int n)
+{
+	struct ringmpsc_producer p;
+	uint64_t v;
+
+	if (ringmpsc_producer_open(&p, name))
+		_exit(2);
+	for (v = first; v < first + n; v++)
+		if (ringmpsc_try_send(&p, &v, sizeof(v)))
+			_exit(3);
+	ringmpsc_producer_close(&p);
+	_exit(0);
+}
+
+struct per_ring {
+	uint64_t n[2];
+};
+
+static void on_ring(void *ctx, uint32_t ring, const void *m)
+{
+	if (ring < 2)
+		((struct per_ring *)ctx)->n[ring]++;
+}
+
+/*
+ * Two detached rings with messages; the consumer may create only one
+ * ring's three mappings more. The refresh that meets them reports -ENOMEM
+ * once; the ring it could map is served all the same, and the other is
+ * mapped by the next refresh once mappings are possible again.
+ */
+TEST(unmappable_ring_does_not_block_others)
+{
+	static void *fill[FILL_MAX];
+	struct ringmpsc_consumer c;
+	struct per_ring got = { { 0 } };
+	long old_max, first, later[20], retry = -1;
+	unsigned int nfill = 0, i;
+	char name[64];
+	int status;
+	pid_t pid;
+
+	old_max = read_long(MAX_MAP_COUNT);
+	if (old_max < 0)
+		SKIP(return, "no " MAX_MAP_COUNT);
+	rm_name(name, sizeof(name), "maps");
+	ASSERT_EQ(0, rm_create(name, 8, CAP, 2, 0600, RINGMPSC_CREATE_EXCL));
+	/* Open while no ring is in use: it maps the control area only. */
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
+	for (i = 0; i < 2; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			send_n(name, 100 * i, 10 + i);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, status);
+	}
+
+	/* Fill the address space up to the limit, then give back three
+	 * mappings: what one ring takes. Nothing may print meanwhile (a
+	 * buffer could need a mapping).
+	 */
+	if (write_long(MAX_MAP_COUNT, nr_maps() + 64)) {
+		ringmpsc_consumer_close(&c);
+		rm_unlink(name);
+		SKIP(return, "cannot write " MAX_MAP_COUNT);
+	}
+	while (nfill < FILL_MAX) {
+		/* Alternate protections so that neighbours never merge. */
+		void *a = mmap(NULL, RM_PAGE, nfill & 1 ? PROT_READ : PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (a == MAP_FAILED)
+			break;
+		fill[nfill++] = a;
+	}
+	for (i = 0; i < 3 && nfill; i++)
+		munmap(fill[--nfill], RM_PAGE);
+	first = ringmpsc_consume(&c, on_ring, &got, 64);
+	/* Ring 0 drains and is recycled, which is a state change: the
+	 * refresh it causes meets ring 1 again, still unmappable.
+	 */
+	for (i = 0; i < 20; i++)
+		later[i] = ringmpsc_consume(&c, on_ring, &got, 64);
+	while (nfill)
+		munmap(fill[--nfill], RM_PAGE);
+	EXPECT_EQ(0, write_long(MAX_MAP_COUNT, old_max));
+
+	EXPECT_EQ(-ENOMEM, first);
+	EXPECT_EQ(10, later[0]) TH_LOG("the mapped ring is not served");
+	EXPECT_EQ(10, got.n[0]);
+	EXPECT_EQ(0, got.n[1]);
+	EXPECT_FALSE(c.rings[1].live);
+	/* Mappings are possible again: the next refresh maps ring 1. */
+	retry = ringmpsc_consumer_refresh(&c);
+	EXPECT_EQ(0, retry);
+	EXPECT_TRUE(c.rings[1].live);
+	for (i = 0; i < 10 && got.n[1] < 11; i++)
+		ringmpsc_consume(&c, on_ring, &got, 64);
+	EXPECT_EQ(11, got.n[1]);
 	ringmpsc_consumer_close(&c);
 	EXPECT_EQ(0, rm_unlink(name));
 }
