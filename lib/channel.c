@@ -416,9 +416,16 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	if (r->broken)
 		a.flags = RINGMPSC_RECYCLE_DISCARD;
 	err = xioctl(c->chan->fd, RINGMPSC_IOC_RECYCLE, &a);
+	if (err == -ENOTEMPTY) {
+		/* Not drained yet: still detached, asked again by the next
+		 * pass that finds it empty.
+		 */
+		return err;
+	}
 	if (err < 0) {
-		/* The state moved under us, or the ring is not drained: stop
-		 * asking until the module publishes another change.
+		/* The state or generation moved under us: the module bumped
+		 * ring_epoch, and the refresh it causes sets detached again
+		 * if the ring still is.
 		 */
 		r->detached = false;
 		return err;

@@ -241,6 +241,41 @@ TEST(detach_then_recycle)
 	EXPECT_EQ(0, ringmpsc_unlink(name));
 }
 
+/* A RECYCLE refused because the ring is not drained leaves it detached:
+ * the pass that drains it recycles it, with no other state change.
+ * INV-LIFE-02
+ */
+TEST(recycle_retried_after_enotempty)
+{
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+	struct tally t = { 0 };
+	struct msg m = { 0 };
+	char name[64];
+	int i;
+
+	chan_name(name, sizeof(name), "retry");
+	ASSERT_EQ(0, create(name, 16, 1, RINGMPSC_CREATE_PREALLOC));
+	ASSERT_EQ(0, ringmpsc_producer_open(&p, name));
+	for (m.seq = 0; m.seq < 10; m.seq++)
+		ASSERT_EQ(0, ringmpsc_try_send(&p, &m, sizeof(m)));
+	ringmpsc_producer_close(&p);
+
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
+	ASSERT_TRUE(c.rings[0].detached);
+	EXPECT_EQ(-ENOTEMPTY, ringmpsc_consumer_recycle(&c, 0));
+	EXPECT_TRUE(c.rings[0].detached);
+	EXPECT_TRUE(c.rings[0].live);
+	for (i = 0; i < 10 && c.rings[0].live; i++)
+		ringmpsc_consume(&c, on_msg, &t, 4);
+	EXPECT_EQ(10u, t.total);
+	EXPECT_EQ(0, t.bad);
+	EXPECT_FALSE(c.rings[0].live);
+	EXPECT_EQ(1u, c.rings[0].generation);
+	ringmpsc_consumer_close(&c);
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
 /* A consumer leaves with messages queued; a new one continues from head.
  * Producers see it gone. INV-LIFE-05, INV-WAKE-05
  */
