@@ -269,6 +269,14 @@ fail:
 	return err;
 }
 
+/* A closed producer handle: ringmpsc_producer_close() on it does nothing. */
+static void producer_reset(struct ringmpsc_producer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->wait_fd = -1;
+	p->wake_peer_fd = -1;
+}
+
 int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 {
 	struct ringmpsc_channel *ch;
@@ -278,6 +286,8 @@ int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 
 	if (!p)
 		return -EINVAL;
+	/* A failed open leaves a closed handle, whatever *p held before. */
+	producer_reset(p);
 	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
 	if (err < 0)
 		return err;
@@ -302,6 +312,7 @@ int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 	return 0;
 fail:
 	chan_free(ch);
+	producer_reset(p);
 	return err;
 }
 
@@ -310,9 +321,7 @@ void ringmpsc_producer_close(struct ringmpsc_producer *p)
 	if (!p)
 		return;
 	chan_free(p->chan);
-	memset(p, 0, sizeof(*p));
-	p->wait_fd = -1;
-	p->wake_peer_fd = -1;
+	producer_reset(p);
 }
 
 bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)

@@ -276,6 +276,40 @@ TEST(recycle_retried_after_enotempty)
 	EXPECT_EQ(0, ringmpsc_unlink(name));
 }
 
+/* A failed open leaves a closed handle, whatever it held: closing it is
+ * harmless, and so is closing it twice.
+ */
+TEST(failed_producer_open_closes_cleanly)
+{
+	struct ringmpsc_producer p;
+	char name[64];
+
+	chan_name(name, sizeof(name), "noopen");
+	memset(&p, 0xa5, sizeof(p));
+	EXPECT_EQ(-ENOENT, ringmpsc_producer_open(&p, name));
+	EXPECT_EQ(NULL, p.chan);
+	EXPECT_EQ(-1, p.wait_fd);
+	EXPECT_EQ(-1, p.wake_peer_fd);
+	ringmpsc_producer_close(&p);
+	ringmpsc_producer_close(&p);
+	/* A zeroed handle that was never opened. */
+	memset(&p, 0, sizeof(p));
+	ringmpsc_producer_close(&p);
+	/* A channel whose one ring is taken: EMFILE, same result. */
+	ASSERT_EQ(0, create(name, 8, 1, 0));
+	{
+		struct ringmpsc_producer p1;
+
+		ASSERT_EQ(0, ringmpsc_producer_open(&p1, name));
+		memset(&p, 0xa5, sizeof(p));
+		EXPECT_EQ(-EMFILE, ringmpsc_producer_open(&p, name));
+		EXPECT_EQ(NULL, p.chan);
+		ringmpsc_producer_close(&p);
+		ringmpsc_producer_close(&p1);
+	}
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
 /* A consumer leaves with messages queued; a new one continues from head.
  * Producers see it gone. INV-LIFE-05, INV-WAKE-05
  */
