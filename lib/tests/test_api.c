@@ -6,6 +6,7 @@
  * fairness, cached indices and counters. The INV- ids of spec.md that a
  * test verifies are named in its comment.
  */
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -795,16 +796,118 @@ TEST(index_boundaries)
 	}
 }
 
-/* A local producer always sees its consumer as present. */
-TEST(local_consumer_present)
+/* reserve() prefetches the slots after a reservation for writing. That
+ * range must lie inside the data area and inside the free space the
+ * producer has seen released, never on slots the consumer may still be
+ * reading (INV-RING-06, INV-RING-11). Checked exhaustively on small rings
+ * through the header's own helper.
+ */
+TEST(prefetch_in_free_space)
+{
+	static const struct { uint32_t cap, slot; bool mirrored; } cfg[] = {
+		{ 2, 2048, true }, { 4, 1024, false }, { 4, 1024, true },
+		{ 16, 256, false }, { 64, 64, true }, { 64, 64, false },
+	};
+	uint32_t bad = 0, prefetched = 0;
+
+	for (size_t k = 0; k < sizeof(cfg) / sizeof(cfg[0]); k++) {
+		const uint32_t cap = cfg[k].cap, slot = cfg[k].slot;
+		const size_t bound = (size_t)cap * slot * (cfg[k].mirrored ? 2 : 1);
+		struct heap_ring h;
+		struct ringmpsc_producer p;
+
+		REQUIRE_EQ(heap_ring_init(&h, cap, slot, cfg[k].mirrored), 0);
+		REQUIRE_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+		for (uint64_t tail = 0; tail < 2 * cap; tail++) {
+			for (uint32_t used = 0; used < cap; used++) {
+				uint32_t free_slots = cap - used;
+
+				p.tail = (1ull << 40) + tail;
+				p.cached_head = p.tail - used;
+				for (uint32_t n = 1; n <= free_slots; n++) {
+					uint32_t pos = (uint32_t)((p.tail + n) & (cap - 1));
+					size_t len;
+
+					if (!p.mirrored &&
+					    n > cap - (uint32_t)(p.tail & (cap - 1)))
+						break;	/* reserve never returns it */
+					len = ringmpsc__prefetch_len(&p, n, free_slots);
+					if (!len)
+						continue;
+					prefetched++;
+					if ((size_t)pos * slot + len > bound ||
+					    len > (size_t)(free_slots - n) * slot)
+						bad++;
+				}
+			}
+		}
+		heap_ring_free(&h);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(prefetched > 0);
+}
+
+/* The slow paths on local rings: a producer always sees its consumer as
+ * present; refresh and recycle are no-ops (no module: no states); a wake
+ * request writes the peer's eventfd; bad ring indices -> -EINVAL.
+ */
+TEST(local_slow_paths)
 {
 	struct lfix f;
+	struct pollfd pfd;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
-	CHECK(ringmpsc_consumer_present(&f.p[0]));
-	CHECK(f.p[0].chan == NULL);
-	CHECK_EQ(f.p[0].ring, 0);
+	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	CHECK(ringmpsc_consumer_present(&f.p[1]));
+	CHECK(f.p[1].chan == NULL);
+	CHECK_EQ(f.p[1].ring, 1);
+	CHECK_EQ(ringmpsc_consumer_refresh(&f.c), 0);
+	CHECK_EQ(ringmpsc_consumer_recycle(&f.c, 1), 0);
+	CHECK_EQ(ringmpsc_consumer_recycle(&f.c, 2), -EINVAL);
+	CHECK_EQ(ringmpsc_consumer_wake_peer(&f.c, 2), -EINVAL);
+	CHECK(f.c.rings[0].live && !f.c.rings[1].detached);
+
+	/* Producer 1 -> the consumer's eventfd. */
+	pfd = (struct pollfd){ .fd = ringmpsc_consumer_eventfd(&f.c), .events = POLLIN };
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	CHECK_EQ(ringmpsc_producer_wake_peer(&f.p[1]), 0);
+	CHECK_EQU(f.p[1].stats.wakeups, 1);
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	ringmpsc_wait_finish(&f.c);		/* drains it */
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+
+	/* Consumer -> producer 1's eventfd, not producer 0's. */
+	struct pollfd pp[2] = {
+		{ .fd = f.p[0].wait_fd, .events = POLLIN },
+		{ .fd = f.p[1].wait_fd, .events = POLLIN },
+	};
+
+	CHECK(pp[0].fd >= 0 && pp[1].fd >= 0 && pp[0].fd != pp[1].fd);
+	CHECK_EQ(ringmpsc_consumer_wake_peer(&f.c, 1), 0);
+	CHECK_EQU(f.c.stats.wakeups, 1);
+	CHECK_EQ(poll(pp, 2, 0), 1);
+	CHECK_EQ(pp[0].revents, 0);
+	CHECK(pp[1].revents & POLLIN);
 	lfix_fini(&f);
+}
+
+/* Without the module, the channel calls fail cleanly with the errno of
+ * opening /dev/ringmpsc (skipped where the module is loaded: the
+ * kselftests cover channels).
+ */
+TEST(channel_without_module)
+{
+	struct ringmpsc_channel_attr attr = { 16, 4, 2, 0600, 0 };
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+
+	if (access(RINGMPSC_DEVICE, F_OK) == 0) {
+		tap_skip(RINGMPSC_DEVICE " exists");
+		return;
+	}
+	CHECK_EQ(ringmpsc_create("lib-test", &attr), -ENOENT);
+	CHECK_EQ(ringmpsc_unlink("lib-test"), -ENOENT);
+	CHECK_EQ(ringmpsc_producer_open(&p, "lib-test"), -ENOENT);
+	CHECK_EQ(ringmpsc_consumer_open(&c, "lib-test"), -ENOENT);
 }
 
 /* Local rings are shared with a child forked after creation: the child

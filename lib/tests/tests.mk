@@ -23,6 +23,9 @@ LIB_TEST_BINS := $(LIB_TEST_PLAIN) $(LIB_TEST_SAN_BINS)
 
 LIB_CHECK_SETS ?= plain tsan asan valgrind
 
+# TSan: gcc 12's runtime works with this kernel's mmap randomisation; the
+# runner still starts TSan binaries under "setarch -R" (no ASLR) where it
+# can, which newer runtimes need when vm.mmap_rnd_bits is high.
 # gcc warns that TSan does not model standalone fences (the Dekker fences
 # of the wakeup protocol); the ring's release/acquire pairs are modelled.
 LIB_TSAN_NOWARN := $(shell $(CC) -Werror -Wno-tsan -fsanitize=thread -x c \
@@ -34,6 +37,7 @@ LIB_ASAN_FLAGS := $(LIB_SAN_COMMON) -fsanitize=address,undefined \
 
 LINT_USER_SOURCES += $(LIB_TEST_SRCS)
 CHECK_HOST_TARGETS += check-lib
+DEPS_PACKAGES += valgrind
 
 .PHONY: lib-tests check-lib
 
