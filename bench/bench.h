@@ -139,6 +139,7 @@ struct tp_params {
 	bool fork;		/* separate processes */
 	bool blocking;		/* ringmpsc: sleep in ringmpsc_wait* when idle */
 	uint32_t pace;		/* producer rate limit, msgs/s (0: none) */
+	uint32_t backoff;	/* consumer: pauses after an empty poll (0: 1) */
 };
 
 struct tp_ctx {
@@ -169,6 +170,12 @@ struct contender {
 void *shared_alloc(size_t len);
 void shared_free(void *p, size_t len);
 int pin_cpu(int cpu);
+int unpin(void);
+#include <pthread.h>
+/* pthread_create() on @cpu from the start: a real-time thread created on a
+ * CPU that a spinning real-time peer owns would never run to pin itself.
+ */
+int thread_on_cpu(pthread_t *th, int cpu, void *(*fn)(void *), void *arg);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 extern bool g_count_syscalls;
 uint64_t syscalls_begin(int *fd);
@@ -190,6 +197,15 @@ static inline void start_clock(struct tp_ctx *c)
 		cpu_relax();
 	c->t_start = now_ns();
 	__atomic_store_n(&c->go, 1, __ATOMIC_RELEASE);
+}
+
+/* What a polling consumer does when it found nothing. */
+static inline void idle_poll(const struct tp_ctx *c)
+{
+	uint32_t n = c->p.backoff ? c->p.backoff : 1;
+
+	for (uint32_t i = 0; i < n; i++)
+		cpu_relax();
 }
 
 static inline uint64_t total_msgs(const struct tp_ctx *c)

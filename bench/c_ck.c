@@ -87,7 +87,7 @@ static void ck_cons(struct tp_ctx *c, bool mp)
 		if (ok)
 			check_one(&c->v, (uint64_t)(uintptr_t)m);
 		else
-			cpu_relax();
+			idle_poll(c);
 	}
 	c->t_end = now_ns();
 }

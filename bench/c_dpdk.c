@@ -148,7 +148,7 @@ static void rte_consumer(struct tp_ctx *c)
 			if (rte_ring_sc_dequeue_elem(r, &m, 8) == 0)
 				check_one(&c->v, m);
 			else
-				cpu_relax();
+				idle_poll(c);
 		}
 	} else {
 		while (c->v.count < total) {
@@ -156,7 +156,7 @@ static void rte_consumer(struct tp_ctx *c)
 								    batch, NULL);
 
 			if (!k) {
-				cpu_relax();
+				idle_poll(c);
 				continue;
 			}
 			if (multi) {

@@ -163,19 +163,19 @@ static void rm_consumer(struct tp_ctx *c)
 		while (c->v.count < total) {
 			r = ringmpsc_consume_batch(&cons, rm_runw, &k, batch);
 			if (r <= 0)
-				cpu_relax();
+				idle_poll(c);
 		}
 	} else if (batch == 1) {
 		while (c->v.count < total) {
 			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
 			if (r <= 0)
-				cpu_relax();
+				idle_poll(c);
 		}
 	} else {
 		while (c->v.count < total) {
 			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
 			if (r <= 0)
-				cpu_relax();
+				idle_poll(c);
 		}
 	}
 	c->t_end = now_ns();

@@ -26,7 +26,7 @@ static void memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
 		die("alloc");
 	memset(src, 1, bytes);
 	memset(dst, 2, bytes);
-	pin_cpu(1);
+	pin_cpu(1);	/* the consumer's CPU; unpinned by the next case */
 	if (runs > 64)
 		runs = 64;
 	for (int r = 0; r < runs; r++) {

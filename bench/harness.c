@@ -54,6 +54,35 @@ int pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+int unpin(void)
+{
+	cpu_set_t set;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+int thread_on_cpu(pthread_t *th, int cpu, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t a;
+	cpu_set_t set;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	CPU_ZERO(&set);
+	CPU_SET(n > 1 ? cpu % n : 0, &set);
+	pthread_attr_init(&a);
+	pthread_attr_setaffinity_np(&a, sizeof(set), &set);
+	err = pthread_create(th, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	if (err)
+		die("pthread_create");
+	return 0;
+}
+
 /* The raw_syscalls:sys_enter tracepoint id, or -1. */
 static long sys_enter_id(void)
 {

@@ -69,8 +69,8 @@ static void side_start(struct side *s, void *(*fn)(void *), void *arg)
 {
 	s->fn = fn;
 	s->arg = arg;
-	pthread_create(&s->th, NULL, fn, arg);
 	pin_cpu(0);
+	thread_on_cpu(&s->th, 1, fn, arg);
 }
 
 /* ---- ringmpsc ----------------------------------------------------------- */

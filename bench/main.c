@@ -10,8 +10,12 @@
  *     -o  output directory for results.csv and plot data (default build/bench)
  *     -q  quick: 3 runs of 0.05 s (smoke test)
  *     -c  ring capacity in slots for the ring contenders (default 4096)
+ *     -R  real-time scheduling for a busy shared machine: workloads 1, 2
+ *         and 5 under SCHED_FIFO, 3 under SCHED_RR, 4 unchanged (other
+ *         tasks then get only the kernel's RT throttling share)
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,18 @@ static double g_secs = 0.15;
 static uint32_t g_cap = 4096;
 static const char *g_outdir = "build/bench";
 static FILE *g_csv;
+static bool g_rt;
+
+/* SCHED_FIFO/SCHED_RR (priority 1) or back to SCHED_OTHER for this thread
+ * and everything it creates afterwards.
+ */
+static void set_sched(int policy)
+{
+	struct sched_param sp = { .sched_priority = policy == SCHED_OTHER ? 0 : 1 };
+
+	if (g_rt && sched_setscheduler(0, policy, &sp))
+		fprintf(stderr, "ringbench: sched_setscheduler: %s\n", strerror(errno));
+}
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -153,6 +169,36 @@ static void workload1(void)
 		tp("w1", &ct_pipe, "pipe", "4KiB-writes", p, g_runs);
 		tp("w1", &ct_unix, "unix-seqpacket", "4KiB-packets", p, g_runs);
 	}
+	/* What it takes: the consumer's idle policy for single messages (a
+	 * consumer polling tail steals the line each commit must own before
+	 * its INV-WAKE-02 barrier completes), and the ring size for batches.
+	 */
+	{
+		struct tp_params p = { .batch = 1, .backoff = 64 };
+
+		tp("w1", &ct_ringmpsc, "ringmpsc-threads", "single-backoff64", p, rs);
+		tp("w1", &ct_ringmpsc, "ringmpsc-processes", "single-backoff64",
+		   (struct tp_params){ .batch = 1, .backoff = 64, .fork = true }, rs);
+#ifdef HAVE_DPDK
+		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", "single-backoff64", p, rs);
+		tp("w1", &ct_rte_mpsc, "rte_ring-MP/SC", "single-backoff64", p, rs);
+#endif
+#ifdef HAVE_CK
+		tp("w1", &ct_ck_mpsc, "ck_ring-MPSC", "single-backoff64", p, rs);
+#endif
+	}
+	for (uint32_t cap = 1024; cap <= 65536; cap *= 4) {
+		char v[32];
+		struct tp_params p = { .batch = 256, .capacity = cap };
+
+		if (cap == g_cap)
+			continue;
+		snprintf(v, sizeof(v), "batch256-cap%u", cap);
+		tp("w1", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+#ifdef HAVE_DPDK
+		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", v, p, g_runs);
+#endif
+	}
 }
 
 static void workload2(void)
@@ -187,24 +233,26 @@ static void workload3(void)
 {
 	static const uint32_t np[] = { 1, 2, 4, 8, 16 };
 
+	int rs = g_runs < 5 ? g_runs : 5;	/* bounded time: 16 producers */
+
 	header("workload 3: producers (all pinned to CPU 0: >1 is oversubscribed)");
 	for (unsigned i = 0; i < 5; i++) {
 		char v[32];
 		struct tp_params p = { .batch = 32, .nprod = np[i] };
 
 		snprintf(v, sizeof(v), "%up-batch32", np[i]);
-		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
 #ifdef HAVE_DPDK
-		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, g_runs);
+		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, rs);
 #endif
 		p.batch = 1;
 		snprintf(v, sizeof(v), "%up-single", np[i]);
-		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
 #ifdef HAVE_DPDK
-		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, g_runs);
+		tp("w3", &ct_rte_mpsc, "rte_ring-MP/SC", v, p, rs);
 #endif
 #ifdef HAVE_CK
-		tp("w3", &ct_ck_mpsc, "ck_ring-MPSC", v, p, g_runs);
+		tp("w3", &ct_ck_mpsc, "ck_ring-MPSC", v, p, rs);
 #endif
 	}
 	for (uint32_t b = 1; b <= 256; b *= 256) {
@@ -213,10 +261,10 @@ static void workload3(void)
 		double one, many;
 
 		snprintf(v, sizeof(v), "1-of-1-%s", bname(b));
-		one = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		one = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
 		p.idle_rings = 63;
 		snprintf(v, sizeof(v), "1-of-64-%s", bname(b));
-		many = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, g_runs);
+		many = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
 		if (one > 0)
 			printf("  -> 63 idle rings cost %.1f%% of throughput (%s)\n",
 			       100.0 * (1 - many / one), bname(b));
@@ -264,6 +312,20 @@ static void workload5(void)
 	syscalls_workload(g_csv, g_runs, g_secs);
 }
 
+static const char *rr_slice(void)
+{
+	static char buf[32] = "?";
+	FILE *f = fopen("/proc/sys/kernel/sched_rr_timeslice_ms", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			strcpy(buf, "?");
+		buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+	return buf;
+}
+
 static void machine_info(void)
 {
 	struct utsname u;
@@ -289,6 +351,9 @@ static void machine_info(void)
 	       "producer on CPU 0, consumer on CPU 1;\nevery message verified "
 	       "(per-producer sequence + checksum), only verified messages "
 	       "counted\n", g_runs, g_secs, g_cap);
+	if (g_rt)
+		printf("-R: workloads 1, 2 and 5 under SCHED_FIFO, 3 under SCHED_RR "
+		       "(%s ms slices), 4 under SCHED_OTHER\n", rr_slice());
 }
 
 int main(int argc, char **argv)
@@ -296,7 +361,7 @@ int main(int argc, char **argv)
 	const char *wl = "1,2,3,4,5";
 	int opt;
 
-	while ((opt = getopt(argc, argv, "w:r:t:o:qc:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:r:t:o:qc:R")) != -1) {
 		switch (opt) {
 		case 'w': wl = optarg; break;
 		case 'r': g_runs = atoi(optarg); break;
@@ -304,9 +369,10 @@ int main(int argc, char **argv)
 		case 'o': g_outdir = optarg; break;
 		case 'c': g_cap = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': g_runs = 3; g_secs = 0.05; break;
+		case 'R': g_rt = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-w 1,2,3,4,5] [-r runs] "
-				"[-t secs] [-o dir] [-c capacity] [-q]\n", argv[0]);
+				"[-t secs] [-o dir] [-c capacity] [-q] [-R]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -315,16 +381,22 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	csv_open();
 	machine_info();
+	set_sched(SCHED_FIFO);
 	if (strchr(wl, '1'))
 		workload1();
 	if (strchr(wl, '2'))
 		workload2();
+	/* Round robin: oversubscribed producers must still time-share. */
+	set_sched(SCHED_RR);
 	if (strchr(wl, '3'))
 		workload3();
+	set_sched(SCHED_OTHER);
 	if (strchr(wl, '4'))
 		workload4();
+	set_sched(SCHED_FIFO);
 	if (strchr(wl, '5'))
 		workload5();
+	set_sched(SCHED_OTHER);
 	fclose(g_csv);
 	return 0;
 }

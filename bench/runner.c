@@ -65,6 +65,7 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	double rate;
 	int err;
 
+	unpin();	/* workload 4 leaves the main thread on CPU 0 */
 	memset(c, 0, sizeof(*c));
 	c->p = *p;
 	c->per_prod = per_prod;
@@ -84,17 +85,17 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 			}
 		}
 		args[0] = (struct thr_arg){ ct, c, 0 };
-		pthread_create(&th[0], NULL, cons_thread, &args[0]);
+		thread_on_cpu(&th[0], 1, cons_thread, &args[0]);
 		pthread_join(th[0], NULL);
 		for (uint32_t i = 0; i < p->nprod; i++)
 			waitpid(pids[i], NULL, 0);
 	} else {
 		for (uint32_t i = 0; i < p->nprod; i++) {
 			args[i] = (struct thr_arg){ ct, c, i };
-			pthread_create(&th[i], NULL, prod_thread, &args[i]);
+			thread_on_cpu(&th[i], 0, prod_thread, &args[i]);
 		}
 		args[p->nprod] = (struct thr_arg){ ct, c, 0 };
-		pthread_create(&th[p->nprod], NULL, cons_thread, &args[p->nprod]);
+		thread_on_cpu(&th[p->nprod], 1, cons_thread, &args[p->nprod]);
 		for (uint32_t i = 0; i <= p->nprod; i++)
 			pthread_join(th[i], NULL);
 	}
