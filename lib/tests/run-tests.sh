@@ -64,11 +64,11 @@ run_one() {
 	echo "==> $set/$name ${args[*]}"
 	t0=$EPOCHREALTIME
 	rc=0
-	RINGMPSC_TEST_TIMEOUT=${RINGMPSC_TEST_TIMEOUT:-400} \
+	RINGMPSC_TEST_TIMEOUT=${RINGMPSC_TEST_TIMEOUT:-900} \
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
 	ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 ${ASAN_OPTIONS:-}" \
 	UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 ${UBSAN_OPTIONS:-}" \
-		timeout -k 10 1200 "${pre[@]}" "$bin" "${args[@]}" 2>&1 |
+		timeout -k 10 3600 "${pre[@]}" "$bin" "${args[@]}" 2>&1 |
 		tee "$log" || rc=$?
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	summary=$(awk -v rc="$rc" '

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -690,6 +691,7 @@ TEST(hostile_producer_process)
 				     .flags = prod_flags_word(&f.mem[0]),
 				     .cap = 8 };
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive us */
 		scribbler(&h);		/* until killed */
 		_exit(0);
 	}

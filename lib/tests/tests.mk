@@ -65,6 +65,7 @@ $$(LIB_TEST_DIR)/$(1)/%: lib/tests/%.c $$(LIB_TEST_DEPS) $$(LIB_TEST_$(2)_OBJS)
 endef
 $(eval $(call lib_test_san_rules,tsan,TSAN))
 $(eval $(call lib_test_san_rules,asan,ASAN))
+.SECONDARY: $(LIB_TEST_TSAN_OBJS) $(LIB_TEST_ASAN_OBJS)
 
 LIB_CHECK_DEPS_plain := $(LIB_TEST_PLAIN)
 LIB_CHECK_DEPS_valgrind := $(LIB_TEST_PLAIN)
