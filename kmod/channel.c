@@ -5,6 +5,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
@@ -33,12 +34,116 @@ module_param(bytes_per_channel, ulong, 0644);
 MODULE_PARM_DESC(bytes_per_channel,
 		 "Largest memory of one channel with all rings allocated (ENOSPC beyond)");
 
+static unsigned long bytes_per_user = 256UL << 20;
+module_param(bytes_per_user, ulong, 0644);
+MODULE_PARM_DESC(bytes_per_user,
+		 "Memory of all live channels one uid owns, linked or not (ENOSPC beyond)");
+
 atomic_long_t rmpsc_live_chans = ATOMIC_LONG_INIT(0);
 atomic_long_t rmpsc_live_pages = ATOMIC_LONG_INIT(0);
 
-/* Linked channels of every namespace; lookups compare the namespace. */
+/* Linked channels of every namespace; lookups compare the namespace. The
+ * channels of one namespace are kept next to each other, so that a dead
+ * namespace is found in one pass (rmpsc_reap_orphans()).
+ */
 static DEFINE_MUTEX(rmpsc_registry_lock);
 static LIST_HEAD(rmpsc_registry);
+
+/*
+ * Memory of live channels per owner (kuid, across all namespaces): the
+ * control area and every allocated ring, from CREATE until the channel is
+ * freed, whether it is still linked or not. A user cannot escape the
+ * limit by unlinking channels it keeps attached.
+ */
+struct rmpsc_user {
+	struct hlist_node node;		/* rmpsc_users, under rmpsc_users_lock */
+	kuid_t uid;
+	unsigned int chans;		/* channels holding this account */
+	u64 bytes;			/* charged to it */
+};
+
+static DEFINE_SPINLOCK(rmpsc_users_lock);
+static DEFINE_HASHTABLE(rmpsc_users, 6);
+
+/* The account of @uid, with one more channel holding it. */
+static struct rmpsc_user *rmpsc_user_get(kuid_t uid)
+{
+	struct rmpsc_user *u, *fresh;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	spin_lock(&rmpsc_users_lock);
+	hash_for_each_possible(rmpsc_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			goto found;
+	u = fresh;
+	fresh = NULL;
+	u->uid = uid;
+	hash_add(rmpsc_users, &u->node, __kuid_val(uid));
+found:
+	u->chans++;
+	spin_unlock(&rmpsc_users_lock);
+	kfree(fresh);
+	return u;
+}
+
+/* Drop a channel's hold on @u, and its @bytes. */
+static void rmpsc_user_put(struct rmpsc_user *u, u64 bytes)
+{
+	spin_lock(&rmpsc_users_lock);
+	u->bytes -= bytes;
+	if (--u->chans) {
+		u = NULL;
+	} else {
+		RMPSC_INV(!u->bytes, "INV-MOD-07");
+		hash_del(&u->node);
+	}
+	spin_unlock(&rmpsc_users_lock);
+	kfree(u);
+}
+
+/* Charge @bytes more of channel @ch to its owner: ENOSPC beyond
+ * bytes_per_user. Under ch->lock, or before the channel is visible.
+ */
+static int rmpsc_charge(struct rmpsc_chan *ch, u64 bytes)
+{
+	struct rmpsc_user *u = ch->user;
+	int ret = 0;
+
+	spin_lock(&rmpsc_users_lock);
+	if (u->bytes + bytes > READ_ONCE(bytes_per_user))
+		ret = -ENOSPC;
+	else
+		u->bytes += bytes;
+	spin_unlock(&rmpsc_users_lock);
+	if (!ret)
+		ch->charged += bytes;
+	return ret;
+}
+
+static void rmpsc_uncharge(struct rmpsc_chan *ch, u64 bytes)
+{
+	spin_lock(&rmpsc_users_lock);
+	ch->user->bytes -= bytes;
+	spin_unlock(&rmpsc_users_lock);
+	ch->charged -= bytes;
+}
+
+/* Allocate the pages of ring @i, charged to the channel's owner. */
+static int rmpsc_chan_ring_alloc(struct rmpsc_chan *ch, u32 i)
+{
+	int ret;
+
+	lockdep_assert_held(&ch->lock);
+	ret = rmpsc_charge(ch, ch->ring_bytes);
+	if (ret)
+		return ret;
+	ret = rmpsc_ring_alloc(ch, &ch->rings[i]);
+	if (ret)
+		rmpsc_uncharge(ch, ch->ring_bytes);
+	return ret;
+}
 
 struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch)
 {
@@ -100,6 +205,9 @@ static void rmpsc_chan_free(struct kref *ref)
 		kvfree(ch->rings);
 	}
 	rmpsc_ctrl_free(ch);
+	/* Everything the owner was charged for is gone. INV-MOD-07 */
+	if (ch->user)
+		rmpsc_user_put(ch->user, ch->charged);
 	mutex_destroy(&ch->lock);
 	kfree(ch);
 	atomic_long_dec(&rmpsc_live_chans);
@@ -230,6 +338,13 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 		goto err;
 
 	ret = -ENOMEM;
+	ch->user = rmpsc_user_get(ch->uid);
+	if (!ch->user)
+		goto err;
+	ret = rmpsc_charge(ch, (u64)ch->ctrl_pages << PAGE_SHIFT);
+	if (ret)
+		goto err;
+	ret = -ENOMEM;
 	ch->rings = kvcalloc(ch->nr_rings, sizeof(*ch->rings),
 			     GFP_KERNEL_ACCOUNT);
 	if (!ch->rings)
@@ -240,7 +355,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	if (a->flags & RINGMPSC_CREATE_PREALLOC) {
 		mutex_lock(&ch->lock);
 		for (i = 0; i < ch->nr_rings && !ret; i++) {
-			ret = rmpsc_ring_alloc(ch, &ch->rings[i]);
+			ret = rmpsc_chan_ring_alloc(ch, i);
 			if (!ret)
 				rmpsc_set_ring_state(ch, i, RINGMPSC_RING_FREE,
 						     0);
@@ -270,34 +385,61 @@ static void rmpsc_unlinked(struct rmpsc_chan *ch)
  * A channel whose IPC namespace is referenced only by the registry's own
  * pins can never be named again: no task is in the namespace and nothing
  * can enter it. Unlink such channels, so that a dead container does not
- * keep them (and the module) forever. Run on every open of the device and
- * before every registry operation.
+ * keep them (and the module) forever. Run before every registry change
+ * (CREATE, UNLINK); one pass, since the channels of a namespace are next
+ * to each other on the list.
  */
-void rmpsc_reap_orphans(void)
+static void rmpsc_reap_orphans(void)
 {
-	struct rmpsc_chan *ch, *tmp, *other;
+	struct rmpsc_chan *ch, *end, *next;
+	struct ipc_namespace *ns;
 	LIST_HEAD(dead);
 	unsigned int pins;
 
 	mutex_lock(&rmpsc_registry_lock);
-	list_for_each_entry_safe(ch, tmp, &rmpsc_registry, node) {
+	ch = list_first_entry(&rmpsc_registry, struct rmpsc_chan, node);
+	while (!list_entry_is_head(ch, &rmpsc_registry, node)) {
+		/* The run of channels of ch's namespace: [ch, end). */
+		ns = ch->ns;
 		pins = 0;
-		list_for_each_entry(other, &rmpsc_registry, node)
-			if (other->ns == ch->ns)
-				pins++;
+		end = ch;
+		while (!list_entry_is_head(end, &rmpsc_registry, node) &&
+		       end->ns == ns) {
+			pins++;
+			end = list_next_entry(end, node);
+		}
 		/* Only a holder can take a new reference, so a count
 		 * that equals our pins stays so.
 		 */
-		if (refcount_read(&ch->ns->ns.count) > pins)
+		if (refcount_read(&ns->ns.count) > pins) {
+			ch = end;
 			continue;
-		list_move(&ch->node, &dead);
-		ch->linked = false;
+		}
+		for (; ch != end; ch = next) {
+			next = list_next_entry(ch, node);
+			list_move_tail(&ch->node, &dead);
+			ch->linked = false;
+		}
 	}
 	mutex_unlock(&rmpsc_registry_lock);
-	list_for_each_entry_safe(ch, tmp, &dead, node) {
+	list_for_each_entry_safe(ch, next, &dead, node) {
 		list_del_init(&ch->node);
 		rmpsc_unlinked(ch);
 	}
+}
+
+/* Where a new channel of @ns goes: after the last one of @ns, so that
+ * each namespace's channels stay together; else at the end.
+ */
+static struct list_head *rmpsc_insert_pos(struct ipc_namespace *ns)
+{
+	struct rmpsc_chan *ch;
+
+	lockdep_assert_held(&rmpsc_registry_lock);
+	list_for_each_entry_reverse(ch, &rmpsc_registry, node)
+		if (ch->ns == ns)
+			return &ch->node;
+	return rmpsc_registry.prev;
 }
 
 long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
@@ -333,7 +475,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
 	}
 	ch->ns = get_ipc_ns(ns);
 	ch->linked = true;
-	list_add_tail(&ch->node, &rmpsc_registry);
+	list_add(&ch->node, rmpsc_insert_pos(ns));
 	/* A linked channel keeps the module loaded until it is unlinked. */
 	__module_get(THIS_MODULE);
 	mutex_unlock(&rmpsc_registry_lock);
@@ -421,7 +563,7 @@ static int rmpsc_pick_ring(struct rmpsc_chan *ch, u32 *out)
 	}
 	for (i = 0; i < ch->nr_rings; i++) {
 		if (ch->rings[i].state == RINGMPSC_RING_UNUSED) {
-			ret = rmpsc_ring_alloc(ch, &ch->rings[i]);
+			ret = rmpsc_chan_ring_alloc(ch, i);
 			if (ret)
 				return ret;
 			rmpsc_set_ring_state(ch, i, RINGMPSC_RING_FREE, 0);
@@ -654,4 +796,5 @@ void rmpsc_registry_exit(void)
 	RMPSC_INV(list_empty(&rmpsc_registry), "INV-LIFE-07");
 	RMPSC_INV(!atomic_long_read(&rmpsc_live_chans), "INV-LIFE-07");
 	RMPSC_INV(!atomic_long_read(&rmpsc_live_pages), "INV-LIFE-07");
+	RMPSC_INV(hash_empty(rmpsc_users), "INV-MOD-07");
 }

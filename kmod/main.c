@@ -21,7 +21,6 @@ static int ringmpsc_open(struct inode *inode, struct file *file)
 {
 	struct rmpsc_file *f;
 
-	rmpsc_reap_orphans();
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;

@@ -21,6 +21,7 @@
 
 struct ipc_namespace;
 struct rmpsc_file;
+struct rmpsc_user;
 
 /* Byte offsets inside the PROD and CONS pages (reported by INFO). */
 #define RMPSC_TAIL_OFF		0
@@ -59,6 +60,8 @@ struct rmpsc_chan {
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
+	struct rmpsc_user *user;	/* owner's account, charged below */
+	u64 charged;			/* bytes charged to user, under lock */
 	char name[RINGMPSC_NAME_MAX + 1];
 
 	u32 slot_size;
@@ -114,7 +117,6 @@ extern atomic_long_t rmpsc_live_pages;
 /* channel.c */
 int rmpsc_registry_init(void);
 void rmpsc_registry_exit(void);
-void rmpsc_reap_orphans(void);
 long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *arg);
 long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *arg);

@@ -584,7 +584,8 @@ static int module_refcnt(void)
 
 /* A channel left linked in an IPC namespace whose tasks all exited can
  * never be named again: the module reaps it (and its module reference)
- * at the next open of the device.
+ * at the next CREATE or UNLINK, here an UNLINK of a name that does not
+ * exist.
  */
 TEST(dead_namespace_reaped)
 {
@@ -608,9 +609,13 @@ TEST(dead_namespace_reaped)
 	if (WEXITSTATUS(status) == 10)
 		SKIP(return, "unshare(CLONE_NEWIPC): not permitted");
 	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Opening the device does not scan the registry. */
 	fd = open(RINGMPSC_DEVICE, O_RDWR);
 	ASSERT_GE(fd, 0);
 	close(fd);
+	EXPECT_EQ(before + 1, module_refcnt());
+	chan_name(name, sizeof(name), "orphan-none");
+	EXPECT_EQ(-ENOENT, ringmpsc_unlink(name));
 	EXPECT_EQ(before, module_refcnt());
 }
 

@@ -15,6 +15,10 @@
  * - A ring the consumer cannot map (here: vm.max_map_count reached) does
  *   not stop the other rings from being served; it is mapped at a later
  *   refresh.
+
+ * - bytes_per_user bounds the memory of all live channels of a uid,
+ *   linked or not: create, attach, unlink in a loop does not escape it.
+ *   INV-MOD-07
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -462,6 +466,108 @@ TEST(unmappable_ring_does_not_block_others)
 	EXPECT_EQ(11, got.n[1]);
 	ringmpsc_consumer_close(&c);
 	EXPECT_EQ(0, rm_unlink(name));
+}
+
+#define BYTES_PER_USER "/sys/module/ringmpsc/parameters/bytes_per_user"
+#define UID_A 4243
+#define UID_B 4244
+
+/* As uid @uid (fsuid follows euid): create @name with one ring of one
+ * data page, attach a producer (ring pages allocated now) and unlink it.
+ * Returns the producer's fd, or -errno of the step that failed and in
+ * *step which one (1 create, 2 attach, 3 unlink).
+ */
+static int create_attach_unlink(uid_t uid, const char *name, int *step)
+{
+	int fd, ret;
+
+	if (seteuid(uid))
+		return -errno;
+	*step = 1;
+	ret = rm_create(name, 8, RM_PAGE / 8, 1, 0600, RINGMPSC_CREATE_EXCL);
+	if (ret)
+		goto out;
+	*step = 2;
+	fd = rm_attach(name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	*step = 3;
+	ret = rm_unlink(name);
+	if (fd < 0 || ret) {
+		if (fd >= 0)
+			close(fd);
+		*step = fd < 0 ? 2 : 3;
+		ret = fd < 0 ? fd : ret;
+		goto out;
+	}
+	ret = fd;
+out:
+	if (seteuid(0))
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * One channel here is 1 control page + 3 ring pages (PROD, CONS, one
+ * data page). With bytes_per_user at 9 pages, a uid holds two such
+ * channels, unlinked but attached (8 pages); a third is created but its
+ * ring cannot be allocated (12 > 9), and it is freed at its unlink; then
+ * one more control page fits, a second does not.
+ * Another uid is not affected, and closing the fds gives it all back.
+ * INV-MOD-07
+ */
+TEST(bytes_per_user_covers_unlinked)
+{
+	long old_limit = read_long(BYTES_PER_USER);
+	int fds[4], steps[5] = { 0 }, rets[5], ret_b, step_b = 0, again, step;
+	char names[5][64], name_b[64], name_again[64];
+	unsigned int i;
+
+	if (access("/sys/module/ringmpsc/parameters", F_OK))
+		SKIP(return, "no module parameters here");
+	ASSERT_LE(0, old_limit) TH_LOG("no " BYTES_PER_USER);
+	ASSERT_EQ(0, geteuid());
+	for (i = 0; i < 5; i++)
+		rm_name(names[i], sizeof(names[i]), "user");
+	rm_name(name_b, sizeof(name_b), "userb");
+	rm_name(name_again, sizeof(name_again), "usera");
+	ASSERT_EQ(0, write_long(BYTES_PER_USER, 9 * RM_PAGE));
+
+	for (i = 0; i < 2; i++)
+		rets[i] = fds[i] = create_attach_unlink(UID_A, names[i], &steps[i]);
+	rets[2] = create_attach_unlink(UID_A, names[2], &steps[2]);
+	/* Two channels that keep only their control pages. */
+	for (i = 3; i < 5; i++) {
+		if (seteuid(UID_A))
+			break;
+		rets[i] = rm_create(names[i], 8, RM_PAGE / 8, 1, 0600,
+				    RINGMPSC_CREATE_EXCL);
+		if (seteuid(0))
+			break;
+	}
+	ret_b = create_attach_unlink(UID_B, name_b, &step_b);
+	if (ret_b >= 0)
+		close(ret_b);
+	for (i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	again = create_attach_unlink(UID_A, name_again, &step);
+	if (again >= 0)
+		close(again);
+	if (!seteuid(UID_A)) {
+		rm_unlink(names[2]);
+		rm_unlink(names[3]);
+		rm_unlink(names[4]);
+		EXPECT_EQ(0, seteuid(0));
+	}
+	EXPECT_EQ(0, write_long(BYTES_PER_USER, old_limit));
+
+	EXPECT_LE(0, rets[0]);
+	EXPECT_LE(0, rets[1]);
+	EXPECT_EQ(-ENOSPC, rets[2]);
+	EXPECT_EQ(2, steps[2]);		/* created, but no ring */
+	EXPECT_EQ(0, rets[3]);
+	EXPECT_EQ(-ENOSPC, rets[4]);
+	EXPECT_LE(0, ret_b) TH_LOG("other uid: step %d: %d", step_b, ret_b);
+	EXPECT_LE(0, again) TH_LOG("after close: step %d: %d", step, again);
 }
 
 TEST_HARNESS_MAIN
