@@ -6,11 +6,13 @@
  * fairness, cached indices and counters. The INV- ids of spec.md that a
  * test verifies are named in its comment.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +123,55 @@ TEST(local_create_args)
 	ringmpsc_local_destroy(l);
 	ringmpsc_local_destroy(NULL);	/* no-op */
 	ringmpsc_local_consumer_free(NULL);
+}
+
+static int count_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* The most rings a set may have works end to end; running out of file
+ * descriptors half way fails with -EMFILE and leaks none; destroy closes
+ * everything it opened.
+ */
+TEST(local_create_limits)
+{
+	const uint32_t nr = RINGMPSC_PRODUCERS_MAX;
+	struct ringmpsc_local *l = NULL;
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+	struct got g = { .len = LEN };
+	struct rlimit old, low;
+	int fds = count_fds();
+
+	REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fds + 64;
+	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	CHECK_EQ(ringmpsc_local_create(&l, nr, LEN, 2, 0), -EMFILE);
+	CHECK_EQ(count_fds(), fds);
+	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+
+	if (old.rlim_cur < (rlim_t)fds + nr + 16) {
+		tap_skip("RLIMIT_NOFILE too low for the largest ring set");
+		return;
+	}
+	REQUIRE_EQ(ringmpsc_local_create(&l, nr, LEN, 2, 0), 0);
+	CHECK_EQ(count_fds(), fds + (int)nr + 1);	/* the eventfds */
+	REQUIRE_EQ(ringmpsc_local_producer(l, nr - 1, &p), 0);
+	REQUIRE_EQ(ringmpsc_local_consumer(l, &c), 0);
+	CHECK_EQ(c.nr_rings, nr);
+	CHECK_EQ(send_seq(&p, 0, LEN), 0);
+	CHECK_EQ(ringmpsc_consume(&c, on_msg, &g, 4), 1);
+	CHECK_EQ(g.ring[0], nr - 1);
+	CHECK_EQ(g.bad, 0);
+	ringmpsc_local_consumer_free(&c);
+	ringmpsc_local_destroy(l);
+	CHECK_EQ(count_fds(), fds);
 }
 
 /* Data is mirrored exactly when capacity * slot_size is a page multiple
