@@ -51,6 +51,11 @@ BENCH_CFLAGS = $(CFLAGS) $(BENCH_PEER_CFLAGS) -O3 $(BENCH_ARCH) $(BENCH_DEFS) -I
 
 ALL_TARGETS += $(RINGBENCH)
 LINT_USER_SOURCES += $(BENCH_SRCS)
+# make lint compiles each source alone: give it the same defines and peers.
+LINT_CFLAGS_bench := $(BENCH_DEFS) $(BENCH_ARCH) -Ibench
+ifeq ($(BENCH_HAVE_DPDK),1)
+LINT_CFLAGS_bench/c_dpdk.c := $(shell pkg-config --cflags libdpdk) $(BENCH_ARCH)
+endif
 CLEAN_FILES += $(BENCH_OUT)
 
 $(BENCH_OUT)/%.o: bench/%.c bench/bench.h bench/runner.h lib/include/ringmpsc.h \
