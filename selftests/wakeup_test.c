@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wakeup_test: blocking waits on module channels wake, and in time.
+ * 100k blocking round trips between two processes (no lost wakeup,
+ * INV-WAKE-03), a producer blocked on a full ring (the other half of the
+ * protocol), the consumer's eventfd on producer attach and detach
+ * (INV-WAKE-05), and a blocked producer learning the consumer is gone
+ * (-EPIPE).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <poll.h>
+#include <ringmpsc.h>
+
+#include "helpers.h"
+
+#define WAIT_MS		5000	/* any single wait longer than this fails */
+/*
+ * 100k blocking round trips (two wakeups through the module each). Under
+ * qemu TCG one costs ~0.8 ms on an idle 2-core host (~82 s in all), so the
+ * harness timeout below leaves room; a loaded host can need 3x that.
+ */
+#ifndef ROUND_TRIPS
+#define ROUND_TRIPS	100000
+#endif
+
+struct ping {
+	uint64_t seq;
+	uint64_t check;
+};
+
+static int create_chan(char *name, size_t len, const char *tag,
+		       uint32_t slot, uint32_t cap, uint32_t nprod)
+{
+	struct ringmpsc_channel_attr attr = {
+		.slot_size = slot, .capacity = cap, .max_producers = nprod,
+		.mode = 0600, .flags = RINGMPSC_CREATE_EXCL,
+	};
+
+	rm_name(name, len, tag);
+	return ringmpsc_create(name, &attr);
+}
+
+struct recv_one {
+	struct ping got;
+	uint32_t n;
+};
+
+static void take_one(void *ctx, uint32_t ring, const void *msg)
+{
+	struct recv_one *r = ctx;
+
+	r->n++;
+	memcpy(&r->got, msg, sizeof(r->got));
+}
+
+/*
+ * Receive exactly one message, blocking. 0, or -ETIMEDOUT if a wait of
+ * WAIT_MS passed with nothing, or another -errno; 1 if more than one came.
+ */
+static int recv_blocking(struct ringmpsc_consumer *c, struct ping *out)
+{
+	struct recv_one r = { .n = 0 };
+
+	for (;;) {
+		long n = ringmpsc_consume(c, take_one, &r, 1);
+		int err;
+
+		if (n < 0)
+			return (int)n;
+		if (r.n > 1)
+			return 1;
+		if (r.n == 1) {
+			*out = r.got;
+			return 0;
+		}
+		err = ringmpsc_wait(c, WAIT_MS);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * Blocking send; -EPIPE (no consumer yet: the peer process may not have
+ * attached its consumer so far) is retried for up to WAIT_MS.
+ */
+static int send_retry_epipe(struct ringmpsc_producer *p, const struct ping *m)
+{
+	uint64_t give_up = rm_now_ns() + WAIT_MS * 1000000ull;
+	int err;
+
+	for (;;) {
+		err = ringmpsc_send(p, m, sizeof(*m), WAIT_MS);
+		if (err != -EPIPE || rm_now_ns() > give_up)
+			return err;
+		usleep(1000);
+	}
+}
+
+/* One side of the ping-pong: send on @out, receive on @in, ROUND_TRIPS. */
+static int pingpong_side(const char *out_name, const char *in_name,
+			 int first, uint64_t *slowest_ns)
+{
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+	struct ping m;
+	uint64_t i, t;
+	int err;
+
+	/* Consumer first so that the peer's sends find it; then producer. */
+	if (ringmpsc_consumer_open(&c, in_name))
+		return 20;
+	if (ringmpsc_producer_open(&p, out_name))
+		return 21;
+	*slowest_ns = 0;
+	for (i = 0; i < ROUND_TRIPS; i++) {
+		if (!first) {
+			t = rm_now_ns();
+			err = recv_blocking(&c, &m);
+			if (err)
+				return err == -ETIMEDOUT ? 22 : 23;
+			if (rm_now_ns() - t > *slowest_ns)
+				*slowest_ns = rm_now_ns() - t;
+			if (m.seq != i || m.check != rm_mix(i))
+				return 24;
+		}
+		m = (struct ping){ .seq = i, .check = rm_mix(i) };
+		err = send_retry_epipe(&p, &m);
+		if (err)
+			return err == -ETIMEDOUT ? 25 : 26;
+		if (first) {
+			t = rm_now_ns();
+			err = recv_blocking(&c, &m);
+			if (err)
+				return err == -ETIMEDOUT ? 27 : 28;
+			if (rm_now_ns() - t > *slowest_ns)
+				*slowest_ns = rm_now_ns() - t;
+			if (m.seq != i || m.check != rm_mix(i))
+				return 29;
+		}
+	}
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+	return 0;
+}
+
+FIXTURE(w) {
+	char a[64], b[64];
+};
+
+FIXTURE_SETUP(w)
+{
+	ASSERT_EQ(0, create_chan(self->a, sizeof(self->a), "wa", 16, 64, 1));
+	ASSERT_EQ(0, create_chan(self->b, sizeof(self->b), "wb", 16, 64, 1));
+}
+
+FIXTURE_TEARDOWN(w)
+{
+	ringmpsc_unlink(self->a);
+	ringmpsc_unlink(self->b);
+}
+
+/*
+ * Ping-pong: each side sleeps in ringmpsc_wait() for every message, so
+ * every round trip needs two wakeups; a lost one is a 5 s timeout.
+ * INV-WAKE-01..03
+ */
+TEST_F_TIMEOUT(w, pingpong_blocking_round_trips, 280)
+{
+	uint64_t slowest = 0, t0 = rm_now_ns(), t1;
+	int status, ret;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t s;
+
+		_exit(pingpong_side(self->b, self->a, 0, &s));
+	}
+	ret = pingpong_side(self->a, self->b, 1, &slowest);
+	t1 = rm_now_ns();
+	EXPECT_EQ(0, ret);
+	if (ret)
+		kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ksft_print_msg("%d round trips in %.2f s (%.1f us each), slowest wait %.1f ms\n",
+		       ROUND_TRIPS, (t1 - t0) / 1e9, (t1 - t0) / 1e3 / ROUND_TRIPS,
+		       slowest / 1e6);
+}
+
+/*
+ * A producer on a 2-slot ring blocks in ringmpsc_send() on nearly every
+ * message, a consumer in ringmpsc_wait(): both halves of the Dekker pair.
+ */
+#ifndef FULL_MSGS
+#define FULL_MSGS 20000
+#endif
+TEST_F_TIMEOUT(w, full_ring_blocking_send, 200)
+{
+	char name[64];
+	struct ringmpsc_consumer c;
+	uint64_t next = 0;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, create_chan(name, sizeof(name), "wfull", 16, 2, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringmpsc_producer p;
+		struct ping m;
+		uint64_t i;
+		int err;
+
+		if (ringmpsc_producer_open(&p, name))
+			_exit(30);
+		for (i = 0; i < FULL_MSGS; i++) {
+			m = (struct ping){ .seq = i, .check = rm_mix(i) };
+			err = send_retry_epipe(&p, &m);
+			if (err)
+				_exit(err == -ETIMEDOUT ? 31 : 32);
+		}
+		/* the ring was full most of the time */
+		if (p.stats.full < 10)
+			_exit(33);
+		ringmpsc_producer_close(&p);
+		_exit(0);
+	}
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
+	while (next < FULL_MSGS) {
+		struct ping m;
+		int err = recv_blocking(&c, &m);
+
+		ASSERT_EQ(0, err) TH_LOG("after %llu messages: %s",
+					 (unsigned long long)next, strerror(-err));
+		ASSERT_EQ(next, m.seq);
+		ASSERT_EQ(rm_mix(next), m.check);
+		next++;
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ringmpsc_consumer_close(&c);
+	EXPECT_EQ(0, ringmpsc_unlink(name));
+}
+
+static int efd_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms);
+}
+
+static void efd_drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
+/*
+ * The consumer's eventfd is signalled when a producer attaches and when it
+ * detaches, by close or by death. INV-WAKE-05
+ */
+TEST_F(w, consumer_eventfd_on_producer_attach_and_detach)
+{
+	struct ringmpsc_consumer c;
+	struct ringmpsc_producer p;
+	int efd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, self->a));
+	efd = ringmpsc_consumer_eventfd(&c);
+	ASSERT_LE(0, efd);
+	efd_drain(efd);
+	EXPECT_EQ(0, efd_readable(efd, 0));
+
+	/* attach in this process */
+	ASSERT_EQ(0, ringmpsc_producer_open(&p, self->a));
+	EXPECT_EQ(1, efd_readable(efd, WAIT_MS));
+	efd_drain(efd);
+	ringmpsc_producer_close(&p);
+	EXPECT_EQ(1, efd_readable(efd, WAIT_MS));
+	efd_drain(efd);
+	/* let the library notice, recycle the drained ring */
+	EXPECT_LE(0, ringmpsc_consume(&c, take_one, &(struct recv_one){0}, 1));
+	EXPECT_LE(0, ringmpsc_consume(&c, take_one, &(struct recv_one){0}, 1));
+	efd_drain(efd);
+
+	/* a producer that is killed */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (ringmpsc_producer_open(&p, self->a))
+			_exit(1);
+		pause();
+		_exit(2);
+	}
+	EXPECT_EQ(1, efd_readable(efd, WAIT_MS));	/* attach */
+	efd_drain(efd);
+	usleep(10000);
+	efd_drain(efd);
+	EXPECT_EQ(0, efd_readable(efd, 0));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(1, efd_readable(efd, WAIT_MS));	/* death */
+	ringmpsc_consumer_close(&c);
+}
+
+/* A consumer blocked in ringmpsc_wait() wakes when a producer goes away. */
+TEST_F(w, blocked_consumer_wakes_on_detach)
+{
+	struct ringmpsc_consumer c;
+	uint64_t t;
+	int status, err;
+	pid_t pid;
+
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, self->a));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringmpsc_producer p;
+
+		if (ringmpsc_producer_open(&p, self->a))
+			_exit(1);
+		usleep(300000);
+		_exit(0);	/* exit without close: the fd release detaches */
+	}
+	/* first wakeup: the attach; consume to map the ring */
+	err = ringmpsc_wait(&c, WAIT_MS);
+	ASSERT_EQ(0, err);
+	EXPECT_LE(0, ringmpsc_consume(&c, take_one, &(struct recv_one){0}, 1));
+	ringmpsc_wait_finish(&c);	/* drop the attach's count */
+	t = rm_now_ns();
+	/* nothing to do until the producer exits, ~300 ms after its attach */
+	err = ringmpsc_wait(&c, WAIT_MS);
+	t = rm_now_ns() - t;
+	EXPECT_EQ(0, err) TH_LOG("wait: %s", strerror(-err));
+	EXPECT_GT(WAIT_MS * 1000000ull, t);
+	EXPECT_LT(50 * 1000000ull, t) TH_LOG("woke before the detach");
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* the ring is DETACHED now; the consumer recycles it once seen */
+	EXPECT_LE(0, ringmpsc_consume(&c, take_one, &(struct recv_one){0}, 1));
+	EXPECT_LE(0, ringmpsc_consume(&c, take_one, &(struct recv_one){0}, 1));
+	{
+		struct ringmpsc_stats st;
+
+		ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+		EXPECT_EQ(1, st.producer_detaches);
+		EXPECT_EQ(1, st.recycles);
+	}
+	ringmpsc_consumer_close(&c);
+}
+
+/*
+ * A producer blocked on a full ring learns that the consumer is gone:
+ * ringmpsc_send() returns -EPIPE, not a timeout. INV-WAKE-05
+ */
+TEST_F(w, blocked_producer_epipe_when_consumer_goes)
+{
+	struct ringmpsc_producer p;
+	struct ping m = { 0 };
+	int go[2], status, err, sent = 0;
+	uint64_t t;
+	pid_t pid;
+	char ch;
+
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringmpsc_consumer c;
+
+		close(go[0]);
+		if (ringmpsc_consumer_open(&c, self->a))
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)
+			_exit(2);
+		usleep(300000);
+		_exit(0);	/* no close: death must do */
+	}
+	close(go[1]);
+	ASSERT_EQ(1, read(go[0], &ch, 1));
+	ASSERT_EQ(0, ringmpsc_producer_open(&p, self->a));
+	EXPECT_TRUE(ringmpsc_consumer_present(&p));
+	/* fill the ring; nobody consumes */
+	while ((err = ringmpsc_try_send(&p, &m, sizeof(m))) == 0)
+		sent++;
+	EXPECT_EQ(-EAGAIN, err);
+	EXPECT_EQ(64, sent);
+	t = rm_now_ns();
+	err = ringmpsc_send(&p, &m, sizeof(m), 10000);
+	EXPECT_EQ(-EPIPE, err) TH_LOG("send: %s", strerror(-err));
+	EXPECT_GT(WAIT_MS * 1000000ull, rm_now_ns() - t);
+	EXPECT_FALSE(ringmpsc_consumer_present(&p));
+	/* non-blocking sends still report a full ring, not an error */
+	EXPECT_EQ(-EAGAIN, ringmpsc_try_send(&p, &m, sizeof(m)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ringmpsc_producer_close(&p);
+	close(go[0]);
+}
+
+TEST_HARNESS_MAIN
