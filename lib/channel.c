@@ -461,8 +461,7 @@ int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 		return err;
 	err = -ENOMEM;
 	ch->maps = calloc(ch->info.max_producers, sizeof(*ch->maps));
-	c->rings = calloc(ch->info.max_producers, sizeof(*c->rings));
-	if (!ch->maps || !c->rings)
+	if (!ch->maps || ringmpsc__consumer_alloc(c, ch->info.max_producers))
 		goto fail;
 	ch->nr_maps = ch->info.max_producers;
 	c->nr_rings = ch->info.max_producers;

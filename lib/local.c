@@ -207,9 +207,9 @@ int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *
 	if (!l || !c)
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
-	c->rings = calloc(l->nr_rings, sizeof(*c->rings));
-	if (!c->rings)
-		return -ENOMEM;
+	err = ringmpsc__consumer_alloc(c, l->nr_rings);
+	if (err)
+		return err;
 	c->nr_rings = l->nr_rings;
 	c->slot_size = l->slot_size;
 	c->capacity = l->capacity;

@@ -2,6 +2,7 @@
 /* Binding producer and consumer views to ring memory of the ABI layout. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -77,5 +78,19 @@ int ringmpsc_cring_init(struct ringmpsc_cring *r,
 	r->head = __atomic_load_n(r->head_p, __ATOMIC_RELAXED);
 	r->cached_tail = r->head;
 	r->live = true;
+	return 0;
+}
+
+int ringmpsc__consumer_alloc(struct ringmpsc_consumer *c, uint32_t nr_rings)
+{
+	size_t rings = (size_t)nr_rings * sizeof(*c->rings);
+
+	/* One block: the hot list after the ring views (4-byte aligned). */
+	c->rings = calloc(1, rings + (size_t)nr_rings * sizeof(*c->hot));
+	if (!c->rings)
+		return -ENOMEM;
+	c->hot = (uint32_t *)(void *)((unsigned char *)c->rings + rings);
+	c->nr_hot = 0;
+	c->since_scan = 0;
 	return 0;
 }

@@ -120,6 +120,9 @@ struct ringmpsc_consumer {
 	const uint32_t *ring_epoch_p;	/* shared, kernel-written, or NULL */
 	uint32_t ring_epoch;		/* last epoch acted on */
 	uint32_t start;			/* round-robin start of the next scan */
+	uint32_t *hot;			/* rings that had messages at the last scan */
+	uint32_t nr_hot;
+	uint32_t since_scan;		/* consume calls since the last full scan */
 	struct ringmpsc_consumer_stats stats;
 	struct ringmpsc_channel *chan;	/* NULL for local rings */
 	int wait_fd;			/* eventfd the consumer sleeps on */
@@ -137,6 +140,10 @@ int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring);
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c);
 /* A detached ring was drained: hand it back to the module. */
 int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring);
+/* Allocate c->rings and c->hot for @nr_rings rings (one block: free with
+ * free(c->rings)).
+ */
+int ringmpsc__consumer_alloc(struct ringmpsc_consumer *c, uint32_t nr_rings);
 
 /* Bind a producer or a consumer ring view to memory with the ABI layout. */
 int ringmpsc_producer_init(struct ringmpsc_producer *p,
@@ -599,13 +606,63 @@ typedef void (*ringmpsc_batch_fn)(void *ctx, uint32_t ring,
 /* Called once per message. */
 typedef void (*ringmpsc_msg_fn)(void *ctx, uint32_t ring, const void *msg);
 
+/* Consume calls between full scans of every ring while some are busy. */
+#ifndef RINGMPSC_RESCAN_EVERY
+#define RINGMPSC_RESCAN_EVERY	64
+#endif
+
+/* Take up to @budget messages from ring @i; one head publication. */
+static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
+					    uint32_t i, ringmpsc_batch_fn fn,
+					    void *ctx, uint32_t budget,
+					    bool *newly_broken)
+{
+	struct ringmpsc_cring *r = &c->rings[i];
+	uint32_t left = budget, taken = 0;
+
+	r->peeked = 0;
+	while (left && !r->broken) {
+		int64_t avail = ringmpsc__avail(c, r);
+		uint32_t n, pos;
+
+		if (RINGMPSC_UNLIKELY(avail < 0)) {
+			*newly_broken = true;
+			break;
+		}
+		if (avail == 0)
+			break;
+		n = avail < (int64_t)left ? (uint32_t)avail : left;
+		pos = (uint32_t)(r->head & c->mask);
+		if (!c->mirrored && n > c->capacity - pos)
+			n = c->capacity - pos;
+		fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
+		r->head += n;
+		taken += n;
+		left -= n;
+	}
+	if (taken) {
+		c->stats.messages += taken;
+		ringmpsc__publish_head(c, r, i);
+	} else if (RINGMPSC_UNLIKELY(r->detached)) {
+		/* Drained, or unreadable for good: hand a departed producer's
+		 * ring back to the module. INV-LIFE-02.
+		 */
+		ringmpsc_consumer_recycle(c, i);
+	}
+	return taken;
+}
+
 /*
- * Drain every live ring, at most @budget messages from each so that one busy
+ * Drain the live rings, at most @budget messages from each so that one busy
  * producer cannot starve the others, calling @fn with contiguous runs; one
- * head publication per ring per call. Returns the number of messages
- * handled, or -EPROTO when a ring was newly found corrupt during this call
- * (the messages handed to @fn before that still count as delivered; the
- * other rings keep being served on later calls).
+ * head publication per ring per call. Idle rings cost nothing while others
+ * are busy: a call serves the rings that had messages at the last full
+ * scan, and scans every ring when those run dry or every
+ * RINGMPSC_RESCAN_EVERY calls, so a ring that becomes busy waits at most
+ * that many calls. Returns the number of messages handled, or -EPROTO when
+ * a ring was newly found corrupt during this call (the messages handed to
+ * @fn before that still count as delivered; the other rings keep being
+ * served on later calls).
  */
 static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 					  ringmpsc_batch_fn fn, void *ctx,
@@ -619,43 +676,37 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 		return err;
 	if (RINGMPSC_UNLIKELY(budget == 0))
 		return -EINVAL;
+	if (c->nr_hot && ++c->since_scan < RINGMPSC_RESCAN_EVERY) {
+		for (uint32_t k = 0; k < c->nr_hot;) {
+			uint32_t i = c->hot[k], n = 0;
+
+			if (c->rings[i].live)
+				n = ringmpsc__drain_ring(c, i, fn, ctx, budget,
+							 &newly_broken);
+			if (n) {
+				total += n;
+				k++;
+			} else {
+				c->hot[k] = c->hot[--c->nr_hot];
+			}
+		}
+		if (total || newly_broken)
+			return newly_broken ? -EPROTO : total;
+		/* Every busy ring ran dry: look at all of them now. */
+	}
+	c->nr_hot = 0;
+	c->since_scan = 0;
 	for (uint32_t k = 0; k < c->nr_rings; k++) {
 		uint32_t i = c->start + k < c->nr_rings ? c->start + k
 							: c->start + k - c->nr_rings;
-		struct ringmpsc_cring *r = &c->rings[i];
-		uint32_t left = budget, taken = 0;
+		uint32_t n;
 
-		if (!r->live)
+		if (!c->rings[i].live)
 			continue;
-		r->peeked = 0;
-		while (left && !r->broken) {
-			int64_t avail = ringmpsc__avail(c, r);
-			uint32_t n, pos;
-
-			if (RINGMPSC_UNLIKELY(avail < 0)) {
-				newly_broken = true;
-				break;
-			}
-			if (avail == 0)
-				break;
-			n = avail < (int64_t)left ? (uint32_t)avail : left;
-			pos = (uint32_t)(r->head & c->mask);
-			if (!c->mirrored && n > c->capacity - pos)
-				n = c->capacity - pos;
-			fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
-			r->head += n;
-			taken += n;
-			left -= n;
-		}
-		if (taken) {
-			c->stats.messages += taken;
-			ringmpsc__publish_head(c, r, i);
-			total += taken;
-		} else if (RINGMPSC_UNLIKELY(r->detached)) {
-			/* Drained, or unreadable for good: hand a departed
-			 * producer's ring back to the module. INV-LIFE-02.
-			 */
-			ringmpsc_consumer_recycle(c, i);
+		n = ringmpsc__drain_ring(c, i, fn, ctx, budget, &newly_broken);
+		if (n) {
+			total += n;
+			c->hot[c->nr_hot++] = i;
 		}
 	}
 	c->start = c->start + 1 < c->nr_rings ? c->start + 1 : 0;

@@ -158,9 +158,9 @@ static inline int mem_consumer_init(struct ringmpsc_consumer *c,
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	c->rings = calloc(n, sizeof(*c->rings));
-	if (!c->rings)
-		return -ENOMEM;
+	err = ringmpsc__consumer_alloc(c, n);
+	if (err)
+		return err;
 	c->nr_rings = n;
 	c->slot_size = mems[0].slot_size;
 	c->capacity = mems[0].capacity;
