@@ -23,8 +23,16 @@ shift 2
 sets=("$@")
 ((${#sets[@]})) || sets=(plain tsan asan valgrind)
 
-logdir=$dir/logs
+# Logs of this run in a directory of its own (runs may overlap in a shared
+# tree); the ones of finished runs go; "logs" points at the latest.
+logdir=$dir/logs.$$
+for d in "$dir"/logs.*; do
+	[[ -d $d ]] || continue
+	kill -0 "${d##*.}" 2>/dev/null || rm -rf "$d"
+done
 mkdir -p "$logdir"
+if [[ -d $dir/logs && ! -L $dir/logs ]]; then rm -rf "$dir/logs"; fi
+ln -sfn "logs.$$" "$dir/logs"
 passed=0 failed=0 skipped=0 report=()
 start_all=$SECONDS
 
