@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * ringmpsc.pml - Promela model of the ringmpsc ring, wakeup and lifecycle
+ * protocol (spec.md sections 2-4). Checked exhaustively by spin; see
+ * tla/README.md for the runs, the bounds and the property table.
+ * tla/RingMPSC.tla is the same protocol in TLA+.
+ *
+ * Memory model: x86-TSO. Every user-space process (producer, consumer)
+ * owns a FIFO store buffer; its stores - slot contents, indices and flags
+ * alike - enter the buffer and a separate flusher process moves the oldest
+ * one to memory at a nondeterministic moment. A load returns the youngest
+ * buffered store to the same word, else memory. A full barrier waits until
+ * the buffer is empty. So the one reordering TSO allows (a later load
+ * passing an earlier store) is real here, which is exactly what the
+ * NEED_WAKEUP Dekker pair guards against (INV-WAKE-01/02). TSO keeps
+ * store->store and load->load/store order, which is what release and
+ * acquire mean on x86; the NO_RELEASE / NO_ACQUIRE / NO_CONS_RELEASE
+ * variants perform the reorderings a weaker machine (ARM, POWER) would be
+ * allowed without those annotations, to show each one is needed.
+ *
+ * The module (ioctls, attach, the exit/kill path) runs in atomic steps:
+ * it works under the channel lock, and on x86 a lock is a full barrier.
+ * Kernel-written control words (ring state, generation, ring_epoch,
+ * consumer presence, eventfd counters) are therefore sequentially
+ * consistent; user space only reads them.
+ *
+ * Bounds (override with -D): NP producers, each bound to ring p; rings of
+ * CAP slots; each producer commits MSGS messages in all, in reservations of
+ * 1..BATCH slots; PCRASH producer deaths and CCRASH consumer deaths in a
+ * run; SB store-buffer entries per process (a full buffer stalls the CPU).
+ *
+ * A message is MSG(generation, sequence): a producer writes sequence i+1
+ * into ring index i of its generation. Slot contents are one word, so a
+ * "partially written" message is a reservation some of whose slots are
+ * not written (or not yet visible).
+ *
+ * Negative switches, a bit mask of the sleeping side whose protection is
+ * removed (1: the consumer sleeps, producer publishes; 2: the producer
+ * sleeps, consumer publishes; 3: both):
+ *   NO_SLEEPER_BARRIER   drop the sleeper's full barrier       INV-WAKE-01
+ *   NO_PUBLISHER_BARRIER drop the publisher's full barrier     INV-WAKE-02
+ *   NO_RECHECK           sleep without re-checking the ring    INV-WAKE-03
+ * and plain switches:
+ *   NO_DETACH_WAKE  the module does not signal the consumer when a
+ *                   producer attaches or detaches (INV-WAKE-05)
+ *   NO_RELEASE      producer stores tail before the slots     INV-RING-05/09
+ *   NO_ACQUIRE      consumer reads a slot before loading tail INV-RING-05
+ *   NO_CONS_RELEASE consumer stores head before reading slots INV-RING-05/06
+ * Each must make spin report an error; tla/check.sh fails if it does not.
+ */
+
+#ifndef NP
+#define NP 2
+#endif
+#ifndef CAP
+#define CAP 2
+#endif
+#ifndef MSGS
+#define MSGS 3
+#endif
+#ifndef MSGS1
+#define MSGS1 MSGS      /* producer 1 and up, if a config wants it smaller */
+#endif
+#define BUDGET(p) ((p) == 0 -> MSGS : MSGS1)
+#ifndef BATCH
+#define BATCH 2
+#endif
+#ifndef PCRASH
+#define PCRASH 1
+#endif
+#ifndef CCRASH
+#define CCRASH 1
+#endif
+#ifndef SB
+#define SB (BATCH + 2)
+#endif
+
+#ifndef NO_SLEEPER_BARRIER
+#define NO_SLEEPER_BARRIER 0
+#endif
+#ifndef NO_PUBLISHER_BARRIER
+#define NO_PUBLISHER_BARRIER 0
+#endif
+#ifndef NO_RECHECK
+#define NO_RECHECK 0
+#endif
+#define C_SLEEPS 1
+#define P_SLEEPS 2
+
+#if NP < 1 || NP > 3
+#error "NP must be 1..3 (the properties below are spelled out per ring)"
+#endif
+
+/* ---- shared memory: per ring, PROD page, CONS page, DATA ------------- */
+#define RW         (4 + CAP)            /* words per ring */
+#define TAIL(r)    ((r) * RW + 0)       /* PROD: written by the producer */
+#define PFLAG(r)   ((r) * RW + 1)       /* PROD: producer NEED_WAKEUP */
+#define HEAD(r)    ((r) * RW + 2)       /* CONS: written by the consumer */
+#define CFLAG(r)   ((r) * RW + 3)       /* CONS: consumer NEED_WAKEUP */
+#define SLOT(r, i) ((r) * RW + 4 + ((i) % CAP))   /* DATA */
+#define OFF_SLOT   4
+
+#define MSG(g, s)  ((g) * 16 + (s))     /* s >= 1: a zeroed slot is no message */
+#define MSG_GEN(v) ((v) / 16)
+#define MSG_SEQ(v) ((v) % 16)
+
+byte mem[NP * RW];
+
+/* Store buffers: 0..NP-1 the producers, CONS the consumer. */
+#define CONS NP
+typedef sbuf {
+	byte a[SB];     /* word address */
+	byte v[SB];     /* value */
+	byte n          /* entries, oldest at 0 */
+};
+sbuf sb[NP + 1];
+
+/* ---- kernel-owned state (control area, read-only to user space) ------ */
+#define FREE     1      /* enum ringmpsc_ring_state */
+#define ACTIVE   2
+#define DETACHED 3
+byte state[NP] = FREE;    /* allocated up front (CREATE_PREALLOC) */
+byte gen[NP];
+byte repoch;            /* ring_epoch: bumped on every ring state change */
+bool cpresent;          /* consumer_state */
+bool cefd;              /* consumer's eventfd: a counter; nonzero = readable */
+bool pefd[NP];          /* each producer's eventfd */
+
+/* ---- ghost state (checks only) ---------------------------------------- */
+bool pdone[NP];         /* producer p sent all and exited */
+bool p_asleep[NP];      /* blocked on its eventfd */
+bool c_asleep;
+byte gdel[NP];          /* highest sequence delivered, this generation */
+byte rd_hi[NP];         /* may be delivered again: up to here (INV-RING-08) */
+bool kill[NP];          /* kill -9 delivered to producer p */
+bool pkillable[NP];
+bool ckill;
+bool ckillable;
+byte sc_i;              /* scratch for d_steps; always left 0 */
+
+/* ---- the store-buffer machine ----------------------------------------- */
+
+/* Single writer per word (INV-RING-04): checked on every user store. */
+#define OWNS(me, a) \
+	((me) == CONS -> ((a) % RW == 2 || (a) % RW == 3) \
+	               : ((a) / RW == (me) && (a) % RW != 2 && (a) % RW != 3))
+
+inline store(me, addr, val)
+{
+	atomic {
+		sb[me].n < SB;          /* a full store buffer stalls */
+		assert(OWNS(me, addr)); /* INV-RING-04 */
+		sb[me].a[sb[me].n] = addr;
+		sb[me].v[sb[me].n] = val;
+		sb[me].n++
+	}
+}
+
+/* TSO load: own youngest buffered store to the word, else memory. */
+inline load(me, addr, res)
+{
+	atomic {
+		res = mem[addr];
+		sc_i = 0;
+		do
+		:: sc_i < sb[me].n ->
+			if
+			:: sb[me].a[sc_i] == (addr) -> res = sb[me].v[sc_i]
+			:: else
+			fi;
+			sc_i++
+		:: else -> break
+		od;
+		sc_i = 0
+	}
+}
+
+/* Full barrier (mfence, or a locked instruction): wait for the drain. */
+#define MFENCE(me) (sb[me].n == 0)
+
+/* Invariants of ring r in memory, after every change of memory. */
+inline ring_check(r)
+{
+	/* INV-RING-01: bounded count. */
+	assert(mem[HEAD(r)] <= mem[TAIL(r)] && mem[TAIL(r)] - mem[HEAD(r)] <= CAP);
+	/* INV-RING-03, INV-RING-09, INV-LIFE-03: every slot in [head, tail)
+	 * holds, whole, the message committed at that index in this
+	 * generation. (Outside that window a slot may hold anything.)
+	 */
+	sc_i = mem[HEAD(r)];
+	do
+	:: sc_i < mem[TAIL(r)] ->
+		assert(mem[SLOT(r, sc_i)] == MSG(gen[r], sc_i + 1));
+		sc_i++
+	:: else -> break
+	od;
+	sc_i = 0
+}
+
+/* Moves a process's oldest buffered store to memory, whenever it likes. */
+active [NP + 1] proctype flusher()     /* pids 0..NP: the buffer it drains */
+{
+	byte me = _pid;
+	byte a, v;
+end:
+	do
+	:: d_step {
+		sb[me].n > 0 ->
+		a = sb[me].a[0];
+		v = sb[me].v[0];
+		if
+		:: a % RW == 0 || a % RW == 2 ->
+			assert(v >= mem[a])             /* INV-RING-02 */
+		:: a % RW >= OFF_SLOT ->
+			/* INV-RING-06: the slot's previous message (index
+			 * seq-1-CAP) was released; INV-LIFE-03: no store of
+			 * an earlier generation lands in a recycled ring.
+			 */
+			assert(MSG_SEQ(v) - 1 < mem[HEAD(a / RW)] + CAP);
+			assert(MSG_GEN(v) == gen[a / RW])
+		:: else
+		fi;
+		mem[a] = v;
+		ring_check(a / RW);
+		sc_i = 0;
+		do
+		:: sc_i + 1 < sb[me].n ->
+			sb[me].a[sc_i] = sb[me].a[sc_i + 1];
+			sb[me].v[sc_i] = sb[me].v[sc_i + 1];
+			sc_i++
+		:: else -> break
+		od;
+		sb[me].a[sc_i] = 0;
+		sb[me].v[sc_i] = 0;
+		sb[me].n--;
+		sc_i = 0;
+		a = 0;
+		v = 0
+	   }
+	od
+}
+
+/* ---- the module -------------------------------------------------------- */
+
+/* DETACHED -> FREE, generation + 1, pages zeroed. INV-LIFE-01, -02. */
+inline recycle(r)
+{
+	assert(state[r] == DETACHED && mem[HEAD(r)] == mem[TAIL(r)]);
+	/* INV-LIFE-02 (why): nothing committed is discarded. */
+	assert(gdel[r] == mem[TAIL(r)]);
+	sc_i = 0;
+	do
+	:: sc_i < RW -> mem[r * RW + sc_i] = 0; sc_i++
+	:: else -> break
+	od;
+	sc_i = 0;
+	gen[r]++;
+	gdel[r] = 0;
+	rd_hi[r] = 0;
+	state[r] = FREE;
+	repoch++
+}
+
+/* A producer leaves (exit or kill): INV-LIFE-04, INV-WAKE-05. Its store
+ * buffer was drained first: the exit path takes locks (full barriers) on
+ * the dying CPU before the module's release runs.
+ */
+inline producer_detach(p)
+{
+	atomic {
+		MFENCE(p);
+		assert(state[p] == ACTIVE);     /* INV-LIFE-01 */
+		state[p] = DETACHED;
+		repoch++;
+#ifndef NO_DETACH_WAKE
+		if
+		:: cpresent -> cefd = 1
+		:: else
+		fi
+#endif
+	}
+}
+
+/* ---- producer p (ring p) ----------------------------------------------- */
+
+/*
+ * Steps that only compute on private state are folded into the next step
+ * that touches shared state; stores only enter the buffer, so consecutive
+ * stores of one reservation are one step (their flushes stay separate).
+ */
+active [NP] proctype producer()        /* pids NP+1..2NP: ring p */
+{
+	byte p = _pid - (NP + 1);
+	byte ptail;             /* its own tail */
+	byte pcache;            /* cached_head (INV-RING-11) */
+	byte psent;             /* ghost: committed so far, over all lives */
+	byte n, k, v;
+
+attach:
+	/* RINGMPSC_IOC_ATTACH: a FREE ring, or a drained DETACHED one when no
+	 * consumer is attached (the module recycles it here). INV-LIFE-02.
+	 */
+	atomic {
+		state[p] == FREE ||
+		(state[p] == DETACHED && !cpresent && mem[HEAD(p)] == mem[TAIL(p)]);
+		if
+		:: state[p] == DETACHED -> recycle(p)   /* @reach:attach-recycle */
+		:: else
+		fi;
+		state[p] = ACTIVE;              /* INV-LIFE-01 */
+		repoch++;
+		pefd[p] = 0;                    /* a new process, a new eventfd */
+#ifndef NO_DETACH_WAKE
+		/* INV-WAKE-05: the consumer has no flag in a ring it has not
+		 * seen yet, so the attach itself must wake it.
+		 */
+		if
+		:: cpresent -> cefd = 1
+		:: else
+		fi;
+#endif
+		/* ringmpsc_producer_init: start where the ring is. */
+		ptail = mem[TAIL(p)];
+		pcache = mem[HEAD(p)];
+		pkillable[p] = 1
+	}
+
+	{
+	do
+	:: psent == BUDGET(p) -> break
+	:: else ->
+		/* reserve(n), n in 1..BATCH. The cached head is refreshed only
+		 * when it shows too little room (INV-RING-11), by a
+		 * load-acquire of head that pairs with the consumer's
+		 * store-release of head (INV-RING-05).
+		 */
+		atomic {
+			n = 1;
+			do
+			:: n < BATCH && n < BUDGET(p) - psent -> n++
+			:: break
+			od;
+			if
+			:: CAP - (ptail - pcache) < n -> load(p, HEAD(p), pcache)
+			:: else
+			fi
+		}
+
+		/* Full: ringmpsc_wait_space, the sleeping half. */
+		do
+		:: CAP - (ptail - pcache) > 0 -> break
+		:: else ->
+			/* No consumer: -EPIPE; the application retries once
+			 * one is attached (outside the wakeup protocol).
+			 */
+			cpresent;
+			store(p, PFLAG(p), 1);                          /* (1) */
+			atomic {
+#if !(NO_SLEEPER_BARRIER & P_SLEEPS)
+				MFENCE(p);      /* (2) INV-WAKE-01: the flag is visible before the re-check */
+#endif
+#if !(NO_RECHECK & P_SLEEPS)
+				load(p, HEAD(p), pcache);               /* (3) */
+#endif
+				p_asleep[p] = (CAP - (ptail - pcache) == 0)
+			}
+			if
+			:: p_asleep[p] ->
+end_psleep:			atomic { pefd[p] -> pefd[p] = 0; p_asleep[p] = 0 }   /* (4) @reach:psleep */
+			:: else
+			fi;
+			atomic {
+				store(p, PFLAG(p), 0);                  /* (5) */
+				load(p, HEAD(p), pcache)                /* retry */
+			}
+		od;
+
+		atomic {
+			if      /* reserve returns what fits */
+			:: n > CAP - (ptail - pcache) -> n = CAP - (ptail - pcache)
+			:: else
+			fi;
+			/* INV-RING-06: the reservation lies in [tail, head + CAP). */
+			assert(ptail + n - pcache <= CAP);
+#ifdef NO_RELEASE
+			/* Negative: tail published before the slots. */
+			store(p, TAIL(p), ptail + n);
+			psent = psent + n;
+#endif
+			k = 0;
+			do
+			:: k < n -> store(p, SLOT(p, ptail + k), MSG(gen[p], ptail + k + 1)); k++
+			:: else -> break
+			od;
+			k = 0;
+			ptail = ptail + n
+		}
+#ifndef NO_RELEASE
+		/* commit: store-release of tail. TSO keeps it behind the slot
+		 * stores (FIFO buffer). Pairs with the consumer's load-acquire
+		 * of tail. INV-RING-05, INV-RING-09.
+		 */
+		atomic { store(p, TAIL(p), ptail); psent = psent + n; n = 0 }
+#else
+		n = 0;
+#endif
+
+		/* Publisher half of the Dekker pair. RINGMPSC_IOC_WAKE only
+		 * when the flag is set (INV-WAKE-04).
+		 */
+		atomic {
+#if !(NO_PUBLISHER_BARRIER & C_SLEEPS)
+			MFENCE(p);      /* INV-WAKE-02: tail visible before the flag load */
+#endif
+			load(p, CFLAG(p), v);
+			if
+			:: v && cpresent -> cefd = 1            /* @reach:pwakes */
+			:: else
+			fi;
+			v = 0
+		}
+	od;
+	atomic { pkillable[p] = 0; pdone[p] = 1 };
+	if
+	:: skip         /* the process exits: detach below */
+	:: true ->      /* or it stays attached, idle, so that its exit cannot
+			 * hide a lost wakeup (the detach signals the consumer) */
+end_idle:	false
+	fi
+	} unless {
+		atomic { kill[p] -> kill[p] = 0; pkillable[p] = 0; p_asleep[p] = 0 }
+	};
+
+	/* Exit, or death at any step: everything committed stays. */
+	producer_detach(p);
+	n = 0; k = 0; v = 0;
+	if
+	:: psent < BUDGET(p) -> goto attach  /* a new producer takes the ring; @reach:reattach */
+	:: else -> pdone[p] = 1
+	fi
+}
+
+/* ---- the consumer ------------------------------------------------------ */
+
+/* Deliver the message at index chead[r]: INV-RING-03/-07/-08/-09. */
+inline deliver(r, v)
+{
+	/* The whole message committed at this index in this generation:
+	 * FIFO per producer (INV-RING-07), never partial or uncommitted
+	 * (INV-RING-09), never of another generation (INV-LIFE-03).
+	 */
+	assert(v == MSG(cgen[r], chead[r] + 1));
+	if
+	:: chead[r] == gdel[r] -> gdel[r]++     /* first delivery */
+	:: else ->
+		/* Delivered before: only what a dead consumer had peeked and
+		 * not released (INV-RING-08 at-least-once, INV-LIFE-05).
+		 */
+		assert(chead[r] < rd_hi[r])             /* @reach:redeliver */
+	fi
+}
+
+active proctype consumer()
+{
+	byte chead[NP];         /* its private head (INV-RING-10) */
+	byte ctail[NP];         /* cached_tail (INV-RING-11) */
+	byte cgen[NP];          /* generation it is reading */
+	bool clive[NP];         /* ring carries a producer's messages */
+	bool cdet[NP];          /* ring seen DETACHED */
+	byte cepoch;            /* ring_epoch acted on */
+	byte r, t, v;
+	bool work;
+
+attach:
+	/* RINGMPSC_IOC_ATTACH as consumer: continue from the shared head.
+	 * INV-LIFE-05, INV-LIFE-06.
+	 */
+	atomic {
+		assert(!cpresent);
+		cpresent = 1;
+		cefd = 0;
+		r = 0;
+		do
+		:: r < NP ->
+			chead[r] = mem[HEAD(r)];
+			ctail[r] = chead[r];
+			cgen[r] = gen[r];
+			clive[r] = 0;
+			cdet[r] = 0;
+			rd_hi[r] = gdel[r];
+			r++
+		:: else -> break
+		od;
+		r = 0;
+		cepoch = repoch - 1;            /* force a refresh */
+		ckillable = 1
+	}
+
+	{
+	do
+	:: atomic {
+		/* ringmpsc__refresh_if_changed: kernel-written states. */
+		if
+		:: cepoch != repoch ->
+			cepoch = repoch;
+			r = 0;
+			do
+			:: r < NP ->
+				if
+				:: gen[r] != cgen[r] ->
+					/* recycled: resynchronise. INV-LIFE-03 */
+					cgen[r] = gen[r];
+					chead[r] = 0;
+					ctail[r] = 0
+				:: else
+				fi;
+				clive[r] = (state[r] == ACTIVE || state[r] == DETACHED);
+				cdet[r] = (state[r] == DETACHED);
+				r++
+			:: else -> break
+			od
+		:: else
+		fi;
+		work = 0;
+		r = 0
+	   }
+		do
+		:: r == NP -> break
+		:: r < NP && !clive[r] -> r++
+		:: r < NP && clive[r] ->
+#ifdef NO_ACQUIRE
+			/* Negative: a slot load hoisted above the tail load. */
+			v = mem[SLOT(r, chead[r])];
+#endif
+			atomic {
+				if
+				:: ctail[r] == chead[r] ->
+					/* load-acquire of tail, once per batch;
+					 * pairs with the producer's store-release.
+					 * INV-RING-05, INV-RING-10.
+					 */
+					load(CONS, TAIL(r), t);
+					assert(t >= chead[r] && t - chead[r] <= CAP);   /* INV-RING-10 */
+					ctail[r] = t;
+					t = 0
+				:: else
+				fi
+			}
+			if
+			:: ctail[r] != chead[r] ->
+#ifdef NO_CONS_RELEASE
+				/* Negative: head published before the slot reads. */
+				store(CONS, HEAD(r), ctail[r]);
+#endif
+				/* One message per step: a crash can land mid-batch. */
+				do
+				:: chead[r] != ctail[r] ->
+					atomic {
+#ifndef NO_ACQUIRE
+						v = mem[SLOT(r, chead[r])];
+#endif
+						deliver(r, v);
+						chead[r]++;
+#ifdef NO_ACQUIRE
+						v = mem[SLOT(r, chead[r])]
+#else
+						v = 0
+#endif
+					}
+				:: else -> break
+				od;
+				v = 0;
+#ifndef NO_CONS_RELEASE
+				/* ringmpsc__publish_head: store-release of head; the
+				 * slot reads above come first (TSO never moves a
+				 * load below a later store). Pairs with the
+				 * producer's load-acquire of head. INV-RING-05.
+				 */
+				store(CONS, HEAD(r), chead[r]);
+#endif
+				/* Publisher half of the Dekker pair for a producer
+				 * sleeping on a full ring; RINGMPSC_IOC_WAKE only when
+				 * its flag is set (INV-WAKE-04).
+				 */
+				atomic {
+#if !(NO_PUBLISHER_BARRIER & P_SLEEPS)
+					MFENCE(CONS);   /* INV-WAKE-02: head visible before the flag load */
+#endif
+					load(CONS, PFLAG(r), v);
+					if
+					:: v -> pefd[r] = 1             /* @reach:cwakes */
+					:: else
+					fi;
+					v = 0;
+					work = 1
+				}
+			:: else ->
+				if
+				:: cdet[r] ->
+					/* Drained: the state was read before this tail,
+					 * so the tail was final. RINGMPSC_IOC_RECYCLE;
+					 * the ioctl's lock drains our stores.
+					 */
+					atomic {
+						MFENCE(CONS);
+						if
+						:: state[r] == DETACHED && gen[r] == cgen[r] &&
+						   mem[HEAD(r)] == mem[TAIL(r)] -> /* @reach:recycle */
+							recycle(r)
+						:: else
+						fi;
+						work = 1
+					}
+				:: else
+				fi
+			fi;
+			r++
+		od;
+
+		if
+		:: work -> work = 0
+		:: else ->
+			/* ringmpsc_wait: the sleeping half. */
+			atomic {                                        /* (1) */
+				r = 0;
+				do
+				:: r < NP && clive[r] -> store(CONS, CFLAG(r), 1); r++
+				:: r < NP && !clive[r] -> r++
+				:: r == NP -> break
+				od;
+				r = 0
+			}
+			atomic {
+#if !(NO_SLEEPER_BARRIER & C_SLEEPS)
+				MFENCE(CONS);   /* (2) INV-WAKE-01: the flags are visible before the re-check */
+#endif
+#if !(NO_RECHECK & C_SLEEPS)
+				/* (3) consumer_has_work: ring_epoch, every tail.
+				 * (One step: each ring's Dekker pair is separate,
+				 * so the loads need not be spread out.)
+				 */
+				work = (cepoch != repoch);
+				do
+				:: r < NP && clive[r] ->
+					load(CONS, TAIL(r), t);
+					work = work || t != chead[r] || cdet[r];
+					r++
+				:: r < NP && !clive[r] -> r++
+				:: r == NP -> break
+				od;
+				t = 0;
+				r = 0;
+#endif
+				c_asleep = !work;
+				work = 0
+			}
+			if
+			:: c_asleep ->
+end_csleep:			atomic { cefd -> cefd = 0; c_asleep = 0 }   /* (4) @reach:csleep */
+			:: else
+			fi;
+			atomic {                                        /* (5) */
+				do
+				:: r < NP && clive[r] -> store(CONS, CFLAG(r), 0); r++
+				:: r < NP && !clive[r] -> r++
+				:: r == NP -> break
+				od;
+				r = 0
+			}
+		fi
+	od
+	} unless {
+		atomic { ckill -> ckill = 0; ckillable = 0; c_asleep = 0 }
+	};
+
+	/* Consumer death: its stores drain on the kill path; the module marks
+	 * it absent and signals every producer. INV-LIFE-05, INV-WAKE-05.
+	 */
+	atomic {
+		MFENCE(CONS);                   /* @reach:cdeath */
+		cpresent = 0;
+		r = 0;
+		do
+		:: r < NP ->
+			if
+			:: state[r] == ACTIVE -> pefd[r] = 1
+			:: else
+			fi;
+			r++
+		:: else -> break
+		od;
+		r = 0; t = 0; v = 0; work = 0
+	}
+	goto attach     /* a new consumer */
+}
+
+/* ---- faults: kill -9 at any step, a bounded number of times ----------- */
+
+/* One fault injector for all: it may stop injecting at any time, so runs
+ * without a fault are fair runs too (weak fairness cannot force a kill).
+ */
+active proctype killer()
+{
+	byte pk, ck;
+	do
+	:: atomic { pk < PCRASH && pkillable[0] -> kill[0] = 1; pkillable[0] = 0; pk++ }
+#if NP > 1
+	:: atomic { pk < PCRASH && pkillable[1] -> kill[1] = 1; pkillable[1] = 0; pk++ }
+#endif
+#if NP > 2
+	:: atomic { pk < PCRASH && pkillable[2] -> kill[2] = 1; pkillable[2] = 0; pk++ }
+#endif
+	:: atomic { ck < CCRASH && ckillable -> ckill = 1; ckillable = 0; ck++ }
+	:: break
+	od
+}
+
+/* ---- quiescence: a deadlock or a lost wakeup is a safety error -------- */
+
+#if NP == 1
+#define ALL(e) (e(0))
+#define ANY(e) (e(0))
+#elif NP == 2
+#define ALL(e) (e(0) && e(1))
+#define ANY(e) (e(0) || e(1))
+#else
+#define ALL(e) (e(0) && e(1) && e(2))
+#define ANY(e) (e(0) || e(1) || e(2))
+#endif
+/* Producer r sent everything; its ring is drained and, if it left,
+ * recycled.
+ */
+#define DONE(r)     (pdone[r] && state[r] != DETACHED && mem[TAIL(r)] == mem[HEAD(r)])
+/* Work for a sleeping consumer in ring r: a new tail, a detach to act on
+ * (a sleeper's own index stores are visible: its barrier drained them).
+ */
+#define CWORK(r)    (mem[TAIL(r)] != mem[HEAD(r)] || state[r] == DETACHED)
+/* Room for a sleeping producer. */
+#define PWORK(r)    (mem[TAIL(r)] - mem[HEAD(r)] < CAP)
+#define PSTUCK(r)   (p_asleep[r] && PWORK(r))
+#define PENDING(r)  (gdel[r] < mem[TAIL(r)])
+#define QUIET       (ALL(DONE) && c_asleep)
+
+/* When nothing at all can move, the system must be done: every producer
+ * sent everything, every ring is drained (and recycled if its producer
+ * left), the consumer sleeps. With bounded work a lost wakeup
+ * (INV-WAKE-03) always ends in such a stuck state with a sleeper that has
+ * work, so the exhaustive safety run finds it; the LTL runs add livelocks.
+ */
+active proctype monitor()
+{
+	timeout;
+	assert(!(c_asleep && ANY(CWORK)));      /* INV-WAKE-03, consumer */
+	assert(!ANY(PSTUCK));                   /* INV-WAKE-03, producer */
+	assert(QUIET)                           /* INV-LIFE-02/-04: all drained */
+}
+
+/* ---- liveness, run with pan -a -f (weak fairness) -------------------- */
+#ifdef LIVENESS
+/* No lost wakeup, INV-WAKE-03: a consumer asleep while a ring has work for
+ * it, or a producer asleep while its ring has room, is eventually woken.
+ */
+#define WAKE_P(r) ([] (PSTUCK(r) -> <> !p_asleep[r]))
+ltl wake { [] ((c_asleep && ANY(CWORK)) -> <> !c_asleep) && ALL(WAKE_P) }
+/* Every committed message is eventually delivered; a consumer is always
+ * attached again here. INV-RING-08, INV-LIFE-04, INV-LIFE-05.
+ */
+ltl delivered { [] (ANY(PENDING) -> <> !ANY(PENDING)) }
+/* Everything ends well: all sent, drained, recycled; no livelock.
+ * INV-LIFE-02. (A run that stops must stop quiet; the consumer's death
+ * can leave QUIET for a while, hence []<> rather than <>[].)
+ */
+ltl quiesce { [] <> QUIET }
+#endif
