@@ -182,7 +182,8 @@ run_one() {  # name kind defs panflags expect
 }
 
 # RingMPSC.tla cannot be model-checked here (no TLC); parse it with the
-# tree-sitter TLA+ grammar from npm when npm is there (else skipped).
+# tree-sitter TLA+ grammar from npm when npm is there and answers within
+# two minutes (else skipped: CI may have no registry but Debian's).
 tla_syntax() {
 	local dir=$out/tla-syntax t0=$SECONDS
 	mkdir -p "$dir"
@@ -191,7 +192,7 @@ tla_syntax() {
 		return
 	fi
 	if [[ ! -d $dir/node_modules/web-tree-sitter ]] &&
-	   ! npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts \
+	   ! timeout 120 npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts \
 		--loglevel=error web-tree-sitter@0.27.2 \
 		@tlaplus/tree-sitter-tlaplus@1.5.0 > "$dir/npm.log" 2>&1; then
 		echo "SKIP tla-syntax                 npm install failed ($dir/npm.log)" > "$dir/result"
