@@ -273,17 +273,6 @@ static inline void *ringmpsc_slot(const struct ringmpsc_producer *p, uint32_t i)
 #define RINGMPSC_PREFETCH_MAX	2048
 #endif
 
-/*
- * How many bytes after a reservation of @n to prefetch for writing: the
- * next batch's slots, so that their stores do not each wait for the
- * consumer's cached copy of the line to be invalidated (the cross-core
- * round trip that otherwise stalls the commit). Only slots inside the free
- * space the producer has already seen released (INV-RING-06, INV-RING-11:
- * the consumer no longer reads them), and a prefetch changes no memory.
- * Small reservations skip it: their next slots mostly share a line. The
- * loop is in ringmpsc_reserve(): a helper made only of prefetches counts
- * as side-effect free to GCC, which then drops the call.
- */
 /* Prefetch a line for writing. PREFETCHW whatever -march says (CPUs
  * without it execute it as a NOP); __builtin_prefetch would fall back to a
  * read prefetch on baseline x86-64, which does not take ownership.
@@ -297,6 +286,17 @@ static inline void ringmpsc__prefetchw(const void *addr)
 #endif
 }
 
+/*
+ * How many bytes after a reservation of @n to prefetch for writing: the
+ * next batch's slots, so that their stores do not each wait for the
+ * consumer's cached copy of the line to be invalidated (the cross-core
+ * round trip that otherwise stalls the commit). Only slots inside the free
+ * space the producer has already seen released (INV-RING-06, INV-RING-11:
+ * the consumer no longer reads them), and a prefetch changes no memory.
+ * Small reservations skip it: their next slots mostly share a line. The
+ * loop is in ringmpsc_reserve(): a helper made only of prefetches counts
+ * as side-effect free to GCC, which then drops the call.
+ */
 static inline size_t ringmpsc__prefetch_len(const struct ringmpsc_producer *p,
 					    uint32_t n, uint32_t free_slots)
 {
