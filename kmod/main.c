@@ -131,7 +131,7 @@ static long ringmpsc_ioctl(struct file *file, unsigned int cmd,
 		if (ret)
 			return ret;
 		/* Attached: a failed copy-out leaves the fd attached, as a
-		 * failed copy-out of accept() leaves the socket.
+		 * failed copy-out of accept() leaves the socket. INV-MOD-04
 		 */
 		return rmpsc_copy_out(uarg, &a.attach, d->size, usize);
 	case _IOC_NR(RINGMPSC_IOC_INFO):

@@ -140,6 +140,7 @@ fail:
 
 /* Recycle: nothing of the old generation survives. Under ch->lock, with
  * no producer attached, so no one writes these pages meanwhile.
+ * INV-MOD-05
  */
 void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 {
@@ -170,7 +171,9 @@ u64 rmpsc_ring_load_head(struct rmpsc_ring *r)
 	return READ_ONCE(*p);
 }
 
-/* Clear a departed side's flags word (its NEED_WAKEUP). INV-RING-04 */
+/* Clear a departed side's flags word (its NEED_WAKEUP). INV-RING-04,
+ * INV-MOD-05
+ */
 void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod)
 {
 	u32 *p;
@@ -340,7 +343,7 @@ int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma)
 	if (!rmpsc_writable(f->role, region)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
-		/* mprotect() cannot make it writable later. */
+		/* mprotect() cannot make it writable later. INV-MOD-02 */
 		rmpsc_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	rmpsc_vm_flags_clear(vma, VM_MAYEXEC);

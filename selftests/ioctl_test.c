@@ -339,7 +339,7 @@ TEST_F(chan, attach_bad_args)
 			TH_LOG("ATTACH %s: got %d (%s), want -%s", c->what, ret,
 			       ret ? strerror(-ret) : "success", strerror(c->err));
 		}
-		/* a failed attach leaves the fd unattached */
+		/* a failed attach leaves the fd unattached (INV-MOD-04) */
 		if (ret)
 			EXPECT_EQ(-E_UNATTACHED, rm_ioctl(fd, RINGMPSC_IOC_INFO,
 					&(struct ringmpsc_info){0}));

@@ -165,7 +165,9 @@ TEST_F(m, role_write_refused)
 	EXPECT_EQ(-E_RO, rm_map_err(self->p, o->cons_size, RW, cons_off(o, self->ring)));
 }
 
-/* VM_MAYWRITE is cleared: mprotect cannot upgrade a read-only mapping. */
+/* VM_MAYWRITE is cleared: mprotect cannot upgrade a read-only mapping
+ * (INV-MOD-02).
+ */
 TEST_F(m, mprotect_upgrade_refused)
 {
 	const struct ringmpsc_offsets *o = self->o;
