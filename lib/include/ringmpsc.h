@@ -361,6 +361,20 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 	return (int)n;
 }
 
+/* Make the @n slots just added to p->tail visible, in one store. */
+static inline void ringmpsc__publish_tail(struct ringmpsc_producer *p,
+					  uint32_t n)
+{
+	/* Publish: every slot write before it happens before the consumer
+	 * can see the new tail; a slot is visible whole or not at all. Pairs
+	 * with the consumer's load-acquire of tail. INV-RING-05, INV-RING-09.
+	 */
+	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
+	p->stats.messages += n;
+	p->stats.commits++;
+	ringmpsc__wake_consumer_if_needed(p);
+}
+
 /*
  * Publish the first @n slots of the open reservation (n may be smaller
  * than reserved: the rest is abandoned; n == 0 abandons all of it).
@@ -374,14 +388,7 @@ static inline int ringmpsc_commit(struct ringmpsc_producer *p, uint32_t n)
 	if (RINGMPSC_UNLIKELY(n == 0))
 		return 0;
 	p->tail += n;
-	/* Publish: every slot write above happens before the consumer can see
-	 * the new tail; a slot is visible whole or not at all. Pairs with the
-	 * consumer's load-acquire of tail. INV-RING-05, INV-RING-09.
-	 */
-	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
-	p->stats.messages += n;
-	p->stats.commits++;
-	ringmpsc__wake_consumer_if_needed(p);
+	ringmpsc__publish_tail(p, n);
 	return 0;
 }
 
@@ -440,17 +447,12 @@ static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 				       src + (size_t)i * len, len);
 		}
 		src += (size_t)n * len;
+		/* Close this run's reservation; publish all runs at once. */
 		p->pending = 0;
 		p->tail += (uint32_t)n;
 		sent += (uint32_t)n;
 	}
-	if (sent == 0)
-		return -EAGAIN;
-	/* One publication for the whole batch. INV-RING-05, INV-RING-09. */
-	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
-	p->stats.messages += sent;
-	p->stats.commits++;
-	ringmpsc__wake_consumer_if_needed(p);
+	ringmpsc__publish_tail(p, sent);
 	return (int)sent;
 }
 
