@@ -140,6 +140,8 @@ struct tp_params {
 	bool blocking;		/* ringmpsc: sleep in ringmpsc_wait* when idle */
 	uint32_t pace;		/* producer rate limit, msgs/s (0: none) */
 	uint32_t backoff;	/* consumer: pauses after an empty poll (0: 1) */
+	bool fence;		/* ringmpsc: full fence per publication, as
+				 * when membarrier() is unavailable */
 };
 
 struct tp_ctx {

@@ -59,6 +59,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 
 	if (ringmpsc_local_producer(s->l, id, &p))
 		die("ringmpsc_local_producer");
+	if (c->p.fence)
+		p.asym_barrier = false;
 	wait_go(c);
 	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
 		while (seq < n) {
@@ -140,6 +142,8 @@ static void rm_consumer(struct tp_ctx *c)
 
 	if (ringmpsc_local_consumer(s->l, &cons))
 		die("ringmpsc_local_consumer");
+	for (uint32_t i = 0; c->p.fence && i < cons.nr_rings; i++)
+		cons.rings[i].asym_barrier = false;
 	start_clock(c);
 	if (c->p.blocking) {
 		/* Spin up to ~50 us on an empty channel, then sleep. */

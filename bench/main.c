@@ -143,6 +143,12 @@ static void workload1(void)
 		p.fork = true;
 		tp("w1", &ct_ringmpsc, "ringmpsc-processes", bname(b), p, rs);
 		p.fork = false;
+		if (b == 1) {	/* the fallback without membarrier() */
+			p.fence = true;
+			tp("w1", &ct_ringmpsc, "ringmpsc-threads", "single-fence",
+			   p, rs);
+			p.fence = false;
+		}
 #ifdef HAVE_DPDK
 		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", bname(b), p, rs);
 		tp("w1", &ct_rte_mpsc, "rte_ring-MP/SC", bname(b), p, rs);
@@ -170,8 +176,8 @@ static void workload1(void)
 		tp("w1", &ct_unix, "unix-seqpacket", "4KiB-packets", p, g_runs);
 	}
 	/* What it takes: the consumer's idle policy for single messages (a
-	 * consumer polling tail steals the line each commit must own before
-	 * its INV-WAKE-02 barrier completes), and the ring size for batches.
+	 * consumer polling tail keeps pulling the line away from the
+	 * producer), and the ring size for batches.
 	 */
 	{
 		struct tp_params p = { .batch = 1, .backoff = 64 };

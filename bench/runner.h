@@ -9,6 +9,7 @@
 struct run_out {
 	bool verified;
 	uint64_t checksum, msgs, prod_sys, cons_sys;
+	double secs;		/* start signal to the last verified message */
 };
 
 struct case_result {

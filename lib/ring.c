@@ -42,6 +42,7 @@ int ringmpsc_producer_init(struct ringmpsc_producer *p,
 	p->capacity = mem->capacity;
 	p->mask = mem->capacity - 1;
 	p->mirrored = mem->mirrored;
+	p->asym_barrier = ringmpsc__asym_barrier_register();
 	p->wake_peer_fd = -1;
 	p->wait_fd = -1;
 	/* A new producer starts where the ring is. Its own tail (INV-RING-04:
@@ -69,6 +70,7 @@ int ringmpsc_cring_init(struct ringmpsc_cring *r,
 	r->head_p = at(mem->cons, mem->head_off);
 	r->flags_p = at(mem->cons, mem->cons_flags_off);
 	r->data = mem->data;
+	r->asym_barrier = ringmpsc__asym_barrier_register();
 	r->wake_peer_fd = -1;
 	/* The only time the consumer reads head back: to continue where an
 	 * earlier consumer stopped (INV-LIFE-05). Only consumers write the

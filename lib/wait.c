@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Blocking waits: the sleeping half of the wakeup protocol (spec.md
- * section 3). Set NEED_WAKEUP, full barrier, re-check, sleep on the
- * eventfd, clear the flag. The publishing half is inline in ringmpsc.h.
+ * section 3). Set NEED_WAKEUP, the sleeper's barrier, re-check, sleep on
+ * the eventfd, clear the flag. The publishing half is inline in
+ * ringmpsc.h; the barrier is in barrier.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,6 +37,25 @@ static int64_t deadline_after(int timeout_ms)
 	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
+static bool expired(int64_t deadline)
+{
+	return deadline >= 0 && now_ms() >= deadline;
+}
+
+/* How long one sleep may last. When the sleeper's barrier failed, a
+ * registered publisher may miss our flag: sleep in short slices and
+ * re-check rather than risk sleeping forever. INV-WAKE-06.
+ */
+static int sleep_ms(int64_t deadline, int barrier_err)
+{
+	int left = remaining_ms(deadline);
+
+	if (!barrier_err)
+		return left;
+	return left < 0 || left > RINGMPSC_UNARMED_SLEEP_MS ?
+	       RINGMPSC_UNARMED_SLEEP_MS : left;
+}
+
 /* Sleep on @fd until signalled or @timeout_ms passes; consume the count.
  * 0 when signalled, -ETIMEDOUT, -EINTR, or another negative errno.
  */
@@ -66,7 +86,7 @@ static void set_flag(uint32_t *flag, uint32_t v)
 int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
 {
 	int64_t deadline = deadline_after(timeout_ms);
-	int err;
+	int err, barrier_err;
 
 	if (n == 0 || n > p->capacity)
 		return -EINVAL;
@@ -78,17 +98,18 @@ int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
 		if (!ringmpsc_consumer_present(p))
 			return -EPIPE;
 		set_flag(p->flags_p, RINGMPSC_NEED_WAKEUP);
-		/* Sleeper half of the Dekker pair: the flag is visible before
-		 * we look at head again. Pairs with the consumer's fence after
-		 * its head release. INV-WAKE-01.
+		/* The flag is visible before we look at head again; pairs with
+		 * the consumer's barrier after its head release. INV-WAKE-01/02
 		 */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		barrier_err = ringmpsc__sleeper_barrier();
 		if (ringmpsc__free(p, n) >= n) {
 			set_flag(p->flags_p, 0);
 			return 0;
 		}
-		err = sleep_on(p->wait_fd, remaining_ms(deadline));
+		err = sleep_on(p->wait_fd, sleep_ms(deadline, barrier_err));
 		set_flag(p->flags_p, 0);
+		if (err == -ETIMEDOUT && !expired(deadline))
+			continue;	/* an unarmed slice ended */
 		if (err == -ETIMEDOUT)
 			return ringmpsc__free(p, n) >= n ? 0 : -ETIMEDOUT;
 		if (err)
@@ -153,7 +174,11 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 	return false;
 }
 
-int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
+/* Set NEED_WAKEUP in every ring unless there is work. 1: work, flags
+ * clear; 0: armed, *@barrier_err says whether the barrier failed
+ * (INV-WAKE-06); or a negative errno.
+ */
+static int consumer_arm(struct ringmpsc_consumer *c, int *barrier_err)
 {
 	int err;
 
@@ -166,16 +191,27 @@ int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
 	if (consumer_has_work(c))
 		return 1;
 	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);
-	/* Sleeper half of the Dekker pair: our flags are visible before we
-	 * look at any tail again. Pairs with the producer's fence after its
-	 * tail commit. INV-WAKE-01.
+	/* Our flags are visible before we look at any tail again; pairs with
+	 * the producer's barrier after its tail commit. INV-WAKE-01/02
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*barrier_err = ringmpsc__sleeper_barrier();
 	if (consumer_has_work(c)) {
 		set_consumer_flags(c, 0);
 		return 1;
 	}
 	return 0;
+}
+
+int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
+{
+	int barrier_err = 0;
+	int err = consumer_arm(c, &barrier_err);
+
+	if (err == 0 && barrier_err) {
+		set_consumer_flags(c, 0);
+		return barrier_err;
+	}
+	return err;
 }
 
 void ringmpsc_wait_finish(struct ringmpsc_consumer *c)
@@ -194,13 +230,22 @@ void ringmpsc_wait_finish(struct ringmpsc_consumer *c)
 
 int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms)
 {
-	int err = ringmpsc_wait_prepare(c);
+	int64_t deadline = deadline_after(timeout_ms);
+	int barrier_err = 0;
+	int err;
 
-	if (err)
-		return err > 0 ? 0 : err;
-	err = sleep_on(c->wait_fd, timeout_ms);
-	set_consumer_flags(c, 0);
-	if (err == -ETIMEDOUT && consumer_has_work(c))
-		return 0;
-	return err;
+	for (;;) {
+		err = consumer_arm(c, &barrier_err);
+		if (err)
+			return err > 0 ? 0 : err;
+		err = sleep_on(c->wait_fd, sleep_ms(deadline, barrier_err));
+		set_consumer_flags(c, 0);
+		if (err != -ETIMEDOUT)
+			return err;
+		if (consumer_has_work(c))
+			return 0;
+		if (expired(deadline))
+			return -ETIMEDOUT;
+		/* an unarmed slice ended: arm again */
+	}
 }

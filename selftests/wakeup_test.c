@@ -4,14 +4,17 @@
  * 100k blocking round trips between two processes (no lost wakeup,
  * INV-WAKE-03), a producer blocked on a full ring (the other half of the
  * protocol), the consumer's eventfd on producer attach and detach
- * (INV-WAKE-05), and a blocked producer learning the consumer is gone
- * (-EPIPE).
+ * (INV-WAKE-05), a blocked producer learning the consumer is gone
+ * (-EPIPE), and both sides using the asymmetric barrier when the kernel
+ * offers membarrier() (INV-WAKE-02).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <linux/membarrier.h>
 #include <poll.h>
 #include <ringmpsc.h>
+#include <sys/syscall.h>
 
 #include "helpers.h"
 
@@ -404,6 +407,33 @@ TEST_F(w, blocked_producer_epipe_when_consumer_goes)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	ringmpsc_producer_close(&p);
 	close(go[0]);
+}
+
+/*
+ * The handles of a module channel publish with a compiler barrier only
+ * exactly when this kernel lets the process register for membarrier()
+ * (so the round trips above ran with the asymmetric barrier). INV-WAKE-02
+ */
+TEST_F(w, asymmetric_barrier_when_kernel_offers_it)
+{
+	const long needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED |
+			    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+	long supported = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	bool offered = supported >= 0 && (supported & needed) == needed;
+	struct ringmpsc_consumer c;
+	struct ringmpsc_producer p;
+	struct ping m = { 0 };
+
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, self->a));
+	ASSERT_EQ(0, ringmpsc_producer_open(&p, self->a));
+	EXPECT_EQ(offered, p.asym_barrier);
+	ASSERT_EQ(0, ringmpsc_try_send(&p, &m, sizeof(m)));
+	ASSERT_EQ(0, recv_blocking(&c, &m));	/* maps the ring */
+	EXPECT_EQ(offered, c.rings[p.ring].asym_barrier);
+	ksft_print_msg("membarrier GLOBAL_EXPEDITED %s\n",
+		       offered ? "offered" : "not offered");
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
 }
 
 TEST_HARNESS_MAIN

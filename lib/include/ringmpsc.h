@@ -79,6 +79,7 @@ struct ringmpsc_producer {
 	uint32_t slot_size;
 	uint32_t capacity;
 	bool mirrored;
+	bool asym_barrier;	/* compiler barrier on commit (INV-WAKE-02) */
 	unsigned char *data;
 	uint64_t *tail_p;		/* shared, written by us */
 	const uint64_t *head_p;		/* shared, written by the consumer */
@@ -103,6 +104,7 @@ struct ringmpsc_cring {
 	const uint32_t *peer_flags_p;	/* shared: the producer's NEED_WAKEUP */
 	const unsigned char *data;
 	uint32_t generation;
+	bool asym_barrier;	/* compiler barrier on release (INV-WAKE-02) */
 	bool live;		/* mapped and carrying a producer's messages */
 	bool detached;		/* producer gone: recycle once drained */
 	bool broken;		/* INV-RING-10 violated: never read again */
@@ -195,6 +197,9 @@ int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms);
 /* The eventfd the consumer sleeps on, for poll/epoll/io_uring. Before
  * waiting on it yourself, call ringmpsc_wait_prepare(); if that returns 1,
  * do not sleep: there is work. Afterwards call ringmpsc_wait_finish().
+ * A negative return is an error: -EOPNOTSUPP (no eventfd), or the errno
+ * of a failed membarrier() (seccomp), when a wakeup cannot be promised:
+ * wait with a short timeout instead (ringmpsc_wait does, spec.md 3).
  */
 int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c);
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c);
@@ -221,15 +226,27 @@ void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c);
 
 /* ---- producer fast path ----------------------------------------------- */
 
+/* Publisher half of the Dekker pair: our index store is visible before we
+ * read the peer's flag, or we and a peer going to sleep can each miss the
+ * other. INV-WAKE-02.
+ */
+static inline void ringmpsc__publisher_barrier(bool asym)
+{
+	if (RINGMPSC_LIKELY(asym))
+		/* Registered: the sleeper's membarrier() runs the full barrier
+		 * on our CPU; only the compiler must keep the order. Pairs with
+		 * ringmpsc__sleeper_barrier(). INV-WAKE-02.
+		 */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		/* Pairs with the sleeper's fence after NEED_WAKEUP. INV-WAKE-02 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static inline void ringmpsc__wake_consumer_if_needed(struct ringmpsc_producer *p)
 {
-	/* Publisher half of the Dekker pair: our tail store must be visible
-	 * before we read the consumer's flag, or we and a consumer going to
-	 * sleep can each miss the other. Pairs with the full barrier in the
-	 * consumer's wait after it sets NEED_WAKEUP. INV-WAKE-02.
-	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Consumer's flag: plain load, ordered by the fence above. INV-WAKE-04 */
+	ringmpsc__publisher_barrier(p->asym_barrier);
+	/* Consumer's flag: plain load, ordered by the barrier. INV-WAKE-04 */
 	if (RINGMPSC_UNLIKELY(__atomic_load_n(p->peer_flags_p, __ATOMIC_RELAXED) &
 			      RINGMPSC_NEED_WAKEUP))
 		ringmpsc_producer_wake_peer(p);
@@ -571,11 +588,9 @@ static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 	 */
 	__atomic_store_n(r->head_p, r->head, __ATOMIC_RELEASE);
 	c->stats.batches++;
-	/* Publisher half of the Dekker pair for a producer sleeping on a
-	 * full ring; pairs with the fence in its wait. INV-WAKE-02.
-	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Producer's flag, ordered by the fence above. INV-WAKE-04 */
+	/* Publisher half for a producer sleeping on a full ring. INV-WAKE-02 */
+	ringmpsc__publisher_barrier(r->asym_barrier);
+	/* Producer's flag, ordered by the barrier. INV-WAKE-04 */
 	if (RINGMPSC_UNLIKELY(__atomic_load_n(r->peer_flags_p, __ATOMIC_RELAXED) &
 			      RINGMPSC_NEED_WAKEUP))
 		ringmpsc_consumer_wake_peer(c, ring);

@@ -16,7 +16,9 @@
  *	ringmpsc_consume(c, ...);
  *
  * A return of 1 from ringmpsc_wait_prepare() means there is work: do not
- * sleep. The poll is one-shot; prepare a new one for every wait.
+ * sleep; a negative one that no wakeup can be promised (INV-WAKE-06):
+ * wait with a short timeout. The poll is one-shot; prepare a new one for
+ * every wait.
  */
 #ifndef RINGMPSC_URING_H
 #define RINGMPSC_URING_H

@@ -36,7 +36,8 @@ ln -sfn "logs.$$" "$dir/logs"
 passed=0 failed=0 skipped=0 report=()
 start_all=$SECONDS
 
-# Messages per producer in the stress test, by build.
+# Messages per producer in the stress test (test_barrier: round trips x 100),
+# by build.
 stress_n() {
 	case $1 in
 	plain) echo "${RINGMPSC_STRESS_N:-10000000}" ;;
@@ -57,7 +58,8 @@ run_one() {
 	plain | valgrind) bin=$dir/plain/$name ;;
 	*) bin=$dir/$set/$name ;;
 	esac
-	[[ $name == test_stress ]] && args=(-n "$(stress_n "$set")")
+	[[ $name == test_stress || $name == test_barrier ]] &&
+		args=(-n "$(stress_n "$set")")
 	# Fewer fuzz and hostile-ring iterations under valgrind.
 	[[ $name == test_corrupt && $set == valgrind ]] && args=(-n 5000)
 	case $set in

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pingpong.h"
 #include "util.h"
 
 #define BLOCK_MS 60000		/* a blocking call that times out failed */
@@ -460,84 +461,25 @@ STRESS(stress_thr_3p_cap4_blocking, "thr-3p-cap4-block")
 STRESS(stress_proc_2p_cap8_blocking, "proc-2p-cap8-block")
 STRESS(stress_proc_8p_cap64_mirrored_blocking, "proc-8p-cap64-m-block")
 
-/*
- * Ping-pong between two processes over two 2-slot local rings: the child
- * sends one message and sleeps in ringmpsc_wait for the reply, the parent
- * sleeps until the message comes and replies; nearly every step is a
- * sleep and an eventfd wakeup. N / 100 round trips (100000 by default,
- * at least 300); a lost wakeup shows as a 60-second timeout (INV-WAKE-03).
+/* Ping-pong (pingpong.h): N / 100 round trips (100000 by default, at
+ * least 300), every step a sleep and a wakeup (INV-WAKE-03).
  */
-static int pong_wait(struct ringmpsc_consumer *c, uint64_t seq)
-{
-	for (;;) {
-		const void *m = NULL;
-		int n = ringmpsc_peek(c, 0, &m, 1);
-		int err;
-
-		if (n < 0)
-			return n;
-		if (n == 1) {
-			if (msg_bad_word(m, 0, seq, 16))
-				return -EBADMSG;
-			return ringmpsc_release(c, 0, 1);
-		}
-		err = ringmpsc_wait(c, BLOCK_MS);
-		if (err)
-			return err;
-	}
-}
-
 TEST(stress_pingpong_wakeups)
 {
-	const uint64_t trips = n_per_producer() / 100 > 300 ? n_per_producer() / 100 : 300;
-	struct lfix up, down;
-	uint64_t buf[2], t0;
-	pid_t pid;
-	int status = -1, err = 0;
-	uint64_t i;
+	struct pingpong pp = {
+		.trips = n_per_producer() / 100 > 300 ? n_per_producer() / 100 : 300,
+	};
 
-	REQUIRE_EQ(lfix_init(&up, 1, 16, 2, 0), 0);
-	REQUIRE_EQ(lfix_init(&down, 1, 16, 2, 0), 0);
-	fflush(stdout);
-	t0 = now_ns();
-	pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (i = 0; i < trips && !err; i++) {
-			msg_fill(buf, 0, i, 16);
-			err = ringmpsc_send(&up.p[0], buf, 16, BLOCK_MS);
-			if (!err)
-				err = pong_wait(&down.c, i);
-		}
-		if (err)
-			tap_diag("child: trip %llu: error %d", (unsigned long long)i, err);
-		_exit(err ? 1 : 0);
-	}
-	for (i = 0; i < trips && !err; i++) {
-		err = pong_wait(&up.c, i);
-		if (!err) {
-			msg_fill(buf, 0, i, 16);
-			err = ringmpsc_send(&down.p[0], buf, 16, BLOCK_MS);
-		}
-	}
-	CHECK_EQ(err, 0);
-	CHECK_EQU(i, trips);
-	if (err)
-		kill(pid, SIGKILL);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(pingpong_run(&pp), 0);
 	tap_diag("pingpong: %llu round trips in %.2fs, %llu parent wakeups sent",
-		 (unsigned long long)trips, (double)(now_ns() - t0) / 1e9,
-		 (unsigned long long)down.p[0].stats.wakeups);
+		 (unsigned long long)pp.trips, pp.seconds,
+		 (unsigned long long)pp.parent_wakeups);
 	/* The parent's replies found the child asleep most of the time (not
 	 * asserted for short runs: under valgrind the child may win every
 	 * race).
 	 */
-	if (trips >= 10000)
-		CHECK(down.p[0].stats.wakeups > 0);
-	lfix_fini(&up);
-	lfix_fini(&down);
+	if (pp.trips >= 10000)
+		CHECK(pp.parent_wakeups > 0);
 }
 
 int main(int argc, char **argv)

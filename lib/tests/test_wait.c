@@ -113,7 +113,7 @@ TEST(wait_timeout)
 
 /* A consumer asleep in ringmpsc_wait (with a timeout, and forever) is
  * woken by a commit on any ring: the producer sees NEED_WAKEUP after its
- * full barrier and signals (INV-WAKE-02/03); the flags are cleared after.
+ * barrier and signals (INV-WAKE-02/03); the flags are cleared after.
  */
 TEST(wait_wakes_on_commit)
 {
