@@ -20,6 +20,17 @@
 (* channel lock, and an x86 lock is a full barrier; the words it writes    *)
 (* (ring state, generation, ring_epoch, consumer presence) and eventfd     *)
 (* counters are plain, sequentially consistent variables.                  *)
+(*                                                                         *)
+(* The publisher's half of each Dekker pair (INV-WAKE-02) has two modes.   *)
+(* ASYM = FALSE: every publisher runs a full barrier between its index     *)
+(* store and its flag load (the library's fallback). ASYM = TRUE: a        *)
+(* process in REG (registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED)         *)
+(* publishes with a compiler barrier only; the sleeper, after its own full *)
+(* barrier, calls membarrier(), which runs a full barrier on the CPU of    *)
+(* every other registered process: one step Drain(q) per such q, in any    *)
+(* order, others running between them, all before the re-check. With      *)
+(* MBFAIL the call may fail; the sleeper then sleeps in bounded slices     *)
+(* (INV-WAKE-06): a time-out step is enabled while it sleeps.              *)
 (***************************************************************************)
 EXTENDS Naturals, Integers, Sequences
 
@@ -30,13 +41,18 @@ CONSTANTS
     MSGS1,    \* the same for producers 1..NP-1
     BATCH,    \* largest reservation
     PCRASH,   \* producer deaths in a behaviour
-    CCRASH    \* consumer deaths in a behaviour
+    CCRASH,   \* consumer deaths in a behaviour
+    ASYM,     \* the asymmetric barrier (membarrier); FALSE: all fence
+    REG,      \* with ASYM: the registered processes (store buffers 0 .. NP)
+    MBFAIL    \* with ASYM: membarrier() may fail (INV-WAKE-06)
 
 ASSUME /\ NP \in Nat \ {0}
        /\ CAP \in Nat \ {0}
        /\ MSGS \in Nat /\ MSGS1 \in Nat
        /\ BATCH \in 1 .. CAP
        /\ PCRASH \in Nat /\ CCRASH \in Nat
+       /\ ASYM \in BOOLEAN /\ MBFAIL \in BOOLEAN
+       /\ REG \subseteq 0 .. NP
 
 Rings == 0 .. NP - 1
 C     == NP                  \* the consumer's store buffer
@@ -69,13 +85,15 @@ VARIABLES
     state, gen, repoch, cpresent, cefd, pefd,  \* kernel-owned
     ppc, ptail, pcache, psent, pn,            \* producers
     cpc, cr, chead, ctail, cgen, clive, cdet, cepoch, work, rv,  \* consumer
+    pmb, punarmed, cmb, cunarmed,             \* the sleepers' membarrier()
     pdone, pasleep, casleep, pkills, ckills, gdel, rd_hi         \* ghosts
 
 kvars == <<state, gen, repoch, cpresent, cefd, pefd>>
 pvars == <<ppc, ptail, pcache, psent, pn>>
 cvars == <<cpc, cr, chead, ctail, cgen, clive, cdet, cepoch, work, rv>>
+mbvars == <<pmb, punarmed, cmb, cunarmed>>
 gvars == <<pdone, pasleep, casleep, pkills, ckills, gdel, rd_hi>>
-vars  == <<mem, sb, kvars, pvars, cvars, gvars>>
+vars  == <<mem, sb, kvars, pvars, cvars, mbvars, gvars>>
 
 -----------------------------------------------------------------------------
 (* The store-buffer machine *)
@@ -93,7 +111,25 @@ Flush(me) ==
     /\ sb[me] # << >>
     /\ mem' = [mem EXCEPT ![Head(sb[me]).a] = Head(sb[me]).v]
     /\ sb' = [sb EXCEPT ![me] = Tail(@)]
-    /\ UNCHANGED <<kvars, pvars, cvars, gvars>>
+    /\ UNCHANGED <<kvars, pvars, cvars, mbvars, gvars>>
+
+\* The publisher's barrier, INV-WAKE-02: a registered process (ASYM) has a
+\* compiler barrier only, the sleeper's membarrier() runs the full one on
+\* its CPU; any other runs its own full barrier.
+PubFenced(me) == (ASYM /\ me \in REG) \/ Fenced(me)
+
+\* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), one target q: q runs a full
+\* barrier on its CPU (or ran one when switched out), so its whole store
+\* buffer reaches memory, in FIFO order: every word takes the youngest
+\* buffered value. INV-WAKE-02.
+Drain(q) ==
+    /\ mem' = [a \in Addr |-> Load(q, a)]
+    /\ sb' = [sb EXCEPT ![q] = << >>]
+
+\* The buffers a sleeper's membarrier() drains: every other registered
+\* process. Its outcomes: TRUE it returned 0, FALSE it failed (MBFAIL).
+MbTargets(me) == IF ASYM THEN REG \ {me} ELSE {}
+MbOutcome == IF ASYM /\ MBFAIL THEN BOOLEAN ELSE {TRUE}
 
 -----------------------------------------------------------------------------
 (* The module *)
@@ -132,7 +168,7 @@ PAttach(p) ==
     /\ ptail' = [ptail EXCEPT ![p] = mem'[<<p, TAILW>>]]
     /\ pcache' = [pcache EXCEPT ![p] = mem'[<<p, HEADW>>]]
     /\ Go(p, "reserve")
-    /\ UNCHANGED <<sb, cpresent, psent, pn, cvars, pdone, pasleep, casleep, pkills, ckills>>
+    /\ UNCHANGED <<sb, cpresent, psent, pn, cvars, mbvars, pdone, pasleep, casleep, pkills, ckills>>
 
 \* reserve(n): the cached head is refreshed only when it shows too little
 \* room (INV-RING-11), by a load-acquire of head that pairs with the
@@ -145,7 +181,7 @@ PReserve(p) ==
           /\ pcache' = [pcache EXCEPT ![p] =
                           IF Room(p) < n THEN Load(p, <<p, HEADW>>) ELSE @]
     /\ Go(p, "room")
-    /\ UNCHANGED <<mem, sb, kvars, ptail, psent, cvars, gvars>>
+    /\ UNCHANGED <<mem, sb, kvars, ptail, psent, cvars, mbvars, gvars>>
 
 PSentAll(p) ==
     /\ ppc[p] = "reserve"
@@ -153,34 +189,52 @@ PSentAll(p) ==
     /\ pdone' = [pdone EXCEPT ![p] = TRUE]
     /\ \E l \in {"exit", "idle"} : Go(p, l)  \* exits, or stays attached idle
     /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars,
-                   pasleep, casleep, pkills, ckills, gdel, rd_hi>>
+                   mbvars, pasleep, casleep, pkills, ckills, gdel, rd_hi>>
 
 PHasRoom(p) ==
     /\ ppc[p] = "room"
     /\ Room(p) > 0
     /\ Go(p, "write")
-    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, gvars>>
+    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars, gvars>>
 
 \* ringmpsc_wait_space, the sleeping half. Without a consumer the call
 \* fails (-EPIPE) and the application retries once one is attached.
+\* With ASYM the outcome of membarrier() (2b) is chosen here: nothing
+\* observes it before the call.
 PSetFlag(p) ==
     /\ ppc[p] = "room"
     /\ Room(p) = 0
     /\ cpresent
     /\ Store(p, <<p, PFLAGW>>, 1)                              \* (1)
+    /\ \E ok \in MbOutcome :
+          /\ pmb' = [pmb EXCEPT ![p] = IF ok THEN MbTargets(p) ELSE {}]
+          /\ punarmed' = [punarmed EXCEPT ![p] = ~ok]
     /\ Go(p, "recheck")
-    /\ UNCHANGED <<mem, kvars, ptail, pcache, psent, pn, cvars, gvars>>
+    /\ UNCHANGED <<mem, kvars, ptail, pcache, psent, pn, cvars, cmb, cunarmed,
+                   gvars>>
+
+\* ASYM: (2b) membarrier(), one registered target at a time, after the
+\* sleeper's own barrier (2) (INV-WAKE-01: its flag is in memory before
+\* any remote barrier). INV-WAKE-02.
+PMembarrier(p) ==
+    /\ ppc[p] = "recheck"
+    /\ Fenced(p)
+    /\ \E q \in pmb[p] :
+          /\ Drain(q)
+          /\ pmb' = [pmb EXCEPT ![p] = @ \ {q}]
+    /\ UNCHANGED <<kvars, pvars, cvars, punarmed, cmb, cunarmed, gvars>>
 
 PRecheck(p) ==
     /\ ppc[p] = "recheck"
     /\ Fenced(p)        \* (2) INV-WAKE-01: the flag is visible before the re-check
+    /\ pmb[p] = {}      \* (2b) ASYM: membarrier() has returned (INV-WAKE-02)
     /\ LET h == Load(p, <<p, HEADW>>)                           \* (3)
            full == CAP - (ptail[p] - h) = 0
        IN  /\ pcache' = [pcache EXCEPT ![p] = h]
            /\ pasleep' = [pasleep EXCEPT ![p] = full]
            /\ Go(p, IF full THEN "sleep" ELSE "clear")
     /\ UNCHANGED <<mem, sb, kvars, ptail, psent, pn, cvars,
-                   pdone, casleep, pkills, ckills, gdel, rd_hi>>
+                   mbvars, pdone, casleep, pkills, ckills, gdel, rd_hi>>
 
 PSleep(p) ==                                                   \* (4)
     /\ ppc[p] = "sleep"
@@ -189,14 +243,25 @@ PSleep(p) ==                                                   \* (4)
     /\ pasleep' = [pasleep EXCEPT ![p] = FALSE]
     /\ Go(p, "clear")
     /\ UNCHANGED <<mem, sb, state, gen, repoch, cpresent, cefd, ptail, pcache,
-                   psent, pn, cvars, pdone, casleep, pkills, ckills, gdel, rd_hi>>
+                   psent, pn, cvars, mbvars, pdone, casleep, pkills, ckills, gdel, rd_hi>>
+
+\* (4b) ASYM, membarrier() failed: the sleep ends after a slice (1 ms),
+\* signalled or not. INV-WAKE-06.
+PSlice(p) ==
+    /\ ppc[p] = "sleep"
+    /\ punarmed[p]
+    /\ pasleep' = [pasleep EXCEPT ![p] = FALSE]
+    /\ Go(p, "clear")
+    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars,
+                   pdone, casleep, pkills, ckills, gdel, rd_hi>>
 
 PClear(p) ==
     /\ ppc[p] = "clear"
     /\ Store(p, <<p, PFLAGW>>, 0)                               \* (5)
     /\ pcache' = [pcache EXCEPT ![p] = Load(p, <<p, HEADW>>)]   \* retry
+    /\ punarmed' = [punarmed EXCEPT ![p] = FALSE]
     /\ Go(p, "room")
-    /\ UNCHANGED <<mem, kvars, ptail, psent, pn, cvars, gvars>>
+    /\ UNCHANGED <<mem, kvars, ptail, psent, pn, cvars, pmb, cmb, cunarmed, gvars>>
 
 \* Write the reservation (what fits); the stores only enter the buffer.
 PWrite(p) ==
@@ -209,7 +274,7 @@ PWrite(p) ==
            /\ pn' = [pn EXCEPT ![p] = n]
            /\ ptail' = [ptail EXCEPT ![p] = @ + n]
     /\ Go(p, "commit")
-    /\ UNCHANGED <<mem, kvars, pcache, psent, cvars, gvars>>
+    /\ UNCHANGED <<mem, kvars, pcache, psent, cvars, mbvars, gvars>>
 
 \* commit: store-release of tail; the FIFO buffer keeps it behind the slot
 \* stores. Pairs with the consumer's load-acquire. INV-RING-05, INV-RING-09.
@@ -219,17 +284,17 @@ PCommit(p) ==
     /\ psent' = [psent EXCEPT ![p] = @ + pn[p]]
     /\ pn' = [pn EXCEPT ![p] = 0]
     /\ Go(p, "wake")
-    /\ UNCHANGED <<mem, kvars, ptail, pcache, cvars, gvars>>
+    /\ UNCHANGED <<mem, kvars, ptail, pcache, cvars, mbvars, gvars>>
 
 \* Publisher half of the Dekker pair; RINGMPSC_IOC_WAKE only when the flag
 \* is set (INV-WAKE-04).
 PWake(p) ==
     /\ ppc[p] = "wake"
-    /\ Fenced(p)        \* INV-WAKE-02: tail visible before the flag load
+    /\ PubFenced(p)     \* INV-WAKE-02: tail visible before the flag load
     /\ cefd' = (cefd \/ (Load(p, <<p, CFLAGW>>) = 1 /\ cpresent))
     /\ Go(p, "reserve")
     /\ UNCHANGED <<mem, sb, state, gen, repoch, cpresent, pefd, ptail, pcache,
-                   psent, pn, cvars, gvars>>
+                   psent, pn, cvars, mbvars, gvars>>
 
 \* Exit, or the kill path: the dying CPU's stores drain (the exit path
 \* takes locks) before the module marks the ring DETACHED and signals the
@@ -244,7 +309,7 @@ PDetach(p) ==
     /\ pdone' = [pdone EXCEPT ![p] = (psent[p] = Budget(p))]
     /\ Go(p, IF psent[p] < Budget(p) THEN "attach" ELSE "gone")
     /\ UNCHANGED <<mem, sb, gen, cpresent, pefd, ptail, pcache, psent, pn,
-                   cvars, pasleep, casleep, pkills, ckills, gdel, rd_hi>>
+                   cvars, mbvars, pasleep, casleep, pkills, ckills, gdel, rd_hi>>
 
 \* kill -9 at any step of the body.
 PKill(p) ==
@@ -253,14 +318,16 @@ PKill(p) ==
     /\ pkills' = pkills + 1
     /\ pasleep' = [pasleep EXCEPT ![p] = FALSE]
     /\ pn' = [pn EXCEPT ![p] = 0]
+    /\ pmb' = [pmb EXCEPT ![p] = {}]
+    /\ punarmed' = [punarmed EXCEPT ![p] = FALSE]
     /\ Go(p, "exit")
-    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, cvars,
+    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, cvars, cmb, cunarmed,
                    pdone, casleep, ckills, gdel, rd_hi>>
 
 Producer(p) ==
     \/ PAttach(p) \/ PReserve(p) \/ PSentAll(p) \/ PHasRoom(p) \/ PSetFlag(p)
-    \/ PRecheck(p) \/ PSleep(p) \/ PClear(p) \/ PWrite(p) \/ PCommit(p)
-    \/ PWake(p) \/ PDetach(p)
+    \/ PMembarrier(p) \/ PRecheck(p) \/ PSleep(p) \/ PSlice(p) \/ PClear(p)
+    \/ PWrite(p) \/ PCommit(p) \/ PWake(p) \/ PDetach(p)
 
 -----------------------------------------------------------------------------
 (* The consumer *)
@@ -288,7 +355,7 @@ CAttach ==
     /\ rd_hi' = gdel      \* what an earlier consumer delivered may come again
     /\ CGo("refresh")
     /\ UNCHANGED <<mem, sb, state, gen, repoch, pefd, pvars, cr, work, rv,
-                   pdone, pasleep, casleep, pkills, ckills, gdel>>
+                   mbvars, pdone, pasleep, casleep, pkills, ckills, gdel>>
 
 \* ringmpsc__refresh_if_changed: kernel-written ring states; a changed
 \* generation resets the private indices (INV-LIFE-03).
@@ -305,14 +372,14 @@ CRefresh ==
     /\ work' = FALSE
     /\ cr' = 0
     /\ CGo("ring")
-    /\ UNCHANGED <<mem, sb, kvars, pvars, rv, gvars>>
+    /\ UNCHANGED <<mem, sb, kvars, pvars, rv, mbvars, gvars>>
 
 CSkipRing ==
     /\ cpc = "ring"
     /\ cr < NP /\ ~clive[cr]
     /\ cr' = cr + 1
     /\ UNCHANGED <<mem, sb, kvars, pvars, cpc, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, mbvars, gvars>>
 
 \* load-acquire of tail, once per batch; pairs with the producer's
 \* store-release. INV-RING-05, INV-RING-10.
@@ -324,7 +391,7 @@ CLoadTail ==
                 ELSE ctail
     /\ CGo("drain")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, mbvars, gvars>>
 
 \* One message per step, so that a death can land mid-batch.
 CRead ==
@@ -333,7 +400,7 @@ CRead ==
     /\ rv' = mem[<<cr, SlotW(chead[cr])>>]
     /\ CGo("deliver")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, gvars>>
+                   cepoch, work, mbvars, gvars>>
 
 \* The checks of a delivery are the invariant DeliverOK, which holds in
 \* every state with cpc = "deliver".
@@ -343,7 +410,7 @@ CDeliver ==
     /\ gdel' = IF chead[cr] = gdel[cr] THEN [gdel EXCEPT ![cr] = @ + 1] ELSE gdel
     /\ CGo(IF chead[cr] + 1 = ctail[cr] THEN "publish" ELSE "drain")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, ctail, cgen, clive, cdet, cepoch,
-                   work, rv, pdone, pasleep, casleep, pkills, ckills, rd_hi>>
+                   work, rv, mbvars, pdone, pasleep, casleep, pkills, ckills, rd_hi>>
 
 \* ringmpsc__publish_head: store-release of head; the slot reads above are
 \* done (TSO never moves a load below a later store). Pairs with the
@@ -353,18 +420,18 @@ CPublish ==
     /\ Store(C, <<cr, HEADW>>, chead[cr])
     /\ CGo("wakep")
     /\ UNCHANGED <<mem, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, mbvars, gvars>>
 
 CWakeProducer ==
     /\ cpc = "wakep"
-    /\ Fenced(C)        \* INV-WAKE-02: head visible before the flag load
+    /\ PubFenced(C)     \* INV-WAKE-02: head visible before the flag load
     /\ pefd' = IF Load(C, <<cr, PFLAGW>>) = 1
                THEN [pefd EXCEPT ![cr] = TRUE] ELSE pefd   \* INV-WAKE-04
     /\ work' = TRUE
     /\ cr' = cr + 1
     /\ CGo("ring")
     /\ UNCHANGED <<mem, sb, state, gen, repoch, cpresent, cefd, pvars, chead,
-                   ctail, cgen, clive, cdet, cepoch, rv, gvars>>
+                   ctail, cgen, clive, cdet, cepoch, rv, mbvars, gvars>>
 
 CEmpty ==
     /\ cpc = "drain"
@@ -372,7 +439,7 @@ CEmpty ==
     /\ cr' = cr + 1
     /\ CGo(IF cdet[cr] THEN "recycle" ELSE "ring")
     /\ UNCHANGED <<mem, sb, kvars, pvars, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, mbvars, gvars>>
 
 \* Drained DETACHED ring (state was read before that tail, so the tail was
 \* final): RINGMPSC_IOC_RECYCLE; the ioctl's lock drains our stores. The
@@ -389,34 +456,50 @@ CRecycle ==
     /\ work' = TRUE
     /\ CGo("ring")
     /\ UNCHANGED <<sb, cpresent, cefd, pefd, pvars, cr, chead, ctail, cgen,
-                   clive, cdet, cepoch, rv, pdone, pasleep, casleep, pkills, ckills>>
+                   clive, cdet, cepoch, rv, mbvars, pdone, pasleep, casleep, pkills, ckills>>
 
 CPassDone ==
     /\ cpc = "ring"
     /\ cr = NP
     /\ CGo(IF work THEN "refresh" ELSE "flags")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, mbvars, gvars>>
 
-\* ringmpsc_wait, the sleeping half: (1) NEED_WAKEUP in every live ring.
+\* ringmpsc_wait, the sleeping half: (1) NEED_WAKEUP in every live ring;
+\* with ASYM the outcome of membarrier() (2b), which nothing observes
+\* before the call.
 CSetFlags ==
     /\ cpc = "flags"
     /\ StoreAll(C, FlagStores(1))
+    /\ \E ok \in MbOutcome :
+          /\ cmb' = IF ok THEN MbTargets(C) ELSE {}
+          /\ cunarmed' = ~ok
     /\ CGo("recheck")
     /\ UNCHANGED <<mem, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, pmb, punarmed, gvars>>
+
+\* ASYM: (2b) membarrier(), one registered producer at a time, after the
+\* consumer's own barrier (2), INV-WAKE-01. INV-WAKE-02.
+CMembarrier ==
+    /\ cpc = "recheck"
+    /\ Fenced(C)
+    /\ \E q \in cmb :
+          /\ Drain(q)
+          /\ cmb' = cmb \ {q}
+    /\ UNCHANGED <<kvars, pvars, cvars, pmb, punarmed, cunarmed, gvars>>
 
 \* (2) barrier, (3) consumer_has_work: ring_epoch, then every tail.
 CRecheck ==
     /\ cpc = "recheck"
     /\ Fenced(C)        \* (2) INV-WAKE-01: the flags are visible before the re-check
+    /\ cmb = {}         \* (2b) ASYM: membarrier() has returned (INV-WAKE-02)
     /\ LET busy == \/ cepoch # repoch
                    \/ \E r \in Rings : clive[r] /\ (Load(C, <<r, TAILW>>) # chead[r]
                                                     \/ cdet[r])
        IN  /\ casleep' = ~busy
            /\ CGo(IF busy THEN "unflag" ELSE "sleep")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, pdone, pasleep, pkills, ckills, gdel, rd_hi>>
+                   cepoch, work, rv, mbvars, pdone, pasleep, pkills, ckills, gdel, rd_hi>>
 
 CSleep ==                                                      \* (4)
     /\ cpc = "sleep"
@@ -426,14 +509,26 @@ CSleep ==                                                      \* (4)
     /\ CGo("unflag")
     /\ UNCHANGED <<mem, sb, state, gen, repoch, cpresent, pefd, pvars, cr, chead,
                    ctail, cgen, clive, cdet, cepoch, work, rv,
-                   pdone, pasleep, pkills, ckills, gdel, rd_hi>>
+                   mbvars, pdone, pasleep, pkills, ckills, gdel, rd_hi>>
+
+\* (4b) ASYM, membarrier() failed: the sleep ends after a slice (1 ms),
+\* signalled or not; then the consumer arms again. INV-WAKE-06.
+CSlice ==
+    /\ cpc = "sleep"
+    /\ cunarmed
+    /\ casleep' = FALSE
+    /\ CGo("unflag")
+    /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
+                   cepoch, work, rv, mbvars, pdone, pasleep, pkills, ckills,
+                   gdel, rd_hi>>
 
 CClearFlags ==                                                 \* (5)
     /\ cpc = "unflag"
     /\ StoreAll(C, FlagStores(0))
+    /\ cunarmed' = FALSE
     /\ CGo("refresh")
     /\ UNCHANGED <<mem, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, gvars>>
+                   cepoch, work, rv, pmb, punarmed, cmb, gvars>>
 
 \* Consumer death: its stores drain on the kill path; the module marks it
 \* absent and signals every producer. INV-LIFE-05, INV-WAKE-05.
@@ -444,21 +539,25 @@ CDetach ==
     /\ pefd' = [r \in Rings |-> pefd[r] \/ state[r] = ACTIVE]
     /\ CGo("attach")                               \* a new consumer
     /\ UNCHANGED <<mem, sb, state, gen, repoch, cefd, pvars, cr, chead, ctail,
-                   cgen, clive, cdet, cepoch, work, rv, gvars>>
+                   cgen, clive, cdet, cepoch, work, rv, mbvars, gvars>>
 
 CKill ==
     /\ cpc \in CBody
     /\ ckills < CCRASH
     /\ ckills' = ckills + 1
     /\ casleep' = FALSE
+    /\ cmb' = {}
+    /\ cunarmed' = FALSE
     /\ CGo("dying")
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, pdone, pasleep, pkills, gdel, rd_hi>>
+                   cepoch, work, rv, pmb, punarmed,
+                   pdone, pasleep, pkills, gdel, rd_hi>>
 
 Consumer ==
     \/ CAttach \/ CRefresh \/ CSkipRing \/ CLoadTail \/ CRead \/ CDeliver
     \/ CPublish \/ CWakeProducer \/ CEmpty \/ CRecycle \/ CPassDone
-    \/ CSetFlags \/ CRecheck \/ CSleep \/ CClearFlags \/ CDetach
+    \/ CSetFlags \/ CMembarrier \/ CRecheck \/ CSleep \/ CSlice \/ CClearFlags
+    \/ CDetach
 
 -----------------------------------------------------------------------------
 (* The system *)
@@ -487,6 +586,10 @@ Init ==
     /\ cepoch = -1
     /\ work = FALSE
     /\ rv = NoMsg
+    /\ pmb = [p \in Rings |-> {}]
+    /\ punarmed = [p \in Rings |-> FALSE]
+    /\ cmb = {}
+    /\ cunarmed = FALSE
     /\ pdone = [p \in Rings |-> FALSE]
     /\ pasleep = [p \in Rings |-> FALSE]
     /\ casleep = FALSE
@@ -529,6 +632,8 @@ TypeOK ==
     /\ cpresent \in BOOLEAN /\ cefd \in BOOLEAN
     /\ ppc \in [Rings -> PBody \cup {"attach", "exit", "idle", "gone"}]
     /\ cpc \in CBody \cup {"attach", "dying"}
+    /\ pmb \in [Rings -> SUBSET REG] /\ cmb \subseteq REG
+    /\ punarmed \in [Rings -> BOOLEAN] /\ cunarmed \in BOOLEAN
     /\ \A me \in Procs : \A e \in Entries(me) : e.a \in Addr
 
 \* INV-RING-01: bounded count.

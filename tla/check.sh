@@ -35,7 +35,8 @@ rm -rf "$out"/bin-*     # the model may have changed: rebuild every verifier
 #
 # kind: safe  exhaustive safety: assertions, invariants, quiescence.
 #             expect = @reach:<tag> lines of the model that the run must
-#             execute, so that a pass is not vacuous (nobody ever slept...)
+#             compile in and execute, so that a pass is not vacuous
+#             (nobody ever slept, no membarrier() drained anything...)
 #       live  LTL under weak fairness (acceptance cycles); one verifier
 #             per configuration, the claim chosen with -N
 #       neg   must report an error matching the regex expect, so that a
@@ -47,6 +48,16 @@ rm -rf "$out"/bin-*     # the model may have changed: rebuild every verifier
 # one consumer death; cap4 = a ring of four slots; small1 / small2: the
 # shapes of life1 and ring2 with fewer messages, for the liveness runs
 # and the negatives.
+#
+# The asymmetric barrier (-DASYM, what the library runs when membarrier()
+# is there; the model's default is the symmetric fallback, every
+# publisher fences): asym1 = small1, producer and consumer registered;
+# asymmix = two producers, only producer 1 registered (-DASYM_REG=2:
+# producer 0 and the consumer keep their mfence), small2n for safety,
+# small2m (one message each) for liveness; asymfail = asym1 where any
+# membarrier() may fail (-DMB_FAIL: the sleeper then sleeps in slices,
+# INV-WAKE-06), small1 for safety, small1p (no consumer death) for
+# liveness.
 RING2="-DNP=2 -DCAP=2 -DMSGS=3 -DMSGS1=2 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
 LIFE1="-DNP=1 -DCAP=2 -DMSGS=4 -DBATCH=2 -DPCRASH=2 -DCCRASH=1"
 LIFE2P="-DNP=2 -DCAP=2 -DMSGS=2 -DMSGS1=1 -DBATCH=2 -DPCRASH=1 -DCCRASH=0"
@@ -55,8 +66,15 @@ CAP4="-DNP=1 -DCAP=4 -DMSGS=5 -DBATCH=3 -DPCRASH=1 -DCCRASH=1"
 SMALL1="-DNP=1 -DCAP=2 -DMSGS=3 -DBATCH=2 -DPCRASH=1 -DCCRASH=1"
 SMALL2="-DNP=2 -DCAP=2 -DMSGS=2 -DMSGS1=1 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
 SMALL2N="-DNP=2 -DCAP=2 -DMSGS=3 -DMSGS1=1 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
+SMALL2M="-DNP=2 -DCAP=2 -DMSGS=1 -DMSGS1=1 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
+SMALL1P="-DNP=1 -DCAP=2 -DMSGS=3 -DBATCH=2 -DPCRASH=1 -DCCRASH=0"
+ASYM1="$SMALL1 -DASYM"
+ASYMMIX="-DASYM -DASYM_REG=2"
+ASYMFAIL="-DASYM -DMB_FAIL"
 
 WAKES="psleep pwakes csleep cwakes"
+DRAINS="pdrain cdrain"
+SLICES="pslice cslice"
 FAULTS="recycle reattach redeliver cdeath attach-recycle"
 
 LOST_C='assertion violated.*c_asleep'       # consumer asleep with work
@@ -76,12 +94,21 @@ checks=(
 "safe-life2p|safe|$LIFE2P||csleep pwakes recycle reattach"
 "safe-life2c|safe|$LIFE2C||csleep pwakes redeliver cdeath"
 "safe-cap4|safe|$CAP4||$WAKES $FAULTS"
+"safe-asym-1|safe|$ASYM1||$WAKES $DRAINS $FAULTS"
+"safe-asym-mix|safe|$SMALL2N $ASYMMIX||$WAKES $DRAINS"
+"safe-asym-fail|safe|$SMALL1 $ASYMFAIL||$WAKES $DRAINS $SLICES $FAULTS"
 "live-wake-1|live|$SMALL1|-N wake|"
 "live-delivered-1|live|$SMALL1|-N delivered|"
 "live-quiesce-1|live|$SMALL1|-N quiesce|"
 "live-wake-2|live|$SMALL2|-N wake|"
 "live-delivered-2|live|$SMALL2|-N delivered|"
 "live-quiesce-2|live|$SMALL2|-N quiesce|"
+"live-asym-wake-1|live|$ASYM1|-N wake|"
+"live-asym-delivered-1|live|$ASYM1|-N delivered|"
+"live-asym-wake-mix|live|$SMALL2M $ASYMMIX|-N wake|"
+"live-asym-delivered-mix|live|$SMALL2M $ASYMMIX|-N delivered|"
+"live-asym-wake-fail|live|$SMALL1P $ASYMFAIL|-N wake|"
+"live-asym-delivered-fail|live|$SMALL1P $ASYMFAIL|-N delivered|"
 # INV-WAKE-01/02/03: each half of each Dekker pair, both directions.
 "neg-sleeper-barrier-c|neg|$SMALL2N -DNO_SLEEPER_BARRIER=1||$LOST_C"
 "neg-sleeper-barrier-p|neg|$SMALL2N -DNO_SLEEPER_BARRIER=2||$LOST_P"
@@ -100,6 +127,17 @@ checks=(
 "neg-live-wake-c|neg|$SMALL2N -DLIVENESS -DNO_SLEEPER_BARRIER=1|-a -f -A -N wake|$CYCLE"
 "neg-live-wake-p|neg|$SMALL2N -DLIVENESS -DNO_PUBLISHER_BARRIER=2|-a -f -A -N wake|$CYCLE"
 "neg-live-delivered|neg|$SMALL1 -DLIVENESS -DNO_DETACH_WAKE|-a -f -A -N delivered|$CYCLE"
+# ASYM, INV-WAKE-02: a registered publisher has no fence of its own, so
+# the sleeper's membarrier() is needed in both directions; an
+# unregistered one keeps its fence (membarrier() does not reach it).
+"neg-membarrier-c|neg|$SMALL2N -DASYM -DNO_MEMBARRIER=1||$LOST_C"
+"neg-membarrier-p|neg|$SMALL2N -DASYM -DNO_MEMBARRIER=2||$LOST_P"
+"neg-asym-mix-publisher|neg|$SMALL2N $ASYMMIX -DNO_PUBLISHER_BARRIER=1||$LOST_C"
+# INV-WAKE-06: after a failed membarrier(), an unbounded sleep can be lost.
+"neg-slice-c|neg|$SMALL2N -DASYM -DMB_FAIL -DNO_SLICE=1||$LOST_C"
+"neg-slice-p|neg|$SMALL2N -DASYM -DMB_FAIL -DNO_SLICE=2||$LOST_P"
+"neg-live-membarrier-p|neg|$SMALL2N -DLIVENESS -DASYM -DNO_MEMBARRIER=2|-a -f -A -N wake|$CYCLE"
+"neg-live-slice-c|neg|$SMALL2N -DLIVENESS -DASYM -DMB_FAIL -DNO_SLICE=1|-a -f -A -N wake|$CYCLE"
 )
 
 # Build a verifier once per (flags, cc flags); parallel runs of the same
@@ -162,10 +200,19 @@ run_one() {  # name kind defs panflags expect
 		res=PASS; detail="no error"
 		if [[ $kind == safe ]]; then
 			local tag line missing=""
+			# pan reports a statement merged into a transition as
+			# reached when the transition's first state is, so a
+			# tag must sit on a statement that starts a transition
+			# of its own: a blocking guard, or a d_step.
 			for tag in $expect; do
 				line=$(grep -n -- "@reach:$tag \*/" ringmpsc.pml | cut -d: -f1)
 				if [[ -z $line ]]; then
 					missing="$missing $tag(no such tag)"
+				elif [[ $line == *$'\n'* ]]; then
+					missing="$missing $tag(tagged twice)"
+				elif ! grep -q "ringmpsc.pml:$line - " "$bin/pan.m"; then
+					# pan lists only unreached code it has
+					missing="$missing $tag(line $line compiled out)"
 				elif grep -q "ringmpsc.pml:$line," pan.log; then
 					missing="$missing $tag(line $line)"
 				fi

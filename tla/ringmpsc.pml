@@ -34,12 +34,38 @@
  * "partially written" message is a reservation some of whose slots are
  * not written (or not yet visible).
  *
+ * The publisher's barrier (INV-WAKE-02) comes in two modes:
+ *   (default)  symmetric: every publisher runs a full barrier (mfence)
+ *              between its index store and its flag load; the sleeper a
+ *              full barrier between its flag store and its re-check. The
+ *              library's fallback when membarrier() is not available.
+ *   ASYM       asymmetric, what the library runs: a process registered for
+ *              MEMBARRIER_CMD_GLOBAL_EXPEDITED publishes with a compiler
+ *              barrier only (its index store may still be buffered when
+ *              its flag load runs); the sleeper, after its own full
+ *              barrier, calls membarrier(), which runs a full barrier on
+ *              the CPU of every other registered process: here one atomic
+ *              step per such process that drains its whole store buffer
+ *              to memory, in FIFO order, the steps in any order with
+ *              everybody else running between them, all done before the
+ *              re-check. An unregistered process keeps its mfence.
+ *   ASYM_REG   with ASYM: who is registered, a bit mask of store buffers
+ *              (bit p: producer p, bit NP: the consumer); default all.
+ *   MB_FAIL    with ASYM: membarrier() may fail (seccomp); the sleeper then
+ *              re-checks and sleeps in bounded slices: the sleep may also
+ *              end by a time-out, always enabled (INV-WAKE-06).
+ *
  * Negative switches, a bit mask of the sleeping side whose protection is
  * removed (1: the consumer sleeps, producer publishes; 2: the producer
  * sleeps, consumer publishes; 3: both):
  *   NO_SLEEPER_BARRIER   drop the sleeper's full barrier       INV-WAKE-01
  *   NO_PUBLISHER_BARRIER drop the publisher's full barrier     INV-WAKE-02
+ *                        (with ASYM: an unregistered one's)
  *   NO_RECHECK           sleep without re-checking the ring    INV-WAKE-03
+ *   NO_MEMBARRIER        ASYM: the sleeper's membarrier() does
+ *                        nothing (its own barrier only)        INV-WAKE-02
+ *   NO_SLICE             ASYM, MB_FAIL: after a failed
+ *                        membarrier() sleep without a time-out INV-WAKE-06
  * and plain switches:
  *   NO_DETACH_WAKE  the module does not signal the consumer when a
  *                   producer attaches or detaches (INV-WAKE-05)
@@ -47,6 +73,12 @@
  *   NO_ACQUIRE      consumer reads a slot before loading tail INV-RING-05
  *   NO_CONS_RELEASE consumer stores head before reading slots INV-RING-05/06
  * Each must make spin report an error; tla/check.sh fails if it does not.
+ *
+ * "@reach:<what>" marks a line that a safety run must execute (check.sh).
+ * pan counts a statement merged into a transition as reached once the
+ * transition's first state is, so a tag sits on a statement that starts
+ * a transition of its own: a blocking guard, or a d_step (inside an
+ * atomic sequence, where it adds no state).
  */
 
 #ifndef NP
@@ -84,8 +116,30 @@
 #ifndef NO_RECHECK
 #define NO_RECHECK 0
 #endif
+#ifndef NO_MEMBARRIER
+#define NO_MEMBARRIER 0
+#endif
+#ifndef NO_SLICE
+#define NO_SLICE 0
+#endif
 #define C_SLEEPS 1
 #define P_SLEEPS 2
+
+#ifdef ASYM
+#ifndef ASYM_REG
+#define ASYM_REG 255                    /* everybody registered */
+#endif
+/* Registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED: store buffer me. */
+#define REG(me)         ((ASYM_REG >> (me)) & 1)
+/* The store buffers a membarrier() by me drains: every other registered
+ * process (the caller itself runs its own full barrier).
+ */
+#define REG_OTHERS(me)  (ASYM_REG & ((1 << (NP + 1)) - 1) & ~(1 << (me)))
+#else
+#if defined(MB_FAIL) || defined(ASYM_REG) || NO_MEMBARRIER || NO_SLICE
+#error "ASYM_REG, MB_FAIL, NO_MEMBARRIER and NO_SLICE need -DASYM"
+#endif
+#endif
 
 #if NP < 1 || NP > 3
 #error "NP must be 1..3 (the properties below are spelled out per ring)"
@@ -197,6 +251,43 @@ inline ring_check(r)
 	sc_i = 0
 }
 
+/* Moves the oldest store of buffer me (not empty) to memory; fa and fv
+ * are the caller's scratch, left 0.
+ */
+inline flush_one(me, fa, fv)
+{
+	fa = sb[me].a[0];
+	fv = sb[me].v[0];
+	if
+	:: fa % RW == 0 || fa % RW == 2 ->
+		assert(fv >= mem[fa])             /* INV-RING-02 */
+	:: fa % RW >= OFF_SLOT ->
+		/* INV-RING-06: the slot's previous message (index
+		 * seq-1-CAP) was released; INV-LIFE-03: no store of
+		 * an earlier generation lands in a recycled ring.
+		 */
+		assert(MSG_SEQ(fv) - 1 < mem[HEAD(fa / RW)] + CAP);
+		assert(MSG_GEN(fv) == gen[fa / RW])
+	:: else
+	fi;
+	mem[fa] = fv;
+	ring_check(fa / RW);
+	sc_i = 0;
+	do
+	:: sc_i + 1 < sb[me].n ->
+		sb[me].a[sc_i] = sb[me].a[sc_i + 1];
+		sb[me].v[sc_i] = sb[me].v[sc_i + 1];
+		sc_i++
+	:: else -> break
+	od;
+	sb[me].a[sc_i] = 0;
+	sb[me].v[sc_i] = 0;
+	sb[me].n--;
+	sc_i = 0;
+	fa = 0;
+	fv = 0
+}
+
 /* Moves a process's oldest buffered store to memory, whenever it likes. */
 active [NP + 1] proctype flusher()     /* pids 0..NP: the buffer it drains */
 {
@@ -204,41 +295,66 @@ active [NP + 1] proctype flusher()     /* pids 0..NP: the buffer it drains */
 	byte a, v;
 end:
 	do
-	:: d_step {
-		sb[me].n > 0 ->
-		a = sb[me].a[0];
-		v = sb[me].v[0];
-		if
-		:: a % RW == 0 || a % RW == 2 ->
-			assert(v >= mem[a])             /* INV-RING-02 */
-		:: a % RW >= OFF_SLOT ->
-			/* INV-RING-06: the slot's previous message (index
-			 * seq-1-CAP) was released; INV-LIFE-03: no store of
-			 * an earlier generation lands in a recycled ring.
-			 */
-			assert(MSG_SEQ(v) - 1 < mem[HEAD(a / RW)] + CAP);
-			assert(MSG_GEN(v) == gen[a / RW])
-		:: else
-		fi;
-		mem[a] = v;
-		ring_check(a / RW);
-		sc_i = 0;
-		do
-		:: sc_i + 1 < sb[me].n ->
-			sb[me].a[sc_i] = sb[me].a[sc_i + 1];
-			sb[me].v[sc_i] = sb[me].v[sc_i + 1];
-			sc_i++
-		:: else -> break
-		od;
-		sb[me].a[sc_i] = 0;
-		sb[me].v[sc_i] = 0;
-		sb[me].n--;
-		sc_i = 0;
-		a = 0;
-		v = 0
-	   }
+	:: d_step { sb[me].n > 0 -> flush_one(me, a, v) }
 	od
 }
+
+#ifdef ASYM
+/* membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), one target: the next
+ * registered process q of the mask todo runs a full barrier on its CPU
+ * (an IPI; a process not running ran one when it was switched out), so
+ * all it stored before reaches memory, in order. One atomic step per
+ * target, the targets in any order, everybody else running between them:
+ * the call returns when each CPU has run its barrier. INV-WAKE-02.
+ */
+inline mb_next(todo, q)
+{
+	if
+	:: todo & 1 -> q = 0
+	:: todo & 2 -> q = 1
+	:: todo & 4 -> q = 2
+	:: todo & 8 -> q = 3
+	fi;
+	todo = todo & ~(1 << q)
+}
+inline drain_all(q, da, dv)
+{
+	do
+	:: sb[q].n > 0 -> flush_one(q, da, dv)
+	:: else -> break
+	od
+}
+
+/* The outcome of the sleeper's membarrier() (2b) into its locals mbq (the
+ * buffers still to drain) and unarmed. Nothing observes the outcome
+ * before the call, so it is chosen with the flag store (1).
+ */
+inline mb_call(others, side)
+{
+	if
+	:: !(NO_MEMBARRIER & (side)) -> mbq = others   /* returns 0: INV-WAKE-02 */
+	:: NO_MEMBARRIER & (side)                       /* negative: does nothing */
+#ifdef MB_FAIL
+	:: unarmed = 1          /* fails (seccomp): no barrier anywhere, INV-WAKE-06 */
+#endif
+	fi
+}
+
+/* (2) the sleeper's own full barrier, INV-WAKE-01 (its flag is in memory
+ * before any remote barrier, so a publisher's flag load after that sees
+ * it). It stores nothing until the re-check: once passed, it holds.
+ */
+#if NO_SLEEPER_BARRIER & P_SLEEPS
+#define P_FENCED(p)     1
+#else
+#define P_FENCED(p)     MFENCE(p)
+#endif
+#if NO_SLEEPER_BARRIER & C_SLEEPS
+#define C_FENCED        1
+#else
+#define C_FENCED        MFENCE(CONS)
+#endif
+#endif
 
 /* ---- the module -------------------------------------------------------- */
 
@@ -283,6 +399,15 @@ inline producer_detach(p)
 
 /* ---- producer p (ring p) ----------------------------------------------- */
 
+/* (3) of the sleeping half: re-check head, sleep if still full. */
+inline p_recheck()
+{
+#if !(NO_RECHECK & P_SLEEPS)
+	load(p, HEAD(p), pcache);
+#endif
+	p_asleep[p] = (CAP - (ptail - pcache) == 0)
+}
+
 /*
  * Steps that only compute on private state are folded into the next step
  * that touches shared state; stores only enter the buffer, so consecutive
@@ -295,6 +420,10 @@ active [NP] proctype producer()        /* pids NP+1..2NP: ring p */
 	byte pcache;            /* cached_head (INV-RING-11) */
 	byte psent;             /* ghost: committed so far, over all lives */
 	byte n, k, v;
+#ifdef ASYM
+	byte mbq, q;            /* membarrier(): buffers still to drain, the next */
+	bool unarmed;           /* membarrier() failed: sleep in slices */
+#endif
 
 attach:
 	/* RINGMPSC_IOC_ATTACH: a FREE ring, or a drained DETACHED one when no
@@ -304,7 +433,7 @@ attach:
 		state[p] == FREE ||
 		(state[p] == DETACHED && !cpresent && mem[HEAD(p)] == mem[TAIL(p)]);
 		if
-		:: state[p] == DETACHED -> recycle(p)   /* @reach:attach-recycle */
+		:: state[p] == DETACHED -> d_step { recycle(p) }  /* @reach:attach-recycle */
 		:: else
 		fi;
 		state[p] = ACTIVE;              /* INV-LIFE-01 */
@@ -322,7 +451,11 @@ attach:
 		/* ringmpsc_producer_init: start where the ring is. */
 		ptail = mem[TAIL(p)];
 		pcache = mem[HEAD(p)];
-		pkillable[p] = 1
+		pkillable[p] = 1;
+		if      /* a dead one's uncommitted messages go on here */
+		:: psent > 0 -> d_step { assert(psent < BUDGET(p)) }     /* @reach:reattach */
+		:: else
+		fi
 	}
 
 	{
@@ -354,24 +487,60 @@ attach:
 			 * one is attached (outside the wakeup protocol).
 			 */
 			cpresent;
+#ifndef ASYM
 			store(p, PFLAG(p), 1);                          /* (1) */
 			atomic {
 #if !(NO_SLEEPER_BARRIER & P_SLEEPS)
 				MFENCE(p);      /* (2) INV-WAKE-01: the flag is visible before the re-check */
 #endif
-#if !(NO_RECHECK & P_SLEEPS)
-				load(p, HEAD(p), pcache);               /* (3) */
-#endif
-				p_asleep[p] = (CAP - (ptail - pcache) == 0)
+				p_recheck()                             /* (3) */
 			}
+#else
+			atomic {
+				store(p, PFLAG(p), 1);                  /* (1) */
+				mb_call(REG_OTHERS(p), P_SLEEPS)         /* (2b) */
+			}
+			/* ringmpsc__sleeper_barrier: (2) its own full barrier
+			 * (INV-WAKE-01) before each step; (2b) membarrier(): one
+			 * drain per registered process (INV-WAKE-02); then (3).
+			 */
+			do
+			:: atomic {
+				P_FENCED(p) && mbq != 0 ->
+				mb_next(mbq, q);
+				if
+				:: sb[q].n > 0 ->
+					d_step {        /* @reach:pdrain */
+						assert(REG(q) && q != p);
+						drain_all(q, k, v);
+						q = 0
+					}
+				:: else -> q = 0
+				fi
+			   }
+			:: atomic { P_FENCED(p) && mbq == 0 -> p_recheck() };   /* (3) */
+				break
+			od;
+#endif
 			if
 			:: p_asleep[p] ->
-end_psleep:			atomic { pefd[p] -> pefd[p] = 0; p_asleep[p] = 0 }   /* (4) @reach:psleep */
+end_psleep:			if
+				:: atomic { pefd[p] -> pefd[p] = 0; p_asleep[p] = 0 }   /* (4) @reach:psleep */
+#if defined(MB_FAIL) && !(NO_SLICE & P_SLEEPS)
+				/* (4b) INV-WAKE-06: unarmed, the sleep ends after a
+				 * slice (1 ms), signalled or not.
+				 */
+				:: atomic { unarmed -> d_step { p_asleep[p] = 0 } }     /* @reach:pslice */
+#endif
+				fi
 			:: else
 			fi;
 			atomic {
 				store(p, PFLAG(p), 0);                  /* (5) */
-				load(p, HEAD(p), pcache)                /* retry */
+				load(p, HEAD(p), pcache);               /* retry */
+#ifdef ASYM
+				unarmed = 0
+#endif
 			}
 		od;
 
@@ -410,11 +579,19 @@ end_psleep:			atomic { pefd[p] -> pefd[p] = 0; p_asleep[p] = 0 }   /* (4) @reach
 		 */
 		atomic {
 #if !(NO_PUBLISHER_BARRIER & C_SLEEPS)
+#ifdef ASYM
+			/* INV-WAKE-02: registered, a compiler barrier only (the
+			 * consumer's membarrier() runs the full barrier here);
+			 * else its own full barrier.
+			 */
+			REG(p) || MFENCE(p);
+#else
 			MFENCE(p);      /* INV-WAKE-02: tail visible before the flag load */
+#endif
 #endif
 			load(p, CFLAG(p), v);
 			if
-			:: v && cpresent -> cefd = 1            /* @reach:pwakes */
+			:: v && cpresent -> d_step { cefd = 1 }         /* @reach:pwakes */
 			:: else
 			fi;
 			v = 0
@@ -434,8 +611,11 @@ end_idle:	false
 	/* Exit, or death at any step: everything committed stays. */
 	producer_detach(p);
 	n = 0; k = 0; v = 0;
+#ifdef ASYM
+	mbq = 0; q = 0; unarmed = 0;
+#endif
 	if
-	:: psent < BUDGET(p) -> goto attach  /* a new producer takes the ring; @reach:reattach */
+	:: psent < BUDGET(p) -> goto attach  /* a new producer takes the ring */
 	:: else -> pdone[p] = 1
 	fi
 }
@@ -460,6 +640,29 @@ inline deliver(r, v)
 	fi
 }
 
+/* (3) of the sleeping half, consumer_has_work: ring_epoch, every tail.
+ * (One step: each ring's Dekker pair is separate, so the loads need not
+ * be spread out.) Sleep if there is none.
+ */
+inline c_recheck()
+{
+#if !(NO_RECHECK & C_SLEEPS)
+	work = (cepoch != repoch);
+	do
+	:: r < NP && clive[r] ->
+		load(CONS, TAIL(r), t);
+		work = work || t != chead[r] || cdet[r];
+		r++
+	:: r < NP && !clive[r] -> r++
+	:: r == NP -> break
+	od;
+	t = 0;
+	r = 0;
+#endif
+	c_asleep = !work;
+	work = 0
+}
+
 active proctype consumer()
 {
 	byte chead[NP];         /* its private head (INV-RING-10) */
@@ -470,6 +673,10 @@ active proctype consumer()
 	byte cepoch;            /* ring_epoch acted on */
 	byte r, t, v;
 	bool work;
+#ifdef ASYM
+	byte mbq, q;            /* membarrier(): buffers still to drain, the next */
+	bool unarmed;           /* membarrier() failed: sleep in slices */
+#endif
 
 attach:
 	/* RINGMPSC_IOC_ATTACH as consumer: continue from the shared head.
@@ -584,11 +791,19 @@ attach:
 				 */
 				atomic {
 #if !(NO_PUBLISHER_BARRIER & P_SLEEPS)
+#ifdef ASYM
+					/* INV-WAKE-02: registered, a compiler barrier
+					 * only (the producer's membarrier() runs the
+					 * full barrier here); else its own.
+					 */
+					REG(CONS) || MFENCE(CONS);
+#else
 					MFENCE(CONS);   /* INV-WAKE-02: head visible before the flag load */
+#endif
 #endif
 					load(CONS, PFLAG(r), v);
 					if
-					:: v -> pefd[r] = 1             /* @reach:cwakes */
+					:: v -> d_step { pefd[r] = 1 }  /* @reach:cwakes */
 					:: else
 					fi;
 					v = 0;
@@ -605,8 +820,8 @@ attach:
 						MFENCE(CONS);
 						if
 						:: state[r] == DETACHED && gen[r] == cgen[r] &&
-						   mem[HEAD(r)] == mem[TAIL(r)] -> /* @reach:recycle */
-							recycle(r)
+						   mem[HEAD(r)] == mem[TAIL(r)] ->
+							d_step { recycle(r) }   /* @reach:recycle */
 						:: else
 						fi;
 						work = 1
@@ -628,35 +843,52 @@ attach:
 				:: r < NP && !clive[r] -> r++
 				:: r == NP -> break
 				od;
-				r = 0
+				r = 0;
+#ifdef ASYM
+				mb_call(REG_OTHERS(CONS), C_SLEEPS)      /* (2b) */
+#endif
 			}
+#ifndef ASYM
 			atomic {
 #if !(NO_SLEEPER_BARRIER & C_SLEEPS)
 				MFENCE(CONS);   /* (2) INV-WAKE-01: the flags are visible before the re-check */
 #endif
-#if !(NO_RECHECK & C_SLEEPS)
-				/* (3) consumer_has_work: ring_epoch, every tail.
-				 * (One step: each ring's Dekker pair is separate,
-				 * so the loads need not be spread out.)
-				 */
-				work = (cepoch != repoch);
-				do
-				:: r < NP && clive[r] ->
-					load(CONS, TAIL(r), t);
-					work = work || t != chead[r] || cdet[r];
-					r++
-				:: r < NP && !clive[r] -> r++
-				:: r == NP -> break
-				od;
-				t = 0;
-				r = 0;
-#endif
-				c_asleep = !work;
-				work = 0
+				c_recheck()                             /* (3) */
 			}
+#else
+			/* ringmpsc__sleeper_barrier: (2) its own full barrier
+			 * (INV-WAKE-01) before each step; (2b) membarrier(): one
+			 * drain per registered process (INV-WAKE-02); then (3).
+			 */
+			do
+			:: atomic {
+				C_FENCED && mbq != 0 ->
+				mb_next(mbq, q);
+				if
+				:: sb[q].n > 0 ->
+					d_step {        /* @reach:cdrain */
+						assert(REG(q) && q != CONS);
+						drain_all(q, t, v);
+						q = 0
+					}
+				:: else -> q = 0
+				fi
+			   }
+			:: atomic { C_FENCED && mbq == 0 -> c_recheck() };      /* (3) */
+				break
+			od;
+#endif
 			if
 			:: c_asleep ->
-end_csleep:			atomic { cefd -> cefd = 0; c_asleep = 0 }   /* (4) @reach:csleep */
+end_csleep:			if
+				:: atomic { cefd -> cefd = 0; c_asleep = 0 }   /* (4) @reach:csleep */
+#if defined(MB_FAIL) && !(NO_SLICE & C_SLEEPS)
+				/* (4b) INV-WAKE-06: unarmed, the sleep ends after a
+				 * slice (1 ms), signalled or not; then arm again.
+				 */
+				:: atomic { unarmed -> d_step { c_asleep = 0 } }        /* @reach:cslice */
+#endif
+				fi
 			:: else
 			fi;
 			atomic {                                        /* (5) */
@@ -665,7 +897,10 @@ end_csleep:			atomic { cefd -> cefd = 0; c_asleep = 0 }   /* (4) @reach:csleep *
 				:: r < NP && !clive[r] -> r++
 				:: r == NP -> break
 				od;
-				r = 0
+				r = 0;
+#ifdef ASYM
+				unarmed = 0
+#endif
 			}
 		fi
 	od
@@ -689,7 +924,10 @@ end_csleep:			atomic { cefd -> cefd = 0; c_asleep = 0 }   /* (4) @reach:csleep *
 			r++
 		:: else -> break
 		od;
-		r = 0; t = 0; v = 0; work = 0
+		r = 0; t = 0; v = 0; work = 0;
+#ifdef ASYM
+		mbq = 0; q = 0; unarmed = 0
+#endif
 	}
 	goto attach     /* a new consumer */
 }
