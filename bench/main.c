@@ -10,6 +10,7 @@
  *     -o  output directory for results.csv and plot data (default build/bench)
  *     -q  quick: 3 runs of 0.05 s (smoke test)
  *     -c  ring capacity in slots for the ring contenders (default 4096)
+ *     -f  only the rows whose variant is exactly this (e.g. single)
  *     -R  real-time scheduling for a busy shared machine: workloads 1, 2
  *         and 5 under SCHED_FIFO, 3 under SCHED_RR, 4 unchanged (other
  *         tasks then get only the kernel's RT throttling share)
@@ -33,6 +34,7 @@ static uint32_t g_cap = 4096;
 static const char *g_outdir = "build/bench";
 static FILE *g_csv;
 static bool g_rt;
+static const char *g_only_variant;
 
 /* SCHED_FIFO/SCHED_RR (priority 1) or back to SCHED_OTHER for this thread
  * and everything it creates afterwards.
@@ -111,6 +113,8 @@ static double tp(const char *wl, const struct contender *ct, const char *name,
 	struct case_result r;
 	int err;
 
+	if (g_only_variant && strcmp(variant, g_only_variant))
+		return 0;
 	if (!p.capacity)
 		p.capacity = g_cap;
 	if (!p.msg_size)
@@ -129,51 +133,143 @@ static const char *bname(uint32_t b)
 
 /* ---- workloads ---------------------------------------------------------- */
 
+/* A row of a group of cases run interleaved, round by round. */
+struct row {
+	const char *name, *variant;
+	struct case_spec cs;
+};
+
+static int find_row(const struct row *rows, int n, const char *name,
+		    const char *variant)
+{
+	for (int j = 0; j < n; j++)
+		if (!strcmp(rows[j].name, name) && !strcmp(rows[j].variant, variant))
+			return j;
+	return -1;
+}
+
+/* Print the per-round ratio of row @a to row @b (same round, so the same
+ * state of the machine): min / median / max over the rounds.
+ */
+static void print_ratio(const char *wl, const struct row *rows, int a, int b,
+			const struct case_result *res,
+			double (*rates)[MAX_RUNS])
+{
+	char who[96], what[64];
+	double q[MAX_RUNS];
+	int runs;
+
+	if (a < 0 || b < 0 || res[a].err || res[b].err)
+		return;
+	runs = res[a].runs;
+	for (int i = 0; i < runs; i++)
+		q[i] = rates[a][i] / rates[b][i];
+	sort_doubles(q, runs);
+	snprintf(who, sizeof(who), "%s / %s", rows[a].name, rows[b].name);
+	if (strcmp(rows[a].variant, rows[b].variant))
+		snprintf(what, sizeof(what), "%s / %s", rows[a].variant,
+			 rows[b].variant);
+	else
+		snprintf(what, sizeof(what), "%s", rows[a].variant);
+	printf("  %-36s %-20s %9.2f %9.2f %9.2f  ratio, per round\n", who, what,
+	       q[0], median_of_sorted(q, runs), q[runs - 1]);
+	fprintf(g_csv, "%s,%s/%s,%s/%s,%u,%u,%d,ratio,%.3f,%.3f,%.3f,,,,yes,\n",
+		wl, rows[a].name, rows[b].name, rows[a].variant, rows[b].variant,
+		rows[a].cs.p.msg_size, rows[a].cs.p.nprod, runs, q[0],
+		median_of_sorted(q, runs), q[runs - 1]);
+}
+
+/* Run @rows interleaved and print them like tp() does; the rows -f
+ * leaves out are dropped. Returns how many rows remain.
+ */
+static int tp_rows(const char *wl, struct row *rows, int n, int runs,
+		   struct case_result *res, double (*rates)[MAX_RUNS])
+{
+	struct case_spec cs[MAX_CASES];
+	int kept = 0;
+
+	for (int j = 0; j < n; j++) {
+		struct tp_params *p = &rows[j].cs.p;
+
+		if (!p->capacity)
+			p->capacity = g_cap;
+		if (!p->msg_size)
+			p->msg_size = 8;
+		if (!p->nprod)
+			p->nprod = 1;
+		if (g_only_variant && strcmp(rows[j].variant, g_only_variant))
+			continue;
+		rows[kept] = rows[j];
+		cs[kept++] = rows[j].cs;
+	}
+	if (run_cases(cs, kept, runs, g_secs, res, rates))
+		die("run_cases: bad group");
+	for (int j = 0; j < kept; j++)
+		print_tp(wl, rows[j].name, rows[j].variant, &rows[j].cs.p,
+			 res[j].err, &res[j]);
+	return kept;
+}
+
 static void workload1(void)
 {
 	static const uint32_t batches[] = { 1, 32, 256 };
-	int rs = g_runs < 9 ? g_runs : g_runs;	/* >= 9 by default */
 
-	header("workload 1: 1 producer -> 1 consumer, 8-byte messages");
+	header("workload 1: 1 producer -> 1 consumer, 8-byte messages "
+	       "(each batch size: the rows run interleaved, round by round)");
 	for (unsigned i = 0; i < 3; i++) {
 		uint32_t b = batches[i];
+		const char *v = bname(b);
 		struct tp_params p = { .batch = b };
+		struct tp_params pf = { .batch = b, .fork = true };
+		struct tp_params fence = { .batch = b, .fence = true };
+		struct tp_params b512 = { .batch = 512 };
+		struct row rows[MAX_CASES];
+		struct case_result res[MAX_CASES];
+		double rates[MAX_CASES][MAX_RUNS];
+		int n = 0, me;
 
-		tp("w1", &ct_ringmpsc, "ringmpsc-threads", bname(b), p, rs);
-		p.fork = true;
-		tp("w1", &ct_ringmpsc, "ringmpsc-processes", bname(b), p, rs);
-		p.fork = false;
-		if (b == 1) {	/* the fallback without membarrier() */
-			p.fence = true;
-			tp("w1", &ct_ringmpsc, "ringmpsc-threads", "single-fence",
-			   p, rs);
-			p.fence = false;
-		}
+		rows[n++] = (struct row){ "ringmpsc-threads", v, { &ct_ringmpsc, p } };
+		rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
+		if (b == 1)	/* the fallback without membarrier() */
+			rows[n++] = (struct row){ "ringmpsc-threads", "single-fence",
+						  { &ct_ringmpsc, fence } };
 #ifdef HAVE_DPDK
-		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", bname(b), p, rs);
-		tp("w1", &ct_rte_mpsc, "rte_ring-MP/SC", bname(b), p, rs);
+		rows[n++] = (struct row){ "rte_ring-SP/SC", v, { &ct_rte_spsc, p } };
+		rows[n++] = (struct row){ "rte_ring-MP/SC", v, { &ct_rte_mpsc, p } };
 #endif
 #ifdef HAVE_CK
 		if (b == 1) {
-			tp("w1", &ct_ck_spsc, "ck_ring-SPSC", bname(b), p, rs);
-			tp("w1", &ct_ck_mpsc, "ck_ring-MPSC", bname(b), p, rs);
+			rows[n++] = (struct row){ "ck_ring-SPSC", v, { &ct_ck_spsc, p } };
+			rows[n++] = (struct row){ "ck_ring-MPSC", v, { &ct_ck_mpsc, p } };
 		}
 #endif
 		if (b == 1) {
-			tp("w1", &ct_pipe, "pipe", "single-8B", p, rs);
-			tp("w1", &ct_unix, "unix-seqpacket", "single-8B", p, rs);
-			tp("w1", &ct_mq, "posix-mqueue", "single-8B", p, rs);
-			tp("w1", &ct_eventfd, "eventfd", "single(count)", p, rs);
+			rows[n++] = (struct row){ "pipe", "single-8B", { &ct_pipe, p } };
+			rows[n++] = (struct row){ "unix-seqpacket", "single-8B", { &ct_unix, p } };
+			rows[n++] = (struct row){ "posix-mqueue", "single-8B", { &ct_mq, p } };
+			rows[n++] = (struct row){ "eventfd", "single(count)", { &ct_eventfd, p } };
+		}
+		if (b == 256) {
+			rows[n++] = (struct row){ "pipe", "4KiB-writes", { &ct_pipe, b512 } };
+			rows[n++] = (struct row){ "unix-seqpacket", "4KiB-packets", { &ct_unix, b512 } };
 		}
 #ifdef HAVE_URING
-		tp("w1", &ct_uring, "io_uring-MSG_RING", bname(b), p, rs);
+		rows[n++] = (struct row){ "io_uring-MSG_RING", v, { &ct_uring, p } };
 #endif
-	}
-	{
-		struct tp_params p = { .batch = 512 };
-
-		tp("w1", &ct_pipe, "pipe", "4KiB-writes", p, g_runs);
-		tp("w1", &ct_unix, "unix-seqpacket", "4KiB-packets", p, g_runs);
+		n = tp_rows("w1", rows, n, g_runs, res, rates);
+		me = find_row(rows, n, "ringmpsc-threads", v);
+		print_ratio("w1", rows, me, find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
+		print_ratio("w1", rows, me, find_row(rows, n, "rte_ring-MP/SC", v), res, rates);
+		if (b == 1) {
+			print_ratio("w1", rows, me, find_row(rows, n, "ck_ring-MPSC", v), res, rates);
+			print_ratio("w1", rows, find_row(rows, n, "ringmpsc-processes", v),
+				    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
+			print_ratio("w1", rows, me, find_row(rows, n, "ringmpsc-threads",
+							      "single-fence"), res, rates);
+		}
+		if (b == 256)
+			print_ratio("w1", rows, me, find_row(rows, n, "pipe", "4KiB-writes"),
+				    res, rates);
 	}
 	/* What it takes: the consumer's idle policy for single messages (a
 	 * consumer polling tail keeps pulling the line away from the
@@ -181,17 +277,25 @@ static void workload1(void)
 	 */
 	{
 		struct tp_params p = { .batch = 1, .backoff = 64 };
+		struct tp_params pf = { .batch = 1, .backoff = 64, .fork = true };
+		const char *v = "single-backoff64";
+		struct row rows[MAX_CASES];
+		struct case_result res[MAX_CASES];
+		double rates[MAX_CASES][MAX_RUNS];
+		int n = 0;
 
-		tp("w1", &ct_ringmpsc, "ringmpsc-threads", "single-backoff64", p, rs);
-		tp("w1", &ct_ringmpsc, "ringmpsc-processes", "single-backoff64",
-		   (struct tp_params){ .batch = 1, .backoff = 64, .fork = true }, rs);
+		rows[n++] = (struct row){ "ringmpsc-threads", v, { &ct_ringmpsc, p } };
+		rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
 #ifdef HAVE_DPDK
-		tp("w1", &ct_rte_spsc, "rte_ring-SP/SC", "single-backoff64", p, rs);
-		tp("w1", &ct_rte_mpsc, "rte_ring-MP/SC", "single-backoff64", p, rs);
+		rows[n++] = (struct row){ "rte_ring-SP/SC", v, { &ct_rte_spsc, p } };
+		rows[n++] = (struct row){ "rte_ring-MP/SC", v, { &ct_rte_mpsc, p } };
 #endif
 #ifdef HAVE_CK
-		tp("w1", &ct_ck_mpsc, "ck_ring-MPSC", "single-backoff64", p, rs);
+		rows[n++] = (struct row){ "ck_ring-MPSC", v, { &ct_ck_mpsc, p } };
 #endif
+		n = tp_rows("w1", rows, n, g_runs, res, rates);
+		print_ratio("w1", rows, find_row(rows, n, "ringmpsc-threads", v),
+			    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 	}
 	for (uint32_t cap = 1024; cap <= 65536; cap *= 4) {
 		char v[32];
@@ -261,19 +365,25 @@ static void workload3(void)
 		tp("w3", &ct_ck_mpsc, "ck_ring-MPSC", v, p, rs);
 #endif
 	}
+	/* The cost of idle rings: the two rows interleaved, round by round,
+	 * and their ratio per round.
+	 */
 	for (uint32_t b = 1; b <= 256; b *= 256) {
-		char v[32];
-		struct tp_params p = { .batch = b };
-		double one, many;
+		char v1[32], v64[32];
+		struct tp_params p1 = { .batch = b };
+		struct tp_params p64 = { .batch = b, .idle_rings = 63 };
+		struct row rows[2];
+		struct case_result res[2];
+		double rates[2][MAX_RUNS];
+		int n;
 
-		snprintf(v, sizeof(v), "1-of-1-%s", bname(b));
-		one = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
-		p.idle_rings = 63;
-		snprintf(v, sizeof(v), "1-of-64-%s", bname(b));
-		many = tp("w3", &ct_ringmpsc, "ringmpsc-threads", v, p, rs);
-		if (one > 0)
-			printf("  -> 63 idle rings cost %.1f%% of throughput (%s)\n",
-			       100.0 * (1 - many / one), bname(b));
+		snprintf(v1, sizeof(v1), "1-of-1-%s", bname(b));
+		snprintf(v64, sizeof(v64), "1-of-64-%s", bname(b));
+		rows[0] = (struct row){ "ringmpsc-threads", v1, { &ct_ringmpsc, p1 } };
+		rows[1] = (struct row){ "ringmpsc-threads", v64, { &ct_ringmpsc, p64 } };
+		n = tp_rows("w3", rows, 2, rs, res, rates);
+		print_ratio("w3", rows, find_row(rows, n, "ringmpsc-threads", v64),
+			    find_row(rows, n, "ringmpsc-threads", v1), res, rates);
 	}
 }
 
@@ -367,7 +477,7 @@ int main(int argc, char **argv)
 	const char *wl = "1,2,3,4,5";
 	int opt;
 
-	while ((opt = getopt(argc, argv, "w:r:t:o:qc:R")) != -1) {
+	while ((opt = getopt(argc, argv, "w:r:t:o:qc:Rf:")) != -1) {
 		switch (opt) {
 		case 'w': wl = optarg; break;
 		case 'r': g_runs = atoi(optarg); break;
@@ -376,9 +486,10 @@ int main(int argc, char **argv)
 		case 'c': g_cap = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': g_runs = 3; g_secs = 0.05; break;
 		case 'R': g_rt = true; break;
+		case 'f': g_only_variant = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-w 1,2,3,4,5] [-r runs] "
-				"[-t secs] [-o dir] [-c capacity] [-q] [-R]\n", argv[0]);
+				"[-t secs] [-o dir] [-c capacity] [-f variant] [-q] [-R]\n", argv[0]);
 			return 2;
 		}
 	}

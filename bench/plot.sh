@@ -10,7 +10,7 @@ mkdir -p "$out"
 
 # label median min max (throughput in M msgs/s, or GB/s for workload 2)
 extract() {
-	awk -F, -v w="$1" -v gb="$2" 'NR > 1 && $1 == w && $8 != "" {
+	awk -F, -v w="$1" -v gb="$2" 'NR > 1 && $1 == w && $7 != "ratio" && $8 != "" {
 		scale = 1
 		if (gb == 1 && $7 != "GB/s") scale = $4 / 1000
 		printf "\"%s %s\" %g %g %g\n", $2, $3, $9 * scale, $8 * scale, $10 * scale

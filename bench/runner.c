@@ -127,34 +127,41 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int run_case(const struct contender *ct, const struct tp_params *p,
-	     int runs, double seconds, struct case_result *res)
+/* Messages per producer for runs of about @seconds, from a short warm-up
+ * run. Small for many producers: an oversubscribed MP ring can be very
+ * slow.
+ */
+static int calibrate(const struct case_spec *cs, double seconds,
+		     uint64_t *per_prod)
 {
-	double rates[MAX_RUNS];
 	struct run_out o;
-	uint64_t per_prod, sys_p = 0, sys_c = 0, msgs = 0;
-	int resized = 0;
-	bool counted = true;
+	uint64_t n = 20000 / cs->p.nprod;
 	double r;
 
-	memset(res, 0, sizeof(*res));
-	res->verified = true;
-	if (ct->supports && !ct->supports(p))
-		return -EOPNOTSUPP;
-	if (runs > MAX_RUNS)
-		runs = MAX_RUNS;
-	/* Calibrate: a short warm-up run sizes the measured runs. Small for
-	 * many producers: an oversubscribed MP ring can be very slow.
-	 */
-	per_prod = 20000 / p->nprod;
-	if (per_prod < 500)
-		per_prod = 500;
-	r = run_once(ct, p, per_prod, &o);
+	r = run_once(cs->ct, &cs->p, n < 500 ? 500 : n, &o);
 	if (r < 0)
 		return (int)r;
-	per_prod = sized_for(r, seconds, p->nprod);
-	for (int i = 0; i < runs; i++) {
-		r = run_once(ct, p, per_prod, &o);
+	*per_prod = sized_for(r, seconds, cs->p.nprod);
+	return 0;
+}
+
+/* What one case collects over its measured runs. */
+struct case_acc {
+	uint64_t per_prod;
+	int resized;
+	uint64_t msgs, sys_p, sys_c;
+	bool counted;
+};
+
+/* One measured run of @cs into *@rate; 0 or a negative errno. */
+static int measure(const struct case_spec *cs, double seconds,
+		   struct case_acc *acc, struct case_result *res, double *rate)
+{
+	struct run_out o;
+	double r;
+
+	for (;;) {
+		r = run_once(cs->ct, &cs->p, acc->per_prod, &o);
 		if (r < 0)
 			return (int)r;
 		res->verified &= o.verified;	/* a repeated run counts too */
@@ -162,30 +169,89 @@ int run_case(const struct contender *ct, const struct tp_params *p,
 		 * the kernel's RT throttling pause) and a run this short is
 		 * clock noise. Size again from this run and repeat it.
 		 */
-		if (o.secs < seconds / 4 && resized++ < 3) {
-			per_prod = sized_for(r, seconds, p->nprod);
-			i--;
-			continue;
-		}
-		rates[i] = r;
-		res->checksum = o.checksum;
-		msgs += o.msgs;
-		if (o.prod_sys == UINT64_MAX || o.cons_sys == UINT64_MAX)
-			counted = false;
-		else {
-			sys_p += o.prod_sys;
-			sys_c += o.cons_sys;
-		}
+		if (o.secs >= seconds / 4 || acc->resized++ >= 3)
+			break;
+		acc->per_prod = sized_for(r, seconds, cs->p.nprod);
 	}
-	qsort(rates, (size_t)runs, sizeof(rates[0]), cmp_double);
+	*rate = r;
+	res->checksum = o.checksum;
+	acc->msgs += o.msgs;
+	if (o.prod_sys == UINT64_MAX || o.cons_sys == UINT64_MAX) {
+		acc->counted = false;
+	} else {
+		acc->sys_p += o.prod_sys;
+		acc->sys_c += o.cons_sys;
+	}
+	return 0;
+}
+
+static void summarise(const double *rates_in, int runs,
+		      const struct case_acc *acc, const struct case_spec *cs,
+		      struct case_result *res)
+{
+	double rates[MAX_RUNS];
+
+	memcpy(rates, rates_in, sizeof(rates[0]) * (size_t)runs);
+	sort_doubles(rates, runs);
 	res->runs = runs;
 	res->min = rates[0];
 	res->max = rates[runs - 1];
-	res->median = runs % 2 ? rates[runs / 2]
-			       : (rates[runs / 2 - 1] + rates[runs / 2]) / 2;
-	res->msgs_per_run = per_prod * p->nprod;
-	res->sys_counted = counted;
-	res->prod_sys_per_m = counted ? (double)sys_p * 1e6 / (double)msgs : -1;
-	res->cons_sys_per_m = counted ? (double)sys_c * 1e6 / (double)msgs : -1;
+	res->median = median_of_sorted(rates, runs);
+	res->msgs_per_run = acc->per_prod * cs->p.nprod;
+	res->sys_counted = acc->counted;
+	res->prod_sys_per_m = acc->counted ? (double)acc->sys_p * 1e6 / (double)acc->msgs : -1;
+	res->cons_sys_per_m = acc->counted ? (double)acc->sys_c * 1e6 / (double)acc->msgs : -1;
+}
+
+void sort_doubles(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+}
+
+double median_of_sorted(const double *v, int n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int run_cases(const struct case_spec *cs, int n, int runs, double seconds,
+	      struct case_result *res, double (*rates)[MAX_RUNS])
+{
+	struct case_acc acc[MAX_CASES];
+
+	if (n > MAX_CASES || runs < 1 || runs > MAX_RUNS)
+		return -EINVAL;
+	for (int j = 0; j < n; j++) {
+		memset(&res[j], 0, sizeof(res[j]));
+		memset(&acc[j], 0, sizeof(acc[j]));
+		res[j].verified = true;
+		acc[j].counted = true;
+		if (cs[j].ct->supports && !cs[j].ct->supports(&cs[j].p))
+			res[j].err = -EOPNOTSUPP;
+		else
+			res[j].err = calibrate(&cs[j], seconds, &acc[j].per_prod);
+	}
+	/* Round by round: the cases of one round share the machine's state
+	 * of the moment, which on a shared VM moves the figures by 2x
+	 * within a minute (where the host runs the two vCPUs).
+	 */
+	for (int i = 0; i < runs; i++)
+		for (int j = 0; j < n; j++)
+			if (!res[j].err)
+				res[j].err = measure(&cs[j], seconds, &acc[j],
+						     &res[j], &rates[j][i]);
+	for (int j = 0; j < n; j++)
+		if (!res[j].err)
+			summarise(rates[j], runs, &acc[j], &cs[j], &res[j]);
 	return 0;
+}
+
+int run_case(const struct contender *ct, const struct tp_params *p,
+	     int runs, double seconds, struct case_result *res)
+{
+	struct case_spec cs = { ct, *p };
+	double rates[1][MAX_RUNS];
+	int err = run_cases(&cs, 1, runs > MAX_RUNS ? MAX_RUNS : runs,
+			    seconds, res, rates);
+
+	return err ? err : res->err;
 }

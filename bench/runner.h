@@ -5,6 +5,7 @@
 #include "bench.h"
 
 #define MAX_RUNS 64
+#define MAX_CASES 16
 
 struct run_out {
 	bool verified;
@@ -20,6 +21,12 @@ struct case_result {
 	uint64_t checksum;		/* of the last run */
 	bool sys_counted;
 	double prod_sys_per_m, cons_sys_per_m;
+	int err;	/* 0, -EOPNOTSUPP (does not apply), or the error */
+};
+
+struct case_spec {
+	const struct contender *ct;
+	struct tp_params p;
 };
 
 /* Run @runs measured runs of about @seconds each after a calibration run.
@@ -27,6 +34,16 @@ struct case_result {
  */
 int run_case(const struct contender *ct, const struct tp_params *p,
 	     int runs, double seconds, struct case_result *res);
+
+/* The same for @n cases interleaved: every case calibrated, then @runs
+ * rounds of one run of each, so that the figures of one round can be
+ * compared (res[j].err per case). rates[j][i]: case j, round i.
+ */
+int run_cases(const struct case_spec *cs, int n, int runs, double seconds,
+	      struct case_result *res, double (*rates)[MAX_RUNS]);
+
+void sort_doubles(double *v, int n);
+double median_of_sorted(const double *v, int n);
 
 /* latency.c: workload 4 */
 struct lat_result {

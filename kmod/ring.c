@@ -40,6 +40,7 @@ int rmpsc_layout(struct rmpsc_chan *ch)
 
 	BUILD_BUG_ON(sizeof(struct ringmpsc_ctrl_header) > RMPSC_CTRL_RING_OFF);
 	BUILD_BUG_ON(RMPSC_PROD_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
+	BUILD_BUG_ON(RMPSC_CONS_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
 	ch->mirrored = !(bytes & (PAGE_SIZE - 1));
 	ch->data_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
 	ch->ctrl_pages = PAGE_ALIGN(ctrl) >> PAGE_SHIFT;

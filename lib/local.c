@@ -14,11 +14,13 @@
 
 #include "internal.h"
 
-/* Same positions the module reports; here we choose them. */
+/* Same positions the module reports (kmod/rmpsc.h says why); here we
+ * choose them.
+ */
 #define LOCAL_TAIL_OFF		0
 #define LOCAL_PROD_FLAGS_OFF	RINGMPSC_LINE
-#define LOCAL_HEAD_OFF		0
-#define LOCAL_CONS_FLAGS_OFF	RINGMPSC_LINE
+#define LOCAL_HEAD_OFF		(2 * RINGMPSC_LINE)
+#define LOCAL_CONS_FLAGS_OFF	(3 * RINGMPSC_LINE)
 
 struct ringmpsc_local {
 	uint32_t nr_rings;
