@@ -106,33 +106,6 @@ static void header(const char *title)
 	       "contender", "variant", "min", "median", "max");
 }
 
-/* Run and print one case; returns the median (0 when not run). */
-static double tp(const char *wl, const struct contender *ct, const char *name,
-		 const char *variant, struct tp_params p, int runs)
-{
-	struct case_result r;
-	int err;
-
-	if (g_only_variant && strcmp(variant, g_only_variant))
-		return 0;
-	if (!p.capacity)
-		p.capacity = g_cap;
-	if (!p.msg_size)
-		p.msg_size = 8;
-	if (!p.nprod)
-		p.nprod = 1;
-	err = run_case(ct, &p, runs, g_secs, &r);
-	print_tp(wl, name, variant, &p, err, &r);
-	return err ? 0 : r.median;
-}
-
-static const char *bname(uint32_t b)
-{
-	return b == 1 ? "single" : b == 32 ? "batch32" : "batch256";
-}
-
-/* ---- workloads ---------------------------------------------------------- */
-
 /* A row of a group of cases run interleaved, round by round. */
 struct row {
 	const char *name, *variant;
@@ -202,6 +175,8 @@ static int tp_rows(const char *wl, struct row *rows, int n, int runs,
 		rows[kept] = rows[j];
 		cs[kept++] = rows[j].cs;
 	}
+	if (!kept)
+		return 0;
 	if (run_cases(cs, kept, runs, g_secs, res, rates))
 		die("run_cases: bad group");
 	for (int j = 0; j < kept; j++)
@@ -209,6 +184,26 @@ static int tp_rows(const char *wl, struct row *rows, int n, int runs,
 			 res[j].err, &res[j]);
 	return kept;
 }
+
+/* Run and print one case; returns the median (0 when not run). */
+static double tp(const char *wl, const struct contender *ct, const char *name,
+		 const char *variant, struct tp_params p, int runs)
+{
+	struct row row = { name, variant, { ct, p } };
+	struct case_result r;
+	double rates[1][MAX_RUNS];
+
+	if (!tp_rows(wl, &row, 1, runs, &r, rates) || r.err)
+		return 0;
+	return r.median;
+}
+
+static const char *bname(uint32_t b)
+{
+	return b == 1 ? "single" : b == 32 ? "batch32" : "batch256";
+}
+
+/* ---- workloads ---------------------------------------------------------- */
 
 static void workload1(void)
 {
