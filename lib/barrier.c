@@ -18,8 +18,10 @@
 
 enum { ASYM_UNKNOWN, ASYM_REGISTERED, ASYM_UNAVAILABLE };
 
-/* Process-private. Racing first calls both register, which is idempotent;
- * a fork()ed child inherits the registration with the address space.
+/* Process-private, not ring memory: relaxed atomics pair with nothing,
+ * since racing first calls both register, which is idempotent (no INV:
+ * the registration itself is the kernel's). A fork()ed child inherits
+ * the registration with the address space.
  */
 static int asym_state = ASYM_UNKNOWN;
 
