@@ -344,10 +344,12 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
 
 /*
  * A ring that cannot be mapped (or bound) is skipped: the other rings are
- * still refreshed, the epoch is taken as acted on (so consume serves them
- * and waits can sleep), and the first error is returned once. The ring
+ * still refreshed, the epoch is taken as acted on (so consume serves them),
+ * and the first error is returned once and kept in c->map_err. The ring
  * stays unmapped and not live, so the next refresh maps it again: the
- * next ring state change, or a direct call of this function.
+ * next ring state change, a direct call of this function, or the wait
+ * path, which retries before every sleep (its producer cannot wake us
+ * through a ring where our flag is not set).
  */
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 {
@@ -401,6 +403,7 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 		r->detached = state == RINGMPSC_RING_DETACHED;
 	}
 	c->ring_epoch = epoch;
+	c->map_err = err;
 	return err;
 }
 

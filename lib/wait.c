@@ -42,15 +42,15 @@ static bool expired(int64_t deadline)
 	return deadline >= 0 && now_ms() >= deadline;
 }
 
-/* How long one sleep may last. When the sleeper's barrier failed, a
- * registered publisher may miss our flag: sleep in short slices and
+/* How long one sleep may last. When a wakeup can be missed (the sleeper's
+ * barrier failed, or a ring is not mapped), sleep in short slices and
  * re-check rather than risk sleeping forever. INV-WAKE-06.
  */
-static int sleep_ms(int64_t deadline, int barrier_err)
+static int sleep_ms(int64_t deadline, int unarmed_err)
 {
 	int left = remaining_ms(deadline);
 
-	if (!barrier_err)
+	if (!unarmed_err)
 		return left;
 	return left < 0 || left > RINGMPSC_UNARMED_SLEEP_MS ?
 	       RINGMPSC_UNARMED_SLEEP_MS : left;
@@ -175,26 +175,31 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 }
 
 /* Set NEED_WAKEUP in every ring unless there is work. 1: work, flags
- * clear; 0: armed, *@barrier_err says whether the barrier failed
- * (INV-WAKE-06); or a negative errno.
+ * clear; 0: armed, and *@unarmed_err says whether a wakeup can still be
+ * missed: the barrier failed (INV-WAKE-06), or a live ring could not be
+ * mapped (INV-WAKE-03); or a negative errno.
  */
-static int consumer_arm(struct ringmpsc_consumer *c, int *barrier_err)
+static int consumer_arm(struct ringmpsc_consumer *c, int *unarmed_err)
 {
-	int err;
-
 	if (c->wait_fd < 0)
 		return -EOPNOTSUPP;
-	/* Map rings that became live, so that our flag is set in them too. */
-	err = ringmpsc__refresh_if_changed(c);
-	if (err < 0)
-		return err;
+	/* Map rings that became live, so that our flag is set in them too;
+	 * one that failed to map before is tried again. A failure (the only
+	 * error a refresh has) stays in c->map_err, which leaves us unarmed.
+	 */
+	if (c->map_err)
+		(void)ringmpsc_consumer_refresh(c);
+	else
+		(void)ringmpsc__refresh_if_changed(c);
 	if (consumer_has_work(c))
 		return 1;
 	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);
 	/* Our flags are visible before we look at any tail again; pairs with
 	 * the producer's barrier after its tail commit. INV-WAKE-01/02
 	 */
-	*barrier_err = ringmpsc__sleeper_barrier();
+	*unarmed_err = ringmpsc__sleeper_barrier();
+	if (!*unarmed_err)
+		*unarmed_err = c->map_err;
 	if (consumer_has_work(c)) {
 		set_consumer_flags(c, 0);
 		return 1;
@@ -204,12 +209,12 @@ static int consumer_arm(struct ringmpsc_consumer *c, int *barrier_err)
 
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
 {
-	int barrier_err = 0;
-	int err = consumer_arm(c, &barrier_err);
+	int unarmed_err = 0;
+	int err = consumer_arm(c, &unarmed_err);
 
-	if (err == 0 && barrier_err) {
+	if (err == 0 && unarmed_err) {
 		set_consumer_flags(c, 0);
-		return barrier_err;
+		return unarmed_err;
 	}
 	return err;
 }
@@ -231,14 +236,14 @@ void ringmpsc_wait_finish(struct ringmpsc_consumer *c)
 int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms)
 {
 	int64_t deadline = deadline_after(timeout_ms);
-	int barrier_err = 0;
+	int unarmed_err = 0;
 	int err;
 
 	for (;;) {
-		err = consumer_arm(c, &barrier_err);
+		err = consumer_arm(c, &unarmed_err);
 		if (err)
 			return err > 0 ? 0 : err;
-		err = sleep_on(c->wait_fd, sleep_ms(deadline, barrier_err));
+		err = sleep_on(c->wait_fd, sleep_ms(deadline, unarmed_err));
 		set_consumer_flags(c, 0);
 		if (err != -ETIMEDOUT)
 			return err;

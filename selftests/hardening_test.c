@@ -392,15 +392,17 @@ static void on_ring(void *ctx, uint32_t ring, const void *m)
 /*
  * Two detached rings with messages; the consumer may create only one
  * ring's three mappings more. The refresh that meets them reports -ENOMEM
- * once; the ring it could map is served all the same, and the other is
- * mapped by the next refresh once mappings are possible again.
+ * once; the ring it could map is served all the same. While the other
+ * cannot be mapped, wait_prepare will not arm; once mappings are possible
+ * again, the next wait maps it.
  */
 TEST(unmappable_ring_does_not_block_others)
 {
 	static void *fill[FILL_MAX];
 	struct ringmpsc_consumer c;
 	struct per_ring got = { { 0 } };
-	long old_max, first, later[20], retry = -1;
+	long old_max, first, later[20], prepare = 0;
+	uint64_t t0;
 	unsigned int nfill = 0, i;
 	char name[64];
 	int status;
@@ -448,6 +450,11 @@ TEST(unmappable_ring_does_not_block_others)
 	 */
 	for (i = 0; i < 20; i++)
 		later[i] = ringmpsc_consume(&c, on_ring, &got, 64);
+	/* Ring 1's producer cannot wake a consumer whose flag is not set in
+	 * it: wait_prepare tries the mapping again and, failing, refuses to
+	 * arm. INV-WAKE-03
+	 */
+	prepare = ringmpsc_wait_prepare(&c);
 	while (nfill)
 		munmap(fill[--nfill], RM_PAGE);
 	EXPECT_EQ(0, write_long(MAX_MAP_COUNT, old_max));
@@ -457,9 +464,13 @@ TEST(unmappable_ring_does_not_block_others)
 	EXPECT_EQ(10, got.n[0]);
 	EXPECT_EQ(0, got.n[1]);
 	EXPECT_FALSE(c.rings[1].live);
-	/* Mappings are possible again: the next refresh maps ring 1. */
-	retry = ringmpsc_consumer_refresh(&c);
-	EXPECT_EQ(0, retry);
+	EXPECT_EQ(-ENOMEM, prepare);
+	/* Mappings are possible again: the next wait maps ring 1 before it
+	 * sleeps and finds its message, with no state change to prompt it.
+	 */
+	t0 = rm_now_ns();
+	EXPECT_EQ(0, ringmpsc_wait(&c, 5000));
+	EXPECT_GT(2000000000ull, rm_now_ns() - t0);
 	EXPECT_TRUE(c.rings[1].live);
 	for (i = 0; i < 10 && got.n[1] < 11; i++)
 		ringmpsc_consume(&c, on_ring, &got, 64);

@@ -125,6 +125,8 @@ struct ringmpsc_consumer {
 	uint32_t *hot;			/* rings that had messages at the last scan */
 	uint32_t nr_hot;
 	uint32_t since_scan;		/* consume calls since the last full scan */
+	int map_err;			/* a live ring failed to map: retried
+					 * before every sleep (INV-WAKE-03) */
 	struct ringmpsc_consumer_stats stats;
 	struct ringmpsc_channel *chan;	/* NULL for local rings */
 	int wait_fd;			/* eventfd the consumer sleeps on */
