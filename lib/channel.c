@@ -148,12 +148,16 @@ static bool info_sane(const struct ringmpsc_info *in)
 			o->ctrl_size &&
 	       o->ctrl_ring_stride >= sizeof(struct ringmpsc_ctrl_ring) &&
 	       ctrl_need <= o->ctrl_size &&
-	       o->tail_off + 8 <= o->prod_size &&
-	       o->prod_flags_off + 4 <= o->prod_size &&
-	       o->head_off + 8 <= o->cons_size &&
-	       o->cons_flags_off + 4 <= o->cons_size &&
+	       (uint64_t)o->tail_off + 8 <= o->prod_size &&
+	       (uint64_t)o->prod_flags_off + 4 <= o->prod_size &&
+	       (uint64_t)o->head_off + 8 <= o->cons_size &&
+	       (uint64_t)o->cons_flags_off + 4 <= o->cons_size &&
 	       (uint64_t)in->capacity * in->slot_size <= o->data_size &&
-	       o->data_map_size >= o->data_size;
+	       o->data_map_size >= o->data_size &&
+	       /* mirrored runs of up to capacity slots need both copies */
+	       (!(in->ring_flags & RINGMPSC_RING_F_MIRRORED) ||
+		(o->data_size == (uint64_t)in->capacity * in->slot_size &&
+		 o->data_map_size >= 2 * o->data_size));
 }
 
 static const struct ringmpsc_ctrl_header *ctrl_header(const struct ringmpsc_channel *ch)
@@ -338,6 +342,7 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
 {
 	r->head = 0;
 	r->cached_tail = 0;
+	r->peeked = 0;
 	r->broken = false;
 	r->generation = generation;
 }

@@ -540,8 +540,9 @@ static inline struct ringmpsc_cring *ringmpsc__cring(struct ringmpsc_consumer *c
 /*
  * Zero-copy read: point *slots at up to @max committed messages of ring
  * @ring, contiguous. Returns the count (0 when empty). The slots stay
- * valid until ringmpsc_release(). -ENOENT: no such live ring.
- * -EPROTO: the ring is corrupt and is no longer read (INV-RING-10).
+ * valid until ringmpsc_release(). -EINVAL: @max is 0. -ENOENT: no such
+ * live ring. -EPROTO: the ring is corrupt and is no longer read
+ * (INV-RING-10).
  */
 static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 				const void **slots, uint32_t max)
@@ -553,6 +554,8 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 
 	if (RINGMPSC_UNLIKELY(err < 0))
 		return err;
+	if (RINGMPSC_UNLIKELY(max == 0))
+		return -EINVAL;
 	r = ringmpsc__cring(c, ring);
 	if (RINGMPSC_UNLIKELY(!r))
 		return -ENOENT;

@@ -628,6 +628,7 @@ TEST(peek_release)
 
 	for (uint64_t i = 0; i < 5; i++)
 		REQUIRE_EQ(send_seq(&f.p[1], i, LEN), 0);
+	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 0), -EINVAL);	/* not "empty" */
 	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 0);
 	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 3), 3);
 	CHECK_EQ(msg_bad_word(m, 1, 0, LEN), 0);
