@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ringmpsc: named channels, their registry per IPC namespace, permissions,
- * limits, and the attach/detach/recycle lifecycle (spec.md, section 6).
+ * limits, and the attach/detach/recycle lifecycle (spec.md, section 7).
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -456,6 +456,15 @@ long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
 	if (ret)
 		return ret;
 	rmpsc_reap_orphans();
+
+	/* An existing name is answered before anything is charged or
+	 * allocated; the lookup below catches a create that races us.
+	 */
+	mutex_lock(&rmpsc_registry_lock);
+	old = rmpsc_lookup(ns, name);
+	mutex_unlock(&rmpsc_registry_lock);
+	if (old)
+		return (a->flags & RINGMPSC_CREATE_EXCL) ? -EEXIST : 0;
 
 	/* Allocate outside the registry lock; most creates do not race. */
 	ch = rmpsc_chan_new(a, name);

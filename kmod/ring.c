@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ringmpsc: ring pages, the control area, the mmap layout, and mmap by
- * role (spec.md, section 6).
+ * role (spec.md, section 7).
  *
  * mmap offsets, in pages: the control area at 0, then ring i at
  * ctrl_pages + i * ring_stride_pages: its PROD page, its CONS page, then

@@ -155,6 +155,12 @@ TEST(bytes_per_channel_enospc)
 	ASSERT_EQ(0, param_set("bytes_per_channel", 64 * 1024));
 	EXPECT_EQ(-ENOSPC, rm_create(name, 4096, 64, 1, 0600, 0));	/* 256 KiB */
 	EXPECT_EQ(0, rm_create(name, 64, 64, 1, 0600, RINGMPSC_CREATE_EXCL));
+	/* the name exists: answered before any new channel is sized,
+	 * charged or allocated (the attributes are ignored, as mq_open's)
+	 */
+	EXPECT_EQ(0, rm_create(name, 4096, 64, 1, 0600, 0));
+	EXPECT_EQ(-EEXIST, rm_create(name, 4096, 64, 1, 0600,
+				     RINGMPSC_CREATE_EXCL));
 	EXPECT_EQ(0, param_set("bytes_per_channel", limit));
 	EXPECT_EQ(0, rm_unlink(name));
 }
