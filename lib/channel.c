@@ -332,7 +332,10 @@ bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
 {
 	if (!p->chan)
 		return true;
-	/* Pairs with the module's store-release of consumer_state. */
+	/* Pairs with the module's store-release of consumer_state when a
+	 * consumer attaches or leaves (INV-LIFE-06; the -EPIPE of blocking
+	 * producers, INV-WAKE-05).
+	 */
 	return __atomic_load_n(&ctrl_header(p->chan)->consumer_state,
 			       __ATOMIC_ACQUIRE) == RINGMPSC_CONSUMER_PRESENT;
 }
@@ -373,6 +376,9 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		const struct ringmpsc_ctrl_ring *cr = ctrl_ring(ch, i);
 		struct ringmpsc_cring *r = &c->rings[i];
+		/* Kernel-written; ordered by the ring_epoch acquire above.
+		 * INV-LIFE-01, INV-LIFE-03
+		 */
 		uint32_t state = __atomic_load_n(&cr->state, __ATOMIC_RELAXED);
 		uint32_t gen = __atomic_load_n(&cr->generation, __ATOMIC_RELAXED);
 		struct ringmpsc_ring_mem mem;
