@@ -45,6 +45,39 @@
  * a reader that sees otherwise treats the ring as broken.
  */
 
+/*
+ * Where this module puts the hot words inside the PROD and CONS pages, and
+ * the per-ring entries inside the control area. User space reads them from
+ * RINGMPSC_IOC_INFO (struct ringmpsc_offsets) and never assumes them; they
+ * are here so that the module and memory laid out by user space alone
+ * (the library's local rings) share one definition. Each hot word is on a
+ * line of its own, and the four differ in their offset within a page too:
+ * the consumer stores head and then loads tail, and were both at offset 0
+ * the CPU would take the load for one that may depend on the store (4K
+ * aliasing).
+ */
+#define RINGMPSC_LAYOUT_TAIL_OFF	0
+#define RINGMPSC_LAYOUT_PROD_FLAGS_OFF	RINGMPSC_LINE
+#define RINGMPSC_LAYOUT_HEAD_OFF	(2 * RINGMPSC_LINE)
+#define RINGMPSC_LAYOUT_CONS_FLAGS_OFF	(3 * RINGMPSC_LINE)
+#define RINGMPSC_LAYOUT_CTRL_RING_OFF	64
+
+/*
+ * A ring geometry the ABI allows: slot_size a non-zero multiple of
+ * RINGMPSC_SLOT_ALIGN up to RINGMPSC_SLOT_MAX, capacity a power of two in
+ * [RINGMPSC_CAPACITY_MIN, RINGMPSC_CAPACITY_MAX]. The one definition the
+ * module (CREATE) and the library (local rings, ring memory) both apply.
+ */
+static __inline__ int
+ringmpsc_ring_geometry_valid(__u32 slot_size, __u32 capacity)
+{
+	return slot_size != 0 && slot_size % RINGMPSC_SLOT_ALIGN == 0 &&
+	       slot_size <= RINGMPSC_SLOT_MAX &&
+	       capacity >= RINGMPSC_CAPACITY_MIN &&
+	       capacity <= RINGMPSC_CAPACITY_MAX &&
+	       (capacity & (capacity - 1)) == 0;
+}
+
 /* Values of the producer and consumer flags words. */
 #define RINGMPSC_NEED_WAKEUP	(1U << 0)	/* owner is about to sleep */
 
