@@ -119,30 +119,42 @@ static inline bool rmpsc_ring_allocated(struct rmpsc_ring *r)
 extern atomic_long_t rmpsc_live_chans;
 extern atomic_long_t rmpsc_live_pages;
 
-/* channel.c */
+/* registry.c */
 int rmpsc_registry_init(void);
 void rmpsc_registry_exit(void);
+int rmpsc_get_name(char *buf, u64 uptr);
+struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask);
+void rmpsc_chan_put(struct rmpsc_chan *ch);
 long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *arg);
+
+/* account.c */
+struct rmpsc_user *rmpsc_user_get(kuid_t uid);
+void rmpsc_user_put(struct rmpsc_user *u, u64 bytes);
+int rmpsc_charge(struct rmpsc_chan *ch, u64 bytes);
+void rmpsc_uncharge(struct rmpsc_chan *ch, u64 bytes);
+void rmpsc_account_exit(void);
+
+/* lifecycle.c */
+int rmpsc_prealloc_rings(struct rmpsc_chan *ch);
 long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *arg);
-long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *arg);
 long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *arg);
 long rmpsc_ioc_stats(struct rmpsc_file *f, struct ringmpsc_stats *arg);
 void rmpsc_file_detach(struct rmpsc_file *f);
-struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch);
-struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i);
 
-/* ring.c */
+/* memory.c */
 int rmpsc_layout(struct rmpsc_chan *ch);
 int rmpsc_ctrl_alloc(struct rmpsc_chan *ch);
 void rmpsc_ctrl_free(struct rmpsc_chan *ch);
+struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch);
+struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i);
 int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);
 u64 rmpsc_ring_load_head(struct rmpsc_ring *r);
 void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod);
-void rmpsc_fill_offsets(struct rmpsc_chan *ch, struct ringmpsc_offsets *off);
+long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *arg);
 int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
 
 /* wake.c */

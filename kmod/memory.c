@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ringmpsc: ring pages, the control area, the mmap layout, and mmap by
- * role (spec.md, section 7).
+ * ringmpsc: memory: the layout of a channel, its control area and ring
+ * pages, the accessors of the words in them, INFO, and mmap by role
+ * (spec.md section 7, "Memory and mmap").
  *
  * mmap offsets, in pages: the control area at 0, then ring i at
  * ctrl_pages + i * ring_stride_pages: its PROD page, its CONS page, then
@@ -72,6 +73,17 @@ void rmpsc_ctrl_free(struct rmpsc_chan *ch)
 		atomic_long_sub(ch->ctrl_pages, &rmpsc_live_pages);
 	}
 	ch->ctrl = NULL;
+}
+
+struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch)
+{
+	return ch->ctrl;
+}
+
+struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i)
+{
+	return ch->ctrl + RMPSC_CTRL_RING_OFF +
+	       i * sizeof(struct ringmpsc_ctrl_ring);
 }
 
 static void rmpsc_free_page(struct page *page)
@@ -188,7 +200,8 @@ void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod)
 	WRITE_ONCE(*p, 0);
 }
 
-void rmpsc_fill_offsets(struct rmpsc_chan *ch, struct ringmpsc_offsets *o)
+static void rmpsc_fill_offsets(struct rmpsc_chan *ch,
+			       struct ringmpsc_offsets *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->ctrl_size = ch->ctrl_pages << PAGE_SHIFT;
@@ -208,6 +221,22 @@ void rmpsc_fill_offsets(struct rmpsc_chan *ch, struct ringmpsc_offsets *o)
 	o->prod_flags_off = RMPSC_PROD_FLAGS_OFF;
 	o->head_off = RMPSC_HEAD_OFF;
 	o->cons_flags_off = RMPSC_CONS_FLAGS_OFF;
+}
+
+long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *a)
+{
+	struct rmpsc_chan *ch = rmpsc_file_chan(f);
+
+	if (!ch)
+		return -ENOTCONN;
+	a->slot_size = ch->slot_size;
+	a->capacity = ch->capacity;
+	a->max_producers = ch->nr_rings;
+	a->role = f->role;
+	a->ring = f->role == RINGMPSC_ROLE_PRODUCER ? f->ring : ~0U;
+	a->ring_flags = ch->mirrored ? RINGMPSC_RING_F_MIRRORED : 0;
+	rmpsc_fill_offsets(ch, &a->off);
+	return 0;
 }
 
 /*

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringmpsc: the channel registry: names per IPC namespace, reaping of dead
+ * namespaces, permissions, the limits on channels (module parameters),
+ * and the life of a channel object from CREATE to its last reference
+ * (spec.md section 7, "Names and namespaces", "Permissions", "Limits").
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/ipc_namespace.h>
+#include <linux/module.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "invariants.h"
+#include "rmpsc.h"
+
+static unsigned int channels_per_user = 64;
+module_param(channels_per_user, uint, 0644);
+MODULE_PARM_DESC(channels_per_user,
+		 "Linked channels one uid may own in a namespace (EMFILE beyond)");
+
+static unsigned int producers_per_channel = RINGMPSC_PRODUCERS_MAX;
+module_param(producers_per_channel, uint, 0644);
+MODULE_PARM_DESC(producers_per_channel,
+		 "Largest max_producers a channel may have (EMFILE beyond)");
+
+static unsigned long bytes_per_channel = 64UL << 20;
+module_param(bytes_per_channel, ulong, 0644);
+MODULE_PARM_DESC(bytes_per_channel,
+		 "Largest memory of one channel with all rings allocated (ENOSPC beyond)");
+
+atomic_long_t rmpsc_live_chans = ATOMIC_LONG_INIT(0);
+atomic_long_t rmpsc_live_pages = ATOMIC_LONG_INIT(0);
+
+/* Linked channels of every namespace; lookups compare the namespace. The
+ * channels of one namespace are kept next to each other, so that a dead
+ * namespace is found in one pass (rmpsc_reap_orphans()).
+ */
+static DEFINE_MUTEX(rmpsc_registry_lock);
+static LIST_HEAD(rmpsc_registry);
+
+static void rmpsc_chan_free(struct kref *ref)
+{
+	struct rmpsc_chan *ch = container_of(ref, struct rmpsc_chan, ref);
+	u32 i;
+
+	RMPSC_INV(!ch->consumer && !ch->linked, "INV-LIFE-07");
+	if (ch->rings) {
+		for (i = 0; i < ch->nr_rings; i++) {
+			RMPSC_INV(!ch->rings[i].producer, "INV-LIFE-07");
+			rmpsc_ring_free(ch, &ch->rings[i]);
+		}
+		kvfree(ch->rings);
+	}
+	rmpsc_ctrl_free(ch);
+	/* Everything the owner was charged for is gone. INV-MOD-07 */
+	if (ch->user)
+		rmpsc_user_put(ch->user, ch->charged);
+	mutex_destroy(&ch->lock);
+	kfree(ch);
+	atomic_long_dec(&rmpsc_live_chans);
+}
+
+void rmpsc_chan_put(struct rmpsc_chan *ch)
+{
+	kref_put(&ch->ref, rmpsc_chan_free);
+}
+
+/* Copy and check a channel name: 1..NAME_MAX bytes, NUL-terminated, no '/'. */
+int rmpsc_get_name(char *buf, u64 uptr)
+{
+	long len;
+
+	len = strncpy_from_user(buf, u64_to_user_ptr(uptr),
+				RINGMPSC_NAME_MAX + 1);
+	if (len < 0)
+		return len;
+	if (len == 0)
+		return -EINVAL;
+	if (len > RINGMPSC_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (strchr(buf, '/'))
+		return -EINVAL;
+	return 0;
+}
+
+static struct ipc_namespace *rmpsc_current_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
+
+static struct rmpsc_chan *rmpsc_lookup(struct ipc_namespace *ns,
+				       const char *name)
+{
+	struct rmpsc_chan *ch;
+
+	lockdep_assert_held(&rmpsc_registry_lock);
+	list_for_each_entry(ch, &rmpsc_registry, node)
+		if (ch->ns == ns && !strcmp(ch->name, name))
+			return ch;
+	return NULL;
+}
+
+static unsigned int rmpsc_count_owned(struct ipc_namespace *ns, kuid_t uid)
+{
+	struct rmpsc_chan *ch;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&rmpsc_registry_lock);
+	list_for_each_entry(ch, &rmpsc_registry, node)
+		if (ch->ns == ns && uid_eq(ch->uid, uid))
+			n++;
+	return n;
+}
+
+static bool rmpsc_capable(struct rmpsc_chan *ch)
+{
+	return ns_capable(ch->ns->user_ns, CAP_DAC_OVERRIDE);
+}
+
+/* Owner/group/other bits like a file; CAP_DAC_OVERRIDE bypasses. */
+static int rmpsc_permission(struct rmpsc_chan *ch, int mask)
+{
+	umode_t mode = ch->mode;
+
+	if (uid_eq(current_fsuid(), ch->uid))
+		mode >>= 6;
+	else if (in_group_p(ch->gid))
+		mode >>= 3;
+	if ((mask & ~mode & 7) == 0)
+		return 0;
+	return rmpsc_capable(ch) ? 0 : -EACCES;
+}
+
+static int rmpsc_check_create(const struct ringmpsc_create *a)
+{
+	if (a->reserved || (a->flags & ~RINGMPSC_CREATE_FLAGS))
+		return -EINVAL;
+	if (!a->slot_size || a->slot_size % RINGMPSC_SLOT_ALIGN ||
+	    a->slot_size > RINGMPSC_SLOT_MAX)
+		return -EINVAL;
+	if (a->capacity < RINGMPSC_CAPACITY_MIN ||
+	    a->capacity > RINGMPSC_CAPACITY_MAX ||
+	    !is_power_of_2(a->capacity))
+		return -EINVAL;
+	if (!a->max_producers || a->max_producers > RINGMPSC_PRODUCERS_MAX)
+		return -EINVAL;
+	if (a->mode & ~0777)
+		return -EINVAL;
+	if (a->max_producers > READ_ONCE(producers_per_channel))
+		return -EMFILE;
+	return 0;
+}
+
+static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
+					 const char *name)
+{
+	struct rmpsc_chan *ch;
+	u64 total;
+	int ret;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		return ERR_PTR(-ENOMEM);
+	atomic_long_inc(&rmpsc_live_chans);
+	kref_init(&ch->ref);
+	INIT_LIST_HEAD(&ch->node);
+	mutex_init(&ch->lock);
+	spin_lock_init(&ch->efd_lock);
+	strscpy(ch->name, name, sizeof(ch->name));
+	ch->uid = current_fsuid();
+	ch->gid = current_fsgid();
+	ch->mode = a->mode;
+	ch->slot_size = a->slot_size;
+	ch->capacity = a->capacity;
+	ch->nr_rings = a->max_producers;
+
+	ret = rmpsc_layout(ch);
+	if (ret)
+		goto err;
+	total = ((u64)ch->ctrl_pages << PAGE_SHIFT) +
+		(u64)ch->nr_rings * ch->ring_bytes;
+	ret = -ENOSPC;
+	if (total > READ_ONCE(bytes_per_channel))
+		goto err;
+
+	ret = -ENOMEM;
+	ch->user = rmpsc_user_get(ch->uid);
+	if (!ch->user)
+		goto err;
+	ret = rmpsc_charge(ch, (u64)ch->ctrl_pages << PAGE_SHIFT);
+	if (ret)
+		goto err;
+	ret = -ENOMEM;
+	ch->rings = kvcalloc(ch->nr_rings, sizeof(*ch->rings),
+			     GFP_KERNEL_ACCOUNT);
+	if (!ch->rings)
+		goto err;
+	ret = rmpsc_ctrl_alloc(ch);
+	if (ret)
+		goto err;
+	if (a->flags & RINGMPSC_CREATE_PREALLOC) {
+		ret = rmpsc_prealloc_rings(ch);
+		if (ret)
+			goto err;
+	}
+	return ch;
+err:
+	rmpsc_chan_put(ch);
+	return ERR_PTR(ret);
+}
+
+/* Drop what a linked channel held, once it is off the registry list.
+ * The caller holds a module reference of its own (an open fd).
+ */
+static void rmpsc_unlinked(struct rmpsc_chan *ch)
+{
+	rmpsc_put_ipc_ns(ch->ns);
+	/* The registry's reference; attached files hold their own. */
+	rmpsc_chan_put(ch);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * A channel whose IPC namespace is referenced only by the registry's own
+ * pins can never be named again: no task is in the namespace and nothing
+ * can enter it. Unlink such channels, so that a dead container does not
+ * keep them (and the module) forever. Run before every registry change
+ * (CREATE, UNLINK); one pass, since the channels of a namespace are next
+ * to each other on the list.
+ */
+static void rmpsc_reap_orphans(void)
+{
+	struct rmpsc_chan *ch, *end, *next;
+	struct ipc_namespace *ns;
+	LIST_HEAD(dead);
+	unsigned int pins;
+
+	mutex_lock(&rmpsc_registry_lock);
+	ch = list_first_entry(&rmpsc_registry, struct rmpsc_chan, node);
+	while (!list_entry_is_head(ch, &rmpsc_registry, node)) {
+		/* The run of channels of ch's namespace: [ch, end). */
+		ns = ch->ns;
+		pins = 0;
+		end = ch;
+		while (!list_entry_is_head(end, &rmpsc_registry, node) &&
+		       end->ns == ns) {
+			pins++;
+			end = list_next_entry(end, node);
+		}
+		/* Only a holder can take a new reference, so a count
+		 * that equals our pins stays so.
+		 */
+		if (refcount_read(&ns->ns.count) > pins) {
+			ch = end;
+			continue;
+		}
+		for (; ch != end; ch = next) {
+			next = list_next_entry(ch, node);
+			list_move_tail(&ch->node, &dead);
+			ch->linked = false;
+		}
+	}
+	mutex_unlock(&rmpsc_registry_lock);
+	list_for_each_entry_safe(ch, next, &dead, node) {
+		list_del_init(&ch->node);
+		rmpsc_unlinked(ch);
+	}
+}
+
+/* Where a new channel of @ns goes: after the last one of @ns, so that
+ * each namespace's channels stay together; else at the end.
+ */
+static struct list_head *rmpsc_insert_pos(struct ipc_namespace *ns)
+{
+	struct rmpsc_chan *ch;
+
+	lockdep_assert_held(&rmpsc_registry_lock);
+	list_for_each_entry_reverse(ch, &rmpsc_registry, node)
+		if (ch->ns == ns)
+			return &ch->node;
+	return rmpsc_registry.prev;
+}
+
+long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
+{
+	struct ipc_namespace *ns = rmpsc_current_ns();
+	char name[RINGMPSC_NAME_MAX + 1];
+	struct rmpsc_chan *ch, *old;
+	int ret;
+
+	ret = rmpsc_get_name(name, a->name);
+	if (ret)
+		return ret;
+	ret = rmpsc_check_create(a);
+	if (ret)
+		return ret;
+	rmpsc_reap_orphans();
+
+	/* An existing name is answered before anything is charged or
+	 * allocated; the lookup below catches a create that races us.
+	 */
+	mutex_lock(&rmpsc_registry_lock);
+	old = rmpsc_lookup(ns, name);
+	mutex_unlock(&rmpsc_registry_lock);
+	if (old)
+		return (a->flags & RINGMPSC_CREATE_EXCL) ? -EEXIST : 0;
+
+	/* Allocate outside the registry lock; most creates do not race. */
+	ch = rmpsc_chan_new(a, name);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+
+	mutex_lock(&rmpsc_registry_lock);
+	old = rmpsc_lookup(ns, name);
+	if (old) {
+		/* Like mq_open(O_CREAT): the existing channel is kept. */
+		ret = (a->flags & RINGMPSC_CREATE_EXCL) ? -EEXIST : 0;
+		goto out_unlock;
+	}
+	if (rmpsc_count_owned(ns, ch->uid) >= READ_ONCE(channels_per_user)) {
+		ret = -EMFILE;
+		goto out_unlock;
+	}
+	ch->ns = get_ipc_ns(ns);
+	ch->linked = true;
+	list_add(&ch->node, rmpsc_insert_pos(ns));
+	/* A linked channel keeps the module loaded until it is unlinked. */
+	__module_get(THIS_MODULE);
+	mutex_unlock(&rmpsc_registry_lock);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&rmpsc_registry_lock);
+	rmpsc_chan_put(ch);
+	return ret;
+}
+
+long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
+{
+	char name[RINGMPSC_NAME_MAX + 1];
+	struct rmpsc_chan *ch;
+	int ret;
+
+	if (a->reserved)
+		return -EINVAL;
+	ret = rmpsc_get_name(name, a->name);
+	if (ret)
+		return ret;
+	rmpsc_reap_orphans();
+
+	mutex_lock(&rmpsc_registry_lock);
+	ch = rmpsc_lookup(rmpsc_current_ns(), name);
+	if (!ch) {
+		mutex_unlock(&rmpsc_registry_lock);
+		return -ENOENT;
+	}
+	/* Like a file in a sticky directory: only its owner may remove it. */
+	if (!uid_eq(current_fsuid(), ch->uid) && !rmpsc_capable(ch)) {
+		mutex_unlock(&rmpsc_registry_lock);
+		return -EACCES;
+	}
+	list_del_init(&ch->node);
+	ch->linked = false;
+	mutex_unlock(&rmpsc_registry_lock);
+	rmpsc_unlinked(ch);
+	return 0;
+}
+
+/* The linked channel @name of the caller's namespace, with a reference
+ * for the caller, if the caller may attach to it with access @mask.
+ */
+struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
+{
+	struct rmpsc_chan *ch;
+	int ret;
+
+	mutex_lock(&rmpsc_registry_lock);
+	ch = rmpsc_lookup(rmpsc_current_ns(), name);
+	if (!ch) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = rmpsc_permission(ch, mask);
+	if (ret)
+		goto out;
+	kref_get(&ch->ref);
+out:
+	mutex_unlock(&rmpsc_registry_lock);
+	return ret ? ERR_PTR(ret) : ch;
+}
+
+int rmpsc_registry_init(void)
+{
+	return 0;
+}
+
+void rmpsc_registry_exit(void)
+{
+	/* Every linked channel holds a module reference, every attached
+	 * file a channel reference: nothing can be left. INV-MOD-03
+	 */
+	RMPSC_INV(list_empty(&rmpsc_registry), "INV-LIFE-07");
+	RMPSC_INV(!atomic_long_read(&rmpsc_live_chans), "INV-LIFE-07");
+	RMPSC_INV(!atomic_long_read(&rmpsc_live_pages), "INV-LIFE-07");
+	rmpsc_account_exit();
+}
