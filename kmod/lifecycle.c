@@ -12,54 +12,131 @@
 #include "invariants.h"
 #include "rmpsc.h"
 
-/* Allocate the pages of ring @i, charged to the channel's owner. */
-static int rmpsc_chan_ring_alloc(struct rmpsc_chan *ch, u32 i)
+/* The one state that follows each ring state. INV-LIFE-01 */
+static const u32 rmpsc_ring_next[] = {
+	[RINGMPSC_RING_UNUSED]		= RINGMPSC_RING_FREE,
+	[RINGMPSC_RING_FREE]		= RINGMPSC_RING_ACTIVE,
+	[RINGMPSC_RING_ACTIVE]		= RINGMPSC_RING_DETACHED,
+	[RINGMPSC_RING_DETACHED]	= RINGMPSC_RING_FREE,
+};
+
+/*
+ * rmpsc_ring_transition - move ring @i to state @to, with every side
+ * effect of the change (spec.md section 7, "Lifecycle state machine"):
+ *
+ *   UNUSED   -> FREE      pages charged to the owner and allocated zeroed
+ *   DETACHED -> FREE      pages zeroed, generation + 1 (recycle)
+ *   FREE     -> ACTIVE    @producer attached; the consumer is woken
+ *   ACTIVE   -> DETACHED  producer gone: its flags word cleared, its
+ *                         eventfd dropped; the consumer is woken
+ *
+ * and for each: the ring's control-area entry (state, generation,
+ * owner_pid), then ring_epoch, then the stats. Memory first, eventfds
+ * last, so a woken consumer finds the change published. Only UNUSED ->
+ * FREE can fail (ENOSPC, ENOMEM), and then nothing has changed.
+ */
+static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
+				 struct rmpsc_file *producer)
 {
+	struct ringmpsc_ctrl_header *h = rmpsc_ctrl_header(ch);
+	struct ringmpsc_ctrl_ring *cr = rmpsc_ctrl_ring(ch, i);
+	struct rmpsc_ring *r = &ch->rings[i];
+	u32 from = r->state, owner = 0;
 	int ret;
 
 	lockdep_assert_held(&ch->lock);
-	ret = rmpsc_charge(ch, ch->ring_bytes);
-	if (ret)
-		return ret;
-	ret = rmpsc_ring_alloc(ch, &ch->rings[i]);
-	if (ret)
-		rmpsc_uncharge(ch, ch->ring_bytes);
-	return ret;
-}
-
-/* Publish a ring state change: the state words are written before the
- * epoch, which user space loads with acquire before it reads the states.
- * Pairs with ringmpsc__refresh_if_changed() and ringmpsc_consumer_refresh().
- * INV-LIFE-01.
- */
-static void rmpsc_bump_ring_epoch(struct rmpsc_chan *ch)
-{
-	struct ringmpsc_ctrl_header *h = rmpsc_ctrl_header(ch);
-
-	/* Release: pairs with user space's load-acquire of ring_epoch. */
-	smp_store_release(&h->ring_epoch, READ_ONCE(h->ring_epoch) + 1);
-}
-
-static void rmpsc_set_ring_state(struct rmpsc_chan *ch, u32 i, u32 state,
-				 u32 owner)
-{
-	struct ringmpsc_ctrl_ring *cr = rmpsc_ctrl_ring(ch, i);
-	struct rmpsc_ring *r = &ch->rings[i];
-
-	lockdep_assert_held(&ch->lock);
-	RMPSC_INV((r->state == RINGMPSC_RING_UNUSED &&
-		   state == RINGMPSC_RING_FREE) ||
-		  (r->state == RINGMPSC_RING_FREE &&
-		   state == RINGMPSC_RING_ACTIVE) ||
-		  (r->state == RINGMPSC_RING_ACTIVE &&
-		   state == RINGMPSC_RING_DETACHED) ||
-		  (r->state == RINGMPSC_RING_DETACHED &&
-		   state == RINGMPSC_RING_FREE), "INV-LIFE-01");
-	r->state = state;
+	RMPSC_INV(to == rmpsc_ring_next[from], "INV-LIFE-01");
+	switch (from) {
+	case RINGMPSC_RING_UNUSED:
+		/* INV-MOD-07 */
+		ret = rmpsc_charge(ch, ch->ring_bytes);
+		if (ret)
+			return ret;
+		ret = rmpsc_ring_alloc(ch, r);
+		if (ret) {
+			rmpsc_uncharge(ch, ch->ring_bytes);
+			return ret;
+		}
+		ch->stats.bytes_allocated += ch->ring_bytes;
+		break;
+	case RINGMPSC_RING_DETACHED:
+		/* Nothing of the old generation survives. INV-LIFE-03 */
+		rmpsc_ring_zero(ch, r);
+		r->generation++;
+		ch->stats.recycles++;
+		break;
+	case RINGMPSC_RING_FREE:
+		r->producer = producer;
+		owner = task_tgid_vnr(current);
+		ch->stats.producer_attaches++;
+		break;
+	case RINGMPSC_RING_ACTIVE:
+		r->producer = NULL;
+		/* No writer is left: a stale NEED_WAKEUP would only make the
+		 * consumer issue useless wake calls. INV-MOD-05
+		 */
+		rmpsc_ring_clear_flags(r, RINGMPSC_ROLE_PRODUCER);
+		ch->stats.producer_detaches++;
+		break;
+	}
+	r->state = to;
+	/* Only the module writes the control area. INV-LIFE-01 */
 	WRITE_ONCE(cr->owner_pid, owner);
 	WRITE_ONCE(cr->generation, r->generation);
-	WRITE_ONCE(cr->state, state);
-	rmpsc_bump_ring_epoch(ch);
+	WRITE_ONCE(cr->state, to);
+	/* Release: the entry above is visible to whoever loads ring_epoch
+	 * with acquire (ringmpsc__refresh_if_changed(),
+	 * ringmpsc_consumer_refresh()) before it reads the states.
+	 * INV-LIFE-01
+	 */
+	smp_store_release(&h->ring_epoch, READ_ONCE(h->ring_epoch) + 1);
+
+	if (from == RINGMPSC_RING_ACTIVE)
+		rmpsc_drop_producer_efd(ch, i);
+	/* A sleeping consumer has no flag in a ring it has not mapped yet,
+	 * and must learn of a departure. INV-WAKE-05
+	 */
+	if (to == RINGMPSC_RING_ACTIVE || to == RINGMPSC_RING_DETACHED)
+		rmpsc_signal_consumer(ch);
+	return 0;
+}
+
+/*
+ * rmpsc_consumer_transition - attach consumer @f (ABSENT -> PRESENT), or
+ * with @f NULL detach the one attached (PRESENT -> ABSENT): its flags
+ * word in every ring cleared, consumer_state published, its eventfd
+ * dropped and every producer woken. Rings and contents survive.
+ * INV-LIFE-05
+ */
+static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
+				      struct rmpsc_file *f)
+{
+	struct ringmpsc_ctrl_header *h = rmpsc_ctrl_header(ch);
+	u32 i;
+
+	lockdep_assert_held(&ch->lock);
+	/* One consumer at a time. INV-LIFE-06 */
+	RMPSC_INV(!ch->consumer != !f, "INV-LIFE-06");
+	ch->consumer = f;
+	if (f) {
+		WRITE_ONCE(h->consumer_epoch,
+			   READ_ONCE(h->consumer_epoch) + 1);
+		ch->stats.consumer_attaches++;
+	} else {
+		/* INV-MOD-05 */
+		for (i = 0; i < ch->nr_rings; i++)
+			if (ch->rings[i].state != RINGMPSC_RING_UNUSED)
+				rmpsc_ring_clear_flags(&ch->rings[i],
+						       RINGMPSC_ROLE_CONSUMER);
+	}
+	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */
+	smp_store_release(&h->consumer_state, f ? RINGMPSC_CONSUMER_PRESENT :
+						  RINGMPSC_CONSUMER_ABSENT);
+	if (!f) {
+		rmpsc_drop_consumer_efd(ch);
+		/* INV-WAKE-05 */
+		rmpsc_signal_all_producers(ch);
+	}
 }
 
 /* CREATE with RINGMPSC_CREATE_PREALLOC: every ring UNUSED -> FREE. */
@@ -69,20 +146,18 @@ int rmpsc_prealloc_rings(struct rmpsc_chan *ch)
 	int ret = 0;
 
 	mutex_lock(&ch->lock);
-	for (i = 0; i < ch->nr_rings && !ret; i++) {
-		ret = rmpsc_chan_ring_alloc(ch, i);
-		if (!ret)
-			rmpsc_set_ring_state(ch, i, RINGMPSC_RING_FREE, 0);
-	}
+	for (i = 0; i < ch->nr_rings && !ret; i++)
+		ret = rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE, NULL);
 	mutex_unlock(&ch->lock);
 	return ret;
 }
 
-/* Give back a drained DETACHED ring: zeroed, new generation, FREE.
- * Reads head and tail only as numbers (INV-LIFE-08). @discard: the
- * consumer drops what is left (RINGMPSC_RECYCLE_DISCARD).
+/* Give back a DETACHED ring: FREE, zeroed, with a new generation, if it
+ * is drained or the consumer drops what is left (@discard,
+ * RINGMPSC_RECYCLE_DISCARD). Reads head and tail only as numbers.
+ * INV-LIFE-08
  */
-static int rmpsc_recycle_locked(struct rmpsc_chan *ch, u32 i, bool discard)
+static int rmpsc_recycle(struct rmpsc_chan *ch, u32 i, bool discard)
 {
 	struct rmpsc_ring *r = &ch->rings[i];
 
@@ -94,15 +169,11 @@ static int rmpsc_recycle_locked(struct rmpsc_chan *ch, u32 i, bool discard)
 	 */
 	if (!discard && rmpsc_ring_load_head(r) != rmpsc_ring_load_tail(r))
 		return -ENOTEMPTY;
-	rmpsc_ring_zero(ch, r);
-	r->generation++;
-	rmpsc_set_ring_state(ch, i, RINGMPSC_RING_FREE, 0);
-	ch->stats.recycles++;
-	return 0;
+	return rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE, NULL);
 }
 
-/* Choose a ring for a new producer: a FREE one, else (no consumer) a
- * drained DETACHED one recycled now, else an UNUSED one allocated now.
+/* Choose a FREE ring for a new producer: a FREE one, else (no consumer)
+ * a drained DETACHED one recycled now, else an UNUSED one allocated now.
  */
 static int rmpsc_pick_ring(struct rmpsc_chan *ch, u32 *out)
 {
@@ -117,16 +188,16 @@ static int rmpsc_pick_ring(struct rmpsc_chan *ch, u32 *out)
 	if (!ch->consumer) {
 		for (i = 0; i < ch->nr_rings; i++) {
 			if (ch->rings[i].state == RINGMPSC_RING_DETACHED &&
-			    !rmpsc_recycle_locked(ch, i, false))
+			    !rmpsc_recycle(ch, i, false))
 				goto found;
 		}
 	}
 	for (i = 0; i < ch->nr_rings; i++) {
 		if (ch->rings[i].state == RINGMPSC_RING_UNUSED) {
-			ret = rmpsc_chan_ring_alloc(ch, i);
+			ret = rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE,
+						    NULL);
 			if (ret)
 				return ret;
-			rmpsc_set_ring_state(ch, i, RINGMPSC_RING_FREE, 0);
 			goto found;
 		}
 	}
@@ -147,15 +218,8 @@ static int rmpsc_attach_producer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 	ret = rmpsc_pick_ring(ch, &i);
 	if (ret)
 		goto out;
-	ch->rings[i].producer = f;
 	f->ring = i;
-	rmpsc_set_ring_state(ch, i, RINGMPSC_RING_ACTIVE,
-			     task_tgid_vnr(current));
-	ch->stats.producer_attaches++;
-	/* A sleeping consumer has no flag in a ring it has not mapped yet.
-	 * INV-WAKE-05
-	 */
-	rmpsc_signal_consumer(ch);
+	rmpsc_ring_transition(ch, i, RINGMPSC_RING_ACTIVE, f);
 	a->ring = i;
 	a->generation = ch->rings[i].generation;
 out:
@@ -166,23 +230,18 @@ out:
 static int rmpsc_attach_consumer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 				 struct ringmpsc_attach *a)
 {
-	struct ringmpsc_ctrl_header *h = rmpsc_ctrl_header(ch);
+	int ret = 0;
 
 	mutex_lock(&ch->lock);
 	/* One consumer at a time. INV-LIFE-06 */
-	if (ch->consumer) {
-		mutex_unlock(&ch->lock);
-		return -EBUSY;
-	}
-	ch->consumer = f;
-	WRITE_ONCE(h->consumer_epoch, READ_ONCE(h->consumer_epoch) + 1);
-	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */
-	smp_store_release(&h->consumer_state, RINGMPSC_CONSUMER_PRESENT);
-	ch->stats.consumer_attaches++;
+	if (ch->consumer)
+		ret = -EBUSY;
+	else
+		rmpsc_consumer_transition(ch, f);
 	mutex_unlock(&ch->lock);
 	a->ring = ~0U;
 	a->generation = 0;
-	return 0;
+	return ret;
 }
 
 long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *a)
@@ -236,44 +295,20 @@ out_file:
 void rmpsc_file_detach(struct rmpsc_file *f)
 {
 	struct rmpsc_chan *ch = f->chan;
-	struct ringmpsc_ctrl_header *h;
-	u32 i;
 
 	if (!ch)
 		return;
-	h = rmpsc_ctrl_header(ch);
 	mutex_lock(&ch->lock);
 	if (f->role == RINGMPSC_ROLE_PRODUCER) {
-		i = f->ring;
-		RMPSC_INV(ch->rings[i].producer == f, "INV-LIFE-01");
-		rmpsc_drop_producer_efd(ch, i);
-		ch->rings[i].producer = NULL;
-		/* No writer is left: a stale NEED_WAKEUP would only make
-		 * the consumer issue useless wake calls.
-		 */
-		rmpsc_ring_clear_flags(&ch->rings[i], true);
+		RMPSC_INV(ch->rings[f->ring].producer == f, "INV-LIFE-01");
 		/* Committed messages stay for the consumer. INV-LIFE-04 */
-		rmpsc_set_ring_state(ch, i, RINGMPSC_RING_DETACHED, 0);
-		ch->stats.producer_detaches++;
-		/* INV-WAKE-05 */
-		rmpsc_signal_consumer(ch);
+		rmpsc_ring_transition(ch, f->ring, RINGMPSC_RING_DETACHED,
+				      NULL);
 	} else {
 		RMPSC_INV(ch->consumer == f, "INV-LIFE-06");
-		rmpsc_drop_consumer_efd(ch);
-		ch->consumer = NULL;
-		for (i = 0; i < ch->nr_rings; i++)
-			if (ch->rings[i].allocated)
-				rmpsc_ring_clear_flags(&ch->rings[i], false);
-		/* Rings and contents survive. INV-LIFE-05. Release: pairs
-		 * with ringmpsc_consumer_present()'s acquire.
-		 */
-		smp_store_release(&h->consumer_state,
-				  RINGMPSC_CONSUMER_ABSENT);
-		/* INV-WAKE-05 */
-		rmpsc_signal_all_producers(ch);
+		rmpsc_consumer_transition(ch, NULL);
 	}
 	mutex_unlock(&ch->lock);
-	f->chan = NULL;
 	rmpsc_chan_put(ch);
 }
 
@@ -294,8 +329,8 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *a)
 	    ch->rings[a->ring].generation != a->generation)
 		ret = -ESTALE;
 	else
-		ret = rmpsc_recycle_locked(ch, a->ring,
-					   a->flags & RINGMPSC_RECYCLE_DISCARD);
+		ret = rmpsc_recycle(ch, a->ring,
+				    a->flags & RINGMPSC_RECYCLE_DISCARD);
 	mutex_unlock(&ch->lock);
 	return ret;
 }

@@ -144,7 +144,6 @@ int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 	 * without the lock; pairs with rmpsc_ring_allocated().
 	 */
 	smp_store_release(&r->allocated, true);
-	ch->stats.bytes_allocated += ch->ring_bytes;
 	return 0;
 fail:
 	rmpsc_ring_free(ch, r);
@@ -184,16 +183,14 @@ u64 rmpsc_ring_load_head(struct rmpsc_ring *r)
 	return READ_ONCE(*p);
 }
 
-/* Clear a departed side's flags word (its NEED_WAKEUP). INV-RING-04,
- * INV-MOD-05
+/* Clear the flags word (its NEED_WAKEUP) of @role, which has left the
+ * ring. INV-RING-04, INV-MOD-05
  */
-void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod)
+void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role)
 {
 	u32 *p;
 
-	if (!r->allocated)
-		return;
-	if (prod)
+	if (role == RINGMPSC_ROLE_PRODUCER)
 		p = page_address(r->prod) + RMPSC_PROD_FLAGS_OFF;
 	else
 		p = page_address(r->cons) + RMPSC_CONS_FLAGS_OFF;

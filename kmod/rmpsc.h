@@ -153,7 +153,7 @@ void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);
 u64 rmpsc_ring_load_head(struct rmpsc_ring *r);
-void rmpsc_ring_clear_flags(struct rmpsc_ring *r, bool prod);
+void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role);
 long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *arg);
 int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
 
