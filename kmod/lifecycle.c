@@ -91,13 +91,13 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
 	 */
 	smp_store_release(&h->ring_epoch, READ_ONCE(h->ring_epoch) + 1);
 
-	if (from == RINGMPSC_RING_ACTIVE)
-		rmpsc_drop_producer_efd(ch, i);
 	/* A sleeping consumer has no flag in a ring it has not mapped yet,
 	 * and must learn of a departure. INV-WAKE-05
 	 */
-	if (to == RINGMPSC_RING_ACTIVE || to == RINGMPSC_RING_DETACHED)
-		rmpsc_signal_consumer(ch);
+	if (to == RINGMPSC_RING_ACTIVE)
+		rmpsc_wake_consumer(ch);
+	else if (to == RINGMPSC_RING_DETACHED)
+		rmpsc_wake_producer_left(ch, i);
 	return 0;
 }
 
@@ -132,11 +132,8 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */
 	smp_store_release(&h->consumer_state, f ? RINGMPSC_CONSUMER_PRESENT :
 						  RINGMPSC_CONSUMER_ABSENT);
-	if (!f) {
-		rmpsc_drop_consumer_efd(ch);
-		/* INV-WAKE-05 */
-		rmpsc_signal_all_producers(ch);
-	}
+	if (!f)
+		rmpsc_wake_consumer_left(ch);
 }
 
 /* CREATE with RINGMPSC_CREATE_PREALLOC: every ring UNUSED -> FREE. */
@@ -244,8 +241,9 @@ static int rmpsc_attach_consumer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 	return ret;
 }
 
-long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *a)
+long rmpsc_ioc_attach(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	struct ringmpsc_attach *a = &arg->attach;
 	char name[RINGMPSC_NAME_MAX + 1];
 	struct rmpsc_chan *ch;
 	int ret;
@@ -312,8 +310,9 @@ void rmpsc_file_detach(struct rmpsc_file *f)
 	rmpsc_chan_put(ch);
 }
 
-long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *a)
+long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	const struct ringmpsc_recycle *a = &arg->recycle;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
 	int ret;
 
@@ -335,8 +334,9 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *a)
 	return ret;
 }
 
-long rmpsc_ioc_stats(struct rmpsc_file *f, struct ringmpsc_stats *a)
+long rmpsc_ioc_stats(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	struct ringmpsc_stats *a = &arg->stats;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
 
 	if (!ch)

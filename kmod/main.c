@@ -47,53 +47,37 @@ static int ringmpsc_mmap(struct file *file, struct vm_area_struct *vma)
 	return rmpsc_mmap(file->private_data, vma);
 }
 
-union rmpsc_ioc_arg {
-	struct ringmpsc_create create;
-	struct ringmpsc_attach attach;
-	struct ringmpsc_info info;
-	struct ringmpsc_eventfd efd;
-	struct ringmpsc_wake wake;
-	struct ringmpsc_recycle recycle;
-	struct ringmpsc_unlink unlink;
-	struct ringmpsc_stats stats;
+/* Every command: its newest version (whose size is that of the struct
+ * this module knows), the size of the oldest version still accepted if
+ * that is smaller, and its handler.
+ */
+static const struct rmpsc_ioctl {
+	unsigned int cmd;
+	unsigned int minsize;
+	long (*handler)(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+} rmpsc_ioctls[] = {
+	{ RINGMPSC_IOC_CREATE, 0, rmpsc_ioc_create },
+	{ RINGMPSC_IOC_ATTACH, 0, rmpsc_ioc_attach },
+	{ RINGMPSC_IOC_INFO, 0, rmpsc_ioc_info },
+	{ RINGMPSC_IOC_SET_EVENTFD, 0, rmpsc_ioc_set_eventfd },
+	{ RINGMPSC_IOC_WAKE, 0, rmpsc_ioc_wake },
+	{ RINGMPSC_IOC_RECYCLE, RINGMPSC_RECYCLE_SIZE_VER0, rmpsc_ioc_recycle },
+	{ RINGMPSC_IOC_UNLINK, 0, rmpsc_ioc_unlink },
+	{ RINGMPSC_IOC_STATS, 0, rmpsc_ioc_stats },
 };
 
-struct rmpsc_ioc_desc {
-	unsigned int dir;	/* _IOC_READ / _IOC_WRITE of the command */
-	unsigned int size;	/* size of the struct this module knows */
-	unsigned int minsize;	/* size of the first version, if smaller */
-};
-
-static const struct rmpsc_ioc_desc rmpsc_ioc_table[] = {
-	[_IOC_NR(RINGMPSC_IOC_CREATE)] = {
-		_IOC_DIR(RINGMPSC_IOC_CREATE), sizeof(struct ringmpsc_create) },
-	[_IOC_NR(RINGMPSC_IOC_ATTACH)] = {
-		_IOC_DIR(RINGMPSC_IOC_ATTACH), sizeof(struct ringmpsc_attach) },
-	[_IOC_NR(RINGMPSC_IOC_INFO)] = {
-		_IOC_DIR(RINGMPSC_IOC_INFO), sizeof(struct ringmpsc_info) },
-	[_IOC_NR(RINGMPSC_IOC_SET_EVENTFD)] = {
-		_IOC_DIR(RINGMPSC_IOC_SET_EVENTFD),
-		sizeof(struct ringmpsc_eventfd) },
-	[_IOC_NR(RINGMPSC_IOC_WAKE)] = {
-		_IOC_DIR(RINGMPSC_IOC_WAKE), sizeof(struct ringmpsc_wake) },
-	[_IOC_NR(RINGMPSC_IOC_RECYCLE)] = {
-		_IOC_DIR(RINGMPSC_IOC_RECYCLE),
-		sizeof(struct ringmpsc_recycle), RINGMPSC_RECYCLE_SIZE_VER0 },
-	[_IOC_NR(RINGMPSC_IOC_UNLINK)] = {
-		_IOC_DIR(RINGMPSC_IOC_UNLINK), sizeof(struct ringmpsc_unlink) },
-	[_IOC_NR(RINGMPSC_IOC_STATS)] = {
-		_IOC_DIR(RINGMPSC_IOC_STATS), sizeof(struct ringmpsc_stats) },
-};
-
-/* Copy a result out: the bytes we know, zeros for a larger user struct. */
-static long rmpsc_copy_out(void __user *uarg, const void *karg,
-			   size_t ksize, size_t usize)
+/* The command of @cmd's number and direction, or NULL. */
+static const struct rmpsc_ioctl *rmpsc_ioctl_find(unsigned int cmd)
 {
-	if (copy_to_user(uarg, karg, min(ksize, usize)))
-		return -EFAULT;
-	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
-		return -EFAULT;
-	return 0;
+	const struct rmpsc_ioctl *ioc;
+
+	if (_IOC_TYPE(cmd) != RINGMPSC_IOC_MAGIC)
+		return NULL;
+	for (ioc = rmpsc_ioctls; ioc < rmpsc_ioctls + ARRAY_SIZE(rmpsc_ioctls);
+	     ioc++)
+		if (_IOC_NR(ioc->cmd) == _IOC_NR(cmd))
+			return _IOC_DIR(ioc->cmd) == _IOC_DIR(cmd) ? ioc : NULL;
+	return NULL;
 }
 
 static long ringmpsc_ioctl(struct file *file, unsigned int cmd,
@@ -101,59 +85,36 @@ static long ringmpsc_ioctl(struct file *file, unsigned int cmd,
 {
 	struct rmpsc_file *f = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	const struct rmpsc_ioc_desc *d;
+	const struct rmpsc_ioctl *ioc = rmpsc_ioctl_find(cmd);
+	size_t usize = _IOC_SIZE(cmd), ksize;
 	union rmpsc_ioc_arg a;
-	unsigned int nr = _IOC_NR(cmd);
-	size_t usize = _IOC_SIZE(cmd);
 	long ret;
 
-	if (_IOC_TYPE(cmd) != RINGMPSC_IOC_MAGIC ||
-	    nr >= ARRAY_SIZE(rmpsc_ioc_table) || !rmpsc_ioc_table[nr].size ||
-	    _IOC_DIR(cmd) != rmpsc_ioc_table[nr].dir)
+	if (!ioc)
 		return -ENOTTY;
-	d = &rmpsc_ioc_table[nr];
+	ksize = _IOC_SIZE(ioc->cmd);
 	/* Smaller than the first version of the struct. */
-	if (usize < (d->minsize ?: d->size))
+	if (usize < (ioc->minsize ?: ksize))
 		return -EINVAL;
 
 	memset(&a, 0, sizeof(a));
-	if (d->dir & _IOC_WRITE) {
-		ret = copy_struct_from_user(&a, d->size, uarg, usize);
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		ret = copy_struct_from_user(&a, ksize, uarg, usize);
 		if (ret)
 			return ret == -E2BIG ? -EINVAL : ret;
 	}
-
-	switch (nr) {
-	case _IOC_NR(RINGMPSC_IOC_CREATE):
-		return rmpsc_ioc_create(f, &a.create);
-	case _IOC_NR(RINGMPSC_IOC_ATTACH):
-		ret = rmpsc_ioc_attach(f, &a.attach);
-		if (ret)
-			return ret;
-		/* Attached: a failed copy-out leaves the fd attached, as a
-		 * failed copy-out of accept() leaves the socket. INV-MOD-04
-		 */
-		return rmpsc_copy_out(uarg, &a.attach, d->size, usize);
-	case _IOC_NR(RINGMPSC_IOC_INFO):
-		ret = rmpsc_ioc_info(f, &a.info);
-		if (ret)
-			return ret;
-		return rmpsc_copy_out(uarg, &a.info, d->size, usize);
-	case _IOC_NR(RINGMPSC_IOC_SET_EVENTFD):
-		return rmpsc_ioc_set_eventfd(f, &a.efd);
-	case _IOC_NR(RINGMPSC_IOC_WAKE):
-		return rmpsc_ioc_wake(f, &a.wake);
-	case _IOC_NR(RINGMPSC_IOC_RECYCLE):
-		return rmpsc_ioc_recycle(f, &a.recycle);
-	case _IOC_NR(RINGMPSC_IOC_UNLINK):
-		return rmpsc_ioc_unlink(f, &a.unlink);
-	case _IOC_NR(RINGMPSC_IOC_STATS):
-		ret = rmpsc_ioc_stats(f, &a.stats);
-		if (ret)
-			return ret;
-		return rmpsc_copy_out(uarg, &a.stats, d->size, usize);
-	}
-	return -ENOTTY;
+	ret = ioc->handler(f, &a);
+	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
+		return ret;
+	/* The result: the bytes we know, zeros for a larger user struct.
+	 * A failed copy-out of ATTACH leaves the fd attached, as a failed
+	 * copy-out of accept() leaves the socket. INV-MOD-04
+	 */
+	if (copy_to_user(uarg, &a, min(ksize, usize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
 }
 
 static const struct file_operations ringmpsc_fops = {

@@ -220,8 +220,9 @@ static void rmpsc_fill_offsets(struct rmpsc_chan *ch,
 	o->cons_flags_off = RMPSC_CONS_FLAGS_OFF;
 }
 
-long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *a)
+long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	struct ringmpsc_info *a = &arg->info;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
 
 	if (!ch)

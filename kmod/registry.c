@@ -287,8 +287,9 @@ static struct list_head *rmpsc_insert_pos(struct ipc_namespace *ns)
 	return rmpsc_registry.prev;
 }
 
-long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *a)
+long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	const struct ringmpsc_create *a = &arg->create;
 	struct ipc_namespace *ns = rmpsc_current_ns();
 	char name[RINGMPSC_NAME_MAX + 1];
 	struct rmpsc_chan *ch, *old;
@@ -341,8 +342,9 @@ out_unlock:
 	return ret;
 }
 
-long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *a)
+long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	const struct ringmpsc_unlink *a = &arg->unlink;
 	char name[RINGMPSC_NAME_MAX + 1];
 	struct rmpsc_chan *ch;
 	int ret;

@@ -97,6 +97,18 @@ struct rmpsc_file {
 	struct mm_struct *mm;		/* mm that attached (mmgrab'd) */
 };
 
+/* The argument of any ioctl, copied in and out by main.c. */
+union rmpsc_ioc_arg {
+	struct ringmpsc_create create;
+	struct ringmpsc_attach attach;
+	struct ringmpsc_info info;
+	struct ringmpsc_eventfd efd;
+	struct ringmpsc_wake wake;
+	struct ringmpsc_recycle recycle;
+	struct ringmpsc_unlink unlink;
+	struct ringmpsc_stats stats;
+};
+
 /* The channel of an attached fd, or NULL; fixed once set. */
 static inline struct rmpsc_chan *rmpsc_file_chan(struct rmpsc_file *f)
 {
@@ -125,8 +137,8 @@ void rmpsc_registry_exit(void);
 int rmpsc_get_name(char *buf, u64 uptr);
 struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask);
 void rmpsc_chan_put(struct rmpsc_chan *ch);
-long rmpsc_ioc_create(struct rmpsc_file *f, const struct ringmpsc_create *arg);
-long rmpsc_ioc_unlink(struct rmpsc_file *f, const struct ringmpsc_unlink *arg);
+long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 
 /* account.c */
 struct rmpsc_user *rmpsc_user_get(kuid_t uid);
@@ -137,9 +149,9 @@ void rmpsc_account_exit(void);
 
 /* lifecycle.c */
 int rmpsc_prealloc_rings(struct rmpsc_chan *ch);
-long rmpsc_ioc_attach(struct rmpsc_file *f, struct ringmpsc_attach *arg);
-long rmpsc_ioc_recycle(struct rmpsc_file *f, const struct ringmpsc_recycle *arg);
-long rmpsc_ioc_stats(struct rmpsc_file *f, struct ringmpsc_stats *arg);
+long rmpsc_ioc_attach(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+long rmpsc_ioc_stats(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 void rmpsc_file_detach(struct rmpsc_file *f);
 
 /* memory.c */
@@ -154,17 +166,14 @@ void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);
 u64 rmpsc_ring_load_head(struct rmpsc_ring *r);
 void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role);
-long rmpsc_ioc_info(struct rmpsc_file *f, struct ringmpsc_info *arg);
+long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
 
 /* wake.c */
-long rmpsc_ioc_set_eventfd(struct rmpsc_file *f,
-			   const struct ringmpsc_eventfd *arg);
-long rmpsc_ioc_wake(struct rmpsc_file *f, const struct ringmpsc_wake *arg);
-void rmpsc_signal_consumer(struct rmpsc_chan *ch);
-void rmpsc_signal_producer(struct rmpsc_chan *ch, u32 ring);
-void rmpsc_signal_all_producers(struct rmpsc_chan *ch);
-void rmpsc_drop_producer_efd(struct rmpsc_chan *ch, u32 ring);
-void rmpsc_drop_consumer_efd(struct rmpsc_chan *ch);
+long rmpsc_ioc_set_eventfd(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+void rmpsc_wake_consumer(struct rmpsc_chan *ch);
+void rmpsc_wake_producer_left(struct rmpsc_chan *ch, u32 ring);
+void rmpsc_wake_consumer_left(struct rmpsc_chan *ch);
 
 #endif /* RMPSC_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ringmpsc: eventfd registration and signalling. The ring fast path never
- * comes here; user space asks for a wakeup only when it saw the peer's
- * NEED_WAKEUP flag set (spec.md, section 3).
+ * ringmpsc: wakeups: the eventfd each attachment may register, and its
+ * signalling, on request (WAKE: user space saw the peer's NEED_WAKEUP
+ * flag, spec.md section 3) and when a side attaches or leaves
+ * (INV-WAKE-05). The ring fast path never comes here.
  */
 #include <linux/err.h>
 #include <linux/eventfd.h>
@@ -10,25 +11,29 @@
 #include "compat.h"
 #include "rmpsc.h"
 
-/* Swap in @ctx for *@slot under efd_lock; the old context is returned. */
-static struct eventfd_ctx *rmpsc_swap_efd(struct rmpsc_chan *ch,
-					  struct eventfd_ctx **slot,
-					  struct eventfd_ctx *ctx)
+/* Put @ctx (NULL: none) in *@slot and drop the eventfd it replaces.
+ * Under ch->lock, so that a departing side's drop and its successor's
+ * registration cannot pass each other.
+ */
+static void rmpsc_efd_replace(struct rmpsc_chan *ch, struct eventfd_ctx **slot,
+			      struct eventfd_ctx *ctx)
 {
 	struct eventfd_ctx *old;
 
+	lockdep_assert_held(&ch->lock);
 	spin_lock(&ch->efd_lock);
 	old = *slot;
 	*slot = ctx;
 	spin_unlock(&ch->efd_lock);
-	return old;
+	if (old)
+		eventfd_ctx_put(old);
 }
 
-long rmpsc_ioc_set_eventfd(struct rmpsc_file *f,
-			   const struct ringmpsc_eventfd *a)
+long rmpsc_ioc_set_eventfd(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
+	const struct ringmpsc_eventfd *a = &arg->efd;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
-	struct eventfd_ctx *ctx = NULL, *old;
+	struct eventfd_ctx *ctx = NULL;
 
 	if (!ch)
 		return -ENOTCONN;
@@ -39,20 +44,14 @@ long rmpsc_ioc_set_eventfd(struct rmpsc_file *f,
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	/* Under the channel lock so that a concurrent release, which drops
-	 * the registration, cannot be overtaken by this one.
-	 */
 	mutex_lock(&ch->lock);
-	if (f->role == RINGMPSC_ROLE_CONSUMER)
-		old = rmpsc_swap_efd(ch, &ch->cons_efd, ctx);
-	else
-		old = rmpsc_swap_efd(ch, &ch->rings[f->ring].efd, ctx);
+	rmpsc_efd_replace(ch, f->role == RINGMPSC_ROLE_CONSUMER ?
+			  &ch->cons_efd : &ch->rings[f->ring].efd, ctx);
 	mutex_unlock(&ch->lock);
-	if (old)
-		eventfd_ctx_put(old);
 	return 0;
 }
 
+/* Signal the eventfd in *@slot, if there is one. */
 static bool rmpsc_signal(struct rmpsc_chan *ch, struct eventfd_ctx **slot)
 {
 	bool done = false;
@@ -66,46 +65,42 @@ static bool rmpsc_signal(struct rmpsc_chan *ch, struct eventfd_ctx **slot)
 	return done;
 }
 
-void rmpsc_signal_consumer(struct rmpsc_chan *ch)
+void rmpsc_wake_consumer(struct rmpsc_chan *ch)
 {
 	if (rmpsc_signal(ch, &ch->cons_efd))
 		atomic64_inc(&ch->stats.consumer_wakeups);
 }
 
-void rmpsc_signal_producer(struct rmpsc_chan *ch, u32 ring)
+static void rmpsc_wake_producer(struct rmpsc_chan *ch, u32 ring)
 {
 	if (rmpsc_signal(ch, &ch->rings[ring].efd))
 		atomic64_inc(&ch->stats.producer_wakeups);
 }
 
-void rmpsc_signal_all_producers(struct rmpsc_chan *ch)
+/* The producer of ring @ring has left: its eventfd goes, the consumer
+ * learns of it. INV-WAKE-05
+ */
+void rmpsc_wake_producer_left(struct rmpsc_chan *ch, u32 ring)
+{
+	rmpsc_efd_replace(ch, &ch->rings[ring].efd, NULL);
+	rmpsc_wake_consumer(ch);
+}
+
+/* The consumer has left: its eventfd goes, every producer learns of it.
+ * INV-WAKE-05
+ */
+void rmpsc_wake_consumer_left(struct rmpsc_chan *ch)
 {
 	u32 i;
 
+	rmpsc_efd_replace(ch, &ch->cons_efd, NULL);
 	for (i = 0; i < ch->nr_rings; i++)
-		rmpsc_signal_producer(ch, i);
+		rmpsc_wake_producer(ch, i);
 }
 
-void rmpsc_drop_producer_efd(struct rmpsc_chan *ch, u32 ring)
+long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
-	struct eventfd_ctx *old;
-
-	old = rmpsc_swap_efd(ch, &ch->rings[ring].efd, NULL);
-	if (old)
-		eventfd_ctx_put(old);
-}
-
-void rmpsc_drop_consumer_efd(struct rmpsc_chan *ch)
-{
-	struct eventfd_ctx *old;
-
-	old = rmpsc_swap_efd(ch, &ch->cons_efd, NULL);
-	if (old)
-		eventfd_ctx_put(old);
-}
-
-long rmpsc_ioc_wake(struct rmpsc_file *f, const struct ringmpsc_wake *a)
-{
+	const struct ringmpsc_wake *a = &arg->wake;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
 
 	if (!ch)
@@ -115,11 +110,11 @@ long rmpsc_ioc_wake(struct rmpsc_file *f, const struct ringmpsc_wake *a)
 	if (f->role == RINGMPSC_ROLE_PRODUCER) {
 		if (a->ring)
 			return -EINVAL;
-		rmpsc_signal_consumer(ch);
+		rmpsc_wake_consumer(ch);
 		return 0;
 	}
 	if (a->ring >= ch->nr_rings)
 		return -EINVAL;
-	rmpsc_signal_producer(ch, a->ring);
+	rmpsc_wake_producer(ch, a->ring);
 	return 0;
 }
