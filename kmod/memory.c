@@ -36,12 +36,13 @@ enum rmpsc_region {
 int rmpsc_layout(struct rmpsc_chan *ch)
 {
 	u64 bytes = (u64)ch->capacity * ch->slot_size;
-	u64 ctrl = RMPSC_CTRL_RING_OFF +
+	u64 ctrl = RINGMPSC_LAYOUT_CTRL_RING_OFF +
 		   (u64)ch->nr_rings * sizeof(struct ringmpsc_ctrl_ring);
 
-	BUILD_BUG_ON(sizeof(struct ringmpsc_ctrl_header) > RMPSC_CTRL_RING_OFF);
-	BUILD_BUG_ON(RMPSC_PROD_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
-	BUILD_BUG_ON(RMPSC_CONS_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct ringmpsc_ctrl_header) >
+		     RINGMPSC_LAYOUT_CTRL_RING_OFF);
+	BUILD_BUG_ON(RINGMPSC_LAYOUT_PROD_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
+	BUILD_BUG_ON(RINGMPSC_LAYOUT_CONS_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
 	ch->mirrored = !(bytes & (PAGE_SIZE - 1));
 	ch->data_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
 	ch->ctrl_pages = PAGE_ALIGN(ctrl) >> PAGE_SHIFT;
@@ -82,7 +83,7 @@ struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch)
 
 struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i)
 {
-	return ch->ctrl + RMPSC_CTRL_RING_OFF +
+	return ch->ctrl + RINGMPSC_LAYOUT_CTRL_RING_OFF +
 	       i * sizeof(struct ringmpsc_ctrl_ring);
 }
 
@@ -171,14 +172,14 @@ void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 /* head and tail are only numbers to the module. INV-LIFE-08 */
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r)
 {
-	u64 *p = page_address(r->prod) + RMPSC_TAIL_OFF;
+	u64 *p = page_address(r->prod) + RINGMPSC_LAYOUT_TAIL_OFF;
 
 	return READ_ONCE(*p);
 }
 
 u64 rmpsc_ring_load_head(struct rmpsc_ring *r)
 {
-	u64 *p = page_address(r->cons) + RMPSC_HEAD_OFF;
+	u64 *p = page_address(r->cons) + RINGMPSC_LAYOUT_HEAD_OFF;
 
 	return READ_ONCE(*p);
 }
@@ -191,9 +192,9 @@ void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role)
 	u32 *p;
 
 	if (role == RINGMPSC_ROLE_PRODUCER)
-		p = page_address(r->prod) + RMPSC_PROD_FLAGS_OFF;
+		p = page_address(r->prod) + RINGMPSC_LAYOUT_PROD_FLAGS_OFF;
 	else
-		p = page_address(r->cons) + RMPSC_CONS_FLAGS_OFF;
+		p = page_address(r->cons) + RINGMPSC_LAYOUT_CONS_FLAGS_OFF;
 	WRITE_ONCE(*p, 0);
 }
 
@@ -203,7 +204,7 @@ static void rmpsc_fill_offsets(struct rmpsc_chan *ch,
 	memset(o, 0, sizeof(*o));
 	o->ctrl_size = ch->ctrl_pages << PAGE_SHIFT;
 	o->ctrl_header_off = 0;
-	o->ctrl_ring_off = RMPSC_CTRL_RING_OFF;
+	o->ctrl_ring_off = RINGMPSC_LAYOUT_CTRL_RING_OFF;
 	o->ctrl_ring_stride = sizeof(struct ringmpsc_ctrl_ring);
 	o->ring_base = (u64)ch->ctrl_pages << PAGE_SHIFT;
 	o->ring_stride = (u64)ch->ring_stride_pages << PAGE_SHIFT;
@@ -214,10 +215,10 @@ static void rmpsc_fill_offsets(struct rmpsc_chan *ch,
 	o->cons_size = PAGE_SIZE;
 	o->data_size = (u64)ch->data_pages << PAGE_SHIFT;
 	o->data_map_size = o->data_size * (ch->mirrored ? 2 : 1);
-	o->tail_off = RMPSC_TAIL_OFF;
-	o->prod_flags_off = RMPSC_PROD_FLAGS_OFF;
-	o->head_off = RMPSC_HEAD_OFF;
-	o->cons_flags_off = RMPSC_CONS_FLAGS_OFF;
+	o->tail_off = RINGMPSC_LAYOUT_TAIL_OFF;
+	o->prod_flags_off = RINGMPSC_LAYOUT_PROD_FLAGS_OFF;
+	o->head_off = RINGMPSC_LAYOUT_HEAD_OFF;
+	o->cons_flags_off = RINGMPSC_LAYOUT_CONS_FLAGS_OFF;
 }
 
 long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)

@@ -141,12 +141,7 @@ static int rmpsc_check_create(const struct ringmpsc_create *a)
 {
 	if (a->reserved || (a->flags & ~RINGMPSC_CREATE_FLAGS))
 		return -EINVAL;
-	if (!a->slot_size || a->slot_size % RINGMPSC_SLOT_ALIGN ||
-	    a->slot_size > RINGMPSC_SLOT_MAX)
-		return -EINVAL;
-	if (a->capacity < RINGMPSC_CAPACITY_MIN ||
-	    a->capacity > RINGMPSC_CAPACITY_MAX ||
-	    !is_power_of_2(a->capacity))
+	if (!ringmpsc_ring_geometry_valid(a->slot_size, a->capacity))
 		return -EINVAL;
 	if (!a->max_producers || a->max_producers > RINGMPSC_PRODUCERS_MAX)
 		return -EINVAL;

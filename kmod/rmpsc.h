@@ -23,19 +23,6 @@ struct ipc_namespace;
 struct rmpsc_file;
 struct rmpsc_user;
 
-/*
- * Byte offsets inside the PROD and CONS pages (reported by INFO). The four
- * hot words differ in their offset within a page too: the consumer stores
- * head and then loads tail, and were both at offset 0 the CPU would take
- * the load for one that may depend on the store (4K aliasing).
- */
-#define RMPSC_TAIL_OFF		0
-#define RMPSC_PROD_FLAGS_OFF	RINGMPSC_LINE
-#define RMPSC_HEAD_OFF		(2 * RINGMPSC_LINE)
-#define RMPSC_CONS_FLAGS_OFF	(3 * RINGMPSC_LINE)
-/* Control area: header, then one struct ringmpsc_ctrl_ring per ring. */
-#define RMPSC_CTRL_RING_OFF	64
-
 struct rmpsc_ring {
 	struct page *prod;		/* tail, producer flags */
 	struct page *cons;		/* head, consumer flags */
