@@ -136,15 +136,7 @@ static struct miscdevice ringmpsc_misc = {
 
 static int __init ringmpsc_init(void)
 {
-	int ret;
-
-	ret = rmpsc_registry_init();
-	if (ret)
-		return ret;
-	ret = misc_register(&ringmpsc_misc);
-	if (ret)
-		rmpsc_registry_exit();
-	return ret;
+	return misc_register(&ringmpsc_misc);
 }
 
 /* Reached only when no channel exists and no fd is open: each linked

@@ -33,7 +33,8 @@ enum rmpsc_region {
 	RMPSC_REGION_DATA,
 };
 
-int rmpsc_layout(struct rmpsc_chan *ch)
+/* The sizes of a channel's regions, from its geometry (already checked). */
+void rmpsc_layout(struct rmpsc_chan *ch)
 {
 	u64 bytes = (u64)ch->capacity * ch->slot_size;
 	u64 ctrl = RINGMPSC_LAYOUT_CTRL_RING_OFF +
@@ -48,7 +49,6 @@ int rmpsc_layout(struct rmpsc_chan *ch)
 	ch->ctrl_pages = PAGE_ALIGN(ctrl) >> PAGE_SHIFT;
 	ch->ring_stride_pages = 2 + ch->data_pages * (ch->mirrored ? 2 : 1);
 	ch->ring_bytes = (u64)(2 + ch->data_pages) << PAGE_SHIFT;
-	return 0;
 }
 
 int rmpsc_ctrl_alloc(struct rmpsc_chan *ch)
@@ -73,7 +73,6 @@ void rmpsc_ctrl_free(struct rmpsc_chan *ch)
 		free_pages_exact(ch->ctrl, ch->ctrl_pages << PAGE_SHIFT);
 		atomic_long_sub(ch->ctrl_pages, &rmpsc_live_pages);
 	}
-	ch->ctrl = NULL;
 }
 
 struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch)
@@ -160,7 +159,7 @@ void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 	unsigned long i;
 
 	lockdep_assert_held(&ch->lock);
-	RMPSC_INV(!r->producer, "INV-RING-04");
+	RMPSC_INV(!r->producer, "INV-MOD-05");
 	clear_highpage(r->prod);
 	clear_highpage(r->cons);
 	for (i = 0; i < ch->data_pages; i++) {

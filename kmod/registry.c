@@ -175,9 +175,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	ch->capacity = a->capacity;
 	ch->nr_rings = a->max_producers;
 
-	ret = rmpsc_layout(ch);
-	if (ret)
-		goto err;
+	rmpsc_layout(ch);
 	total = ((u64)ch->ctrl_pages << PAGE_SHIFT) +
 		(u64)ch->nr_rings * ch->ring_bytes;
 	ret = -ENOSPC;
@@ -390,11 +388,6 @@ struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
 out:
 	mutex_unlock(&rmpsc_registry_lock);
 	return ret ? ERR_PTR(ret) : ch;
-}
-
-int rmpsc_registry_init(void)
-{
-	return 0;
 }
 
 void rmpsc_registry_exit(void)

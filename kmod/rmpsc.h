@@ -119,7 +119,6 @@ extern atomic_long_t rmpsc_live_chans;
 extern atomic_long_t rmpsc_live_pages;
 
 /* registry.c */
-int rmpsc_registry_init(void);
 void rmpsc_registry_exit(void);
 int rmpsc_get_name(char *buf, u64 uptr);
 struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask);
@@ -142,7 +141,7 @@ long rmpsc_ioc_stats(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 void rmpsc_file_detach(struct rmpsc_file *f);
 
 /* memory.c */
-int rmpsc_layout(struct rmpsc_chan *ch);
+void rmpsc_layout(struct rmpsc_chan *ch);
 int rmpsc_ctrl_alloc(struct rmpsc_chan *ch);
 void rmpsc_ctrl_free(struct rmpsc_chan *ch);
 struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch);
