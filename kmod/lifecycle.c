@@ -119,11 +119,11 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 	RMPSC_INV(!ch->consumer != !f, "INV-LIFE-06");
 	ch->consumer = f;
 	if (f) {
-		WRITE_ONCE(h->consumer_epoch,
-			   READ_ONCE(h->consumer_epoch) + 1);
 		ch->stats.consumer_attaches++;
 	} else {
-		/* INV-MOD-05 */
+		/* Its flags words: a stale NEED_WAKEUP would only make
+		 * producers issue useless wake calls. INV-MOD-05
+		 */
 		for (i = 0; i < ch->nr_rings; i++)
 			if (ch->rings[i].state != RINGMPSC_RING_UNUSED)
 				rmpsc_ring_clear_flags(&ch->rings[i],

@@ -42,6 +42,9 @@ void rmpsc_layout(struct rmpsc_chan *ch)
 
 	BUILD_BUG_ON(sizeof(struct ringmpsc_ctrl_header) >
 		     RINGMPSC_LAYOUT_CTRL_RING_OFF);
+	/* The header is ABI: its fields never move. */
+	BUILD_BUG_ON(offsetof(struct ringmpsc_ctrl_header, ring_epoch) != 20 ||
+		     sizeof(struct ringmpsc_ctrl_header) != 32);
 	BUILD_BUG_ON(RINGMPSC_LAYOUT_PROD_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
 	BUILD_BUG_ON(RINGMPSC_LAYOUT_CONS_FLAGS_OFF + sizeof(u32) > PAGE_SIZE);
 	ch->mirrored = !(bytes & (PAGE_SIZE - 1));

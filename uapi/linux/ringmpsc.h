@@ -100,7 +100,10 @@ struct ringmpsc_ctrl_header {
 	__u32 abi_version;	/* RINGMPSC_ABI_VERSION */
 	__u32 nr_rings;		/* == max_producers of the channel */
 	__u32 consumer_state;	/* enum ringmpsc_consumer_state */
-	__u32 consumer_epoch;	/* bumped on every consumer attach */
+	/* Always 0. Earlier modules counted consumer attaches here
+	 * (consumer_epoch), which nothing read: readers ignore it.
+	 */
+	__u32 reserved0;
 	__u32 ring_epoch;	/* bumped on every ring state change */
 	__u32 pad[2];
 };
