@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ringmpsc: the lifecycle of rings and of the consumer: attach, detach,
- * recycle, and the ring state machine (spec.md section 7, "Lifecycle
- * state machine").
+ * ringmpsc: the lifecycle of rings and of the consumer (spec.md section
+ * 7, "Lifecycle state machine"): rmpsc_ring_transition() performs every
+ * change of a ring's state with all its side effects, and
+ * rmpsc_consumer_transition() every consumer attach and detach; ATTACH,
+ * RECYCLE, a file's release and CREATE's preallocation are calls into
+ * them. Also STATS, the counters they keep.
  */
 #include <linux/fs.h>
 #include <linux/sched.h>
@@ -75,7 +78,7 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
 		/* No writer is left: a stale NEED_WAKEUP would only make the
 		 * consumer issue useless wake calls. INV-MOD-05
 		 */
-		rmpsc_ring_clear_flags(r, RINGMPSC_ROLE_PRODUCER);
+		rmpsc_ring_clear_flags(ch, r, RINGMPSC_ROLE_PRODUCER);
 		ch->stats.producer_detaches++;
 		break;
 	}
@@ -126,7 +129,7 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 		 */
 		for (i = 0; i < ch->nr_rings; i++)
 			if (ch->rings[i].state != RINGMPSC_RING_UNUSED)
-				rmpsc_ring_clear_flags(&ch->rings[i],
+				rmpsc_ring_clear_flags(ch, &ch->rings[i],
 						       RINGMPSC_ROLE_CONSUMER);
 	}
 	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */

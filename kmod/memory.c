@@ -186,17 +186,22 @@ u64 rmpsc_ring_load_head(struct rmpsc_ring *r)
 	return READ_ONCE(*p);
 }
 
-/* Clear the flags word (its NEED_WAKEUP) of @role, which has left the
- * ring. INV-RING-04, INV-MOD-05
+/* Clear the flags word (its NEED_WAKEUP) of @role, which has left ring
+ * @r: no one else writes it any more. INV-RING-04, INV-MOD-05
  */
-void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role)
+void rmpsc_ring_clear_flags(struct rmpsc_chan *ch, struct rmpsc_ring *r,
+			    u32 role)
 {
 	u32 *p;
 
-	if (role == RINGMPSC_ROLE_PRODUCER)
+	lockdep_assert_held(&ch->lock);
+	if (role == RINGMPSC_ROLE_PRODUCER) {
+		RMPSC_INV(!r->producer, "INV-MOD-05");
 		p = page_address(r->prod) + RINGMPSC_LAYOUT_PROD_FLAGS_OFF;
-	else
+	} else {
+		RMPSC_INV(!ch->consumer, "INV-MOD-05");
 		p = page_address(r->cons) + RINGMPSC_LAYOUT_CONS_FLAGS_OFF;
+	}
 	WRITE_ONCE(*p, 0);
 }
 

@@ -1,6 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ringmpsc: module-internal types shared by the source files.
+ * ringmpsc: module-internal types shared by the source files, and the
+ * module's locking rules.
+ *
+ * Lock ordering, outermost first: a lock may be taken while any of those
+ * above it on its branch are held, never the other way round.
+ *
+ *   rmpsc_file.lock			mutex, one per open file
+ *     rmpsc_registry_lock		mutex, global (registry.c)
+ *     rmpsc_chan.lock			mutex, one per channel
+ *       rmpsc_users_lock		spinlock, global (account.c)
+ *       rmpsc_chan.efd_lock		spinlock, one per channel
+ *         eventfd_ctx wqh.lock		(inside eventfd_signal())
+ *
+ * rmpsc_registry_lock and rmpsc_chan.lock are never held together: ATTACH
+ * takes its channel reference under the first and releases it before
+ * taking the second. rmpsc_users_lock and efd_lock never nest.
+ *
+ * rmpsc_file.lock: serialises ATTACH on one fd; guards the writing of the
+ *   fd's chan, role, ring and mm, which are fixed once chan is published.
+ *   Release takes no lock for it: no ioctl of that file runs any more.
+ * rmpsc_registry_lock: the registry list (rmpsc_chan.node), ->linked,
+ *   and the namespace runs that reaping walks.
+ * rmpsc_chan.lock: the ring and consumer lifecycle: every ring's state,
+ *   generation and producer, ->consumer, page allocation and zeroing,
+ *   the control area, the flags words the module clears, ->charged, the
+ *   u64 stats, and the writing of eventfd pointers (with efd_lock).
+ * rmpsc_users_lock: the per-uid accounts (hash table, chans, bytes).
+ * rmpsc_chan.efd_lock: the eventfd pointers (->cons_efd, each ring's
+ *   ->efd) against WAKE, which reads and signals them under this lock
+ *   alone; they are written under rmpsc_chan.lock as well.
+ *
+ * Context: every lock is taken in process context only (ioctls and file
+ * release), never from an interrupt, so the spinlocks are plain
+ * spin_lock().
+ * The mutexes may be held across sleeping allocation and page zeroing;
+ * nothing sleeps under a spinlock. rmpsc_chan_put() may free the channel
+ * and takes rmpsc_users_lock: call it without rmpsc_chan.lock.
+ *
+ * mmap_lock never nests with these locks: rmpsc_mmap() and the fault
+ * handler (under mmap_lock) take none of them, and no user memory is
+ * touched while one is held (arguments are copied in and out by main.c,
+ * names by rmpsc_get_name(), before any lock). Release runs from fput()'s
+ * deferred work (task work or the delayed-fput worker), never under
+ * mmap_lock, even when the last reference was a vma.
+ *
+ * Without a lock: rmpsc_file.chan (store-release at ATTACH, then read with
+ * rmpsc_file_chan()), rmpsc_ring.allocated (store-release when the pages
+ * exist, read with rmpsc_ring_allocated() by mmap and the fault handler),
+ * the wakeup counters (atomic64) and the channel's kref.
  */
 #ifndef RMPSC_H
 #define RMPSC_H
@@ -29,7 +77,7 @@ struct rmpsc_ring {
 	struct page **data;		/* chan->data_pages entries */
 	bool allocated;			/* pages exist; set once, under lock */
 	struct rmpsc_file *producer;	/* attached producer, under lock */
-	struct eventfd_ctx *efd;	/* producer's eventfd, under efd_lock */
+	struct eventfd_ctx *efd;	/* producer's eventfd, see efd_lock */
 	u32 state;			/* kernel copy of ctrl state */
 	u32 generation;			/* kernel copy of ctrl generation */
 };
@@ -67,10 +115,10 @@ struct rmpsc_chan {
 
 	void *ctrl;			/* ctrl_pages pages, kernel address */
 
-	struct mutex lock;		/* slow paths: attach, detach, recycle */
+	struct mutex lock;		/* the lifecycle; see the top */
 	struct rmpsc_file *consumer;	/* under lock */
-	spinlock_t efd_lock;		/* eventfd pointers */
-	struct eventfd_ctx *cons_efd;	/* under efd_lock */
+	spinlock_t efd_lock;		/* eventfd pointers; see the top */
+	struct eventfd_ctx *cons_efd;	/* consumer's eventfd, see efd_lock */
 	struct rmpsc_stats stats;	/* u64 fields under lock */
 	struct rmpsc_ring *rings;	/* nr_rings entries */
 };
@@ -151,7 +199,8 @@ void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);
 u64 rmpsc_ring_load_head(struct rmpsc_ring *r);
-void rmpsc_ring_clear_flags(struct rmpsc_ring *r, u32 role);
+void rmpsc_ring_clear_flags(struct rmpsc_chan *ch, struct rmpsc_ring *r,
+			    u32 role);
 long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
 
