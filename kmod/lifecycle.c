@@ -7,10 +7,10 @@
  * RECYCLE, a file's release and CREATE's preallocation are calls into
  * them. Also STATS, the counters they keep.
  */
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
-#include <linux/slab.h>
 
 #include "invariants.h"
 #include "rmpsc.h"

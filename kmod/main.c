@@ -2,9 +2,10 @@
 /*
  * ringmpsc: misc device /dev/ringmpsc, file operations and ioctl dispatch.
  *
- * Every ioctl argument is read with copy_struct_from_user() using the size
- * the command number carries, so a larger future struct with zero tail
- * bytes is accepted (spec.md, section 5).
+ * Every ioctl argument is read here with copy_struct_from_user() using the
+ * size the command number carries, so a larger future struct with zero
+ * tail bytes is accepted (spec.md, section 5), and every result is copied
+ * out here; the handlers work on kernel copies only.
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
