@@ -174,6 +174,20 @@ static const struct ringmpsc_ctrl_ring *ctrl_ring(const struct ringmpsc_channel 
 		(size_t)i * ch->info.off.ctrl_ring_stride);
 }
 
+/* The control area is what the ABI says it is (spec.md section 5). */
+static bool ctrl_header_sane(const struct ringmpsc_channel *ch)
+{
+	const struct ringmpsc_ctrl_header *h = ctrl_header(ch);
+
+	/* Written once by the module before the channel could be attached,
+	 * so before this mapping existed: the mmap() orders them, there is
+	 * no pair. Checked, not trusted.
+	 */
+	return RINGMPSC_READ_ONCE(h->magic) == RINGMPSC_CTRL_MAGIC &&
+	       RINGMPSC_READ_ONCE(h->abi_version) == RINGMPSC_ABI_VERSION &&
+	       RINGMPSC_READ_ONCE(h->nr_rings) == ch->info.max_producers;
+}
+
 /* Open the device, attach as @role, learn the layout, map the control
  * area, register a fresh eventfd to sleep on.
  */
@@ -216,9 +230,7 @@ static int chan_attach(const char *name, uint32_t role,
 	}
 	ch->ctrl = ctrl;
 	err = -EPROTO;
-	if (ctrl_header(ch)->magic != RINGMPSC_CTRL_MAGIC ||
-	    ctrl_header(ch)->abi_version != RINGMPSC_ABI_VERSION ||
-	    ctrl_header(ch)->nr_rings != ch->info.max_producers)
+	if (!ctrl_header_sane(ch))
 		goto fail;
 	ch->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ch->efd < 0) {
@@ -336,8 +348,8 @@ bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
 	 * consumer attaches or leaves (INV-LIFE-06; the -EPIPE of blocking
 	 * producers, INV-WAKE-05).
 	 */
-	return __atomic_load_n(&ctrl_header(p->chan)->consumer_state,
-			       __ATOMIC_ACQUIRE) == RINGMPSC_CONSUMER_PRESENT;
+	return ringmpsc_smp_load_acquire(&ctrl_header(p->chan)->consumer_state) ==
+	       RINGMPSC_CONSUMER_PRESENT;
 }
 
 /* Forget everything of the ring's old generation. INV-LIFE-03 */
@@ -372,15 +384,15 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 	 * store-release of ring_epoch after it wrote the states. If the
 	 * epoch moves again meanwhile, the next call sees it. INV-LIFE-01
 	 */
-	epoch = __atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE);
+	epoch = ringmpsc_smp_load_acquire(c->ring_epoch_p);
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		const struct ringmpsc_ctrl_ring *cr = ctrl_ring(ch, i);
 		struct ringmpsc_cring *r = &c->rings[i];
 		/* Kernel-written; ordered by the ring_epoch acquire above.
 		 * INV-LIFE-01, INV-LIFE-03
 		 */
-		uint32_t state = __atomic_load_n(&cr->state, __ATOMIC_RELAXED);
-		uint32_t gen = __atomic_load_n(&cr->generation, __ATOMIC_RELAXED);
+		uint32_t state = RINGMPSC_READ_ONCE(cr->state);
+		uint32_t gen = RINGMPSC_READ_ONCE(cr->generation);
 		struct ringmpsc_ring_mem mem;
 
 		if (state != RINGMPSC_RING_ACTIVE &&

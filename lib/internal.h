@@ -10,12 +10,12 @@
  */
 int ringmpsc__chan_wake(struct ringmpsc_channel *chan, uint32_t ring);
 
-/* lib/barrier.c: register this process for the asymmetric barrier; true
+/* lib/asym_barrier.c: register this process for the asymmetric barrier; true
  * when its publishers may use a compiler barrier only (INV-WAKE-02).
  */
 bool ringmpsc__asym_barrier_register(void);
 
-/* lib/barrier.c: the sleeper's barrier, between setting NEED_WAKEUP and
+/* lib/asym_barrier.c: the sleeper's barrier, between setting NEED_WAKEUP and
  * re-checking the ring. 0, or a negative errno when membarrier() failed:
  * then a registered publisher may miss the flag, and the caller must not
  * sleep without a time limit (INV-WAKE-06).

@@ -46,12 +46,12 @@ int ringmpsc_producer_init(struct ringmpsc_producer *p,
 	p->wake_peer_fd = -1;
 	p->wait_fd = -1;
 	/* A new producer starts where the ring is. Its own tail (INV-RING-04:
-	 * nobody else writes it) and head, acquired so that the slots the
-	 * consumer released are no longer read. Pairs with the consumer's
-	 * store-release of head. INV-RING-05.
+	 * nobody else writes it) and head, acquired as (A) so that the slots
+	 * the consumer released are no longer read. Pairs with the consumer's
+	 * store-release of head (D). INV-RING-05.
 	 */
-	tail = __atomic_load_n(p->tail_p, __ATOMIC_RELAXED);
-	head = __atomic_load_n(p->head_p, __ATOMIC_ACQUIRE);
+	tail = RINGMPSC_READ_ONCE(*p->tail_p);
+	head = ringmpsc_smp_load_acquire(p->head_p);
 	if (tail - head > p->capacity)
 		return -EPROTO;		/* INV-RING-10 */
 	p->tail = tail;
@@ -77,7 +77,7 @@ int ringmpsc_cring_init(struct ringmpsc_cring *r,
 	 * CONS page (INV-RING-04), so head is ours to trust. tail is not: the
 	 * first consume checks it against head (INV-RING-10).
 	 */
-	r->head = __atomic_load_n(r->head_p, __ATOMIC_RELAXED);
+	r->head = RINGMPSC_READ_ONCE(*r->head_p);
 	r->cached_tail = r->head;
 	r->live = true;
 	return 0;

@@ -8,8 +8,9 @@
  * in the library. Every function returns 0 or a count on success and a
  * negative errno on failure; nothing here aborts, exits or prints.
  *
- * Memory ordering follows spec.md; each access to shared memory names its
- * pair and its INV- id.
+ * Memory ordering follows spec.md; each access to shared memory goes
+ * through <ringmpsc/barrier.h> and names its pair and its INV- id. The
+ * pairs are drawn before the producer fast path below.
  */
 #ifndef RINGMPSC_H
 #define RINGMPSC_H
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include <linux/ringmpsc.h>
+#include <ringmpsc/barrier.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -226,32 +228,71 @@ int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *c);
 void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c);
 
+/* ---- ordering ---------------------------------------------------------- */
+/*
+ * The pairs the fast paths below rely on (spec.md sections 2 and 3). The
+ * letters mark the accesses in the code.
+ *
+ *   producer                              consumer
+ *
+ *   if cached_head shows too little:
+ *     head = load_acquire(head)     (A) <-- store_release(head)        (D)
+ *   write slots [tail, tail + n)              after reading its slots
+ *   store_release(tail)             (B) --> if cached_tail == head:
+ *                                             tail = load_acquire(tail) (C)
+ *                                           read slots [head, tail)
+ *
+ * (B) pairs with (C): every slot below the tail the consumer sees is fully
+ * written (INV-RING-05, INV-RING-09). (D) pairs with (A): the consumer has
+ * read a slot before the producer sees the head that lets it write there
+ * again (INV-RING-05, INV-RING-06). Each side loads the other's index only
+ * when its private cache runs out (INV-RING-11).
+ *
+ * The wakeup is a store-buffer pair, with the roles taken by whichever side
+ * publishes ((B) or (D)) and whichever side goes to sleep:
+ *
+ *   publisher                             sleeper (lib/wait.c)
+ *
+ *   store_release(own index)  (B)/(D)     WRITE_ONCE(own flag, NEED)    (E)
+ *   full barrier                    (F)   full barrier, membarrier()   (G)
+ *   READ_ONCE(peer's flag)          (H)   re-check the ring: (A) or (C)
+ *   if NEED: wake the sleeper             if nothing to do: sleep
+ *
+ * (F) pairs with (G): the publisher's (H) sees (E), or the sleeper's
+ * re-check sees the index of (B)/(D); never neither, so no wakeup is lost
+ * (INV-WAKE-01, INV-WAKE-02, INV-WAKE-03). A publisher registered for
+ * membarrier() makes (F) a compiler barrier: the membarrier() in (G) runs
+ * the full barrier on the publisher's CPU (lib/asym_barrier.c).
+ */
+
 /* ---- producer fast path ----------------------------------------------- */
 
-/* Publisher half of the Dekker pair: our index store is visible before we
- * read the peer's flag, or we and a peer going to sleep can each miss the
- * other. INV-WAKE-02.
+/* (F): the publisher's half of the wakeup pair. Our index store is visible
+ * before we read the peer's flag, or we and a peer going to sleep can each
+ * miss the other. INV-WAKE-02.
  */
 static inline void ringmpsc__publisher_barrier(bool asym)
 {
 	if (RINGMPSC_LIKELY(asym))
-		/* Registered: the sleeper's membarrier() runs the full barrier
-		 * on our CPU; only the compiler must keep the order. Pairs with
-		 * ringmpsc__sleeper_barrier(). INV-WAKE-02.
+		/* Registered: the sleeper's membarrier() (G) runs the full
+		 * barrier on our CPU; only the compiler must keep the order.
+		 * INV-WAKE-02.
 		 */
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		ringmpsc_barrier();
 	else
-		/* Pairs with the sleeper's fence after NEED_WAKEUP. INV-WAKE-02 */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* Pairs with the sleeper's full barrier (G). INV-WAKE-02 */
+		ringmpsc_smp_mb();
 }
 
-static inline void ringmpsc__wake_consumer_if_needed(struct ringmpsc_producer *p)
+/* After publishing (B) or (D): does the peer sleep and want a wakeup? */
+static inline bool ringmpsc__peer_wants_wakeup(bool asym,
+					       const uint32_t *peer_flags_p)
 {
-	ringmpsc__publisher_barrier(p->asym_barrier);
-	/* Consumer's flag: plain load, ordered by the barrier. INV-WAKE-04 */
-	if (RINGMPSC_UNLIKELY(__atomic_load_n(p->peer_flags_p, __ATOMIC_RELAXED) &
-			      RINGMPSC_NEED_WAKEUP))
-		ringmpsc_producer_wake_peer(p);
+	ringmpsc__publisher_barrier(asym);
+	/* (H): the peer's flag, ordered after our index store by (F); pairs
+	 * with the sleeper's flag store (E). INV-WAKE-01, INV-WAKE-04.
+	 */
+	return RINGMPSC_READ_ONCE(*peer_flags_p) & RINGMPSC_NEED_WAKEUP;
 }
 
 /* Free slots, refreshing the cached head only when the cache says fewer
@@ -263,10 +304,10 @@ static inline uint32_t ringmpsc__free(struct ringmpsc_producer *p, uint32_t want
 
 	if (RINGMPSC_LIKELY(p->capacity - used >= want))
 		return (uint32_t)(p->capacity - used);
-	/* Pairs with the consumer's store-release of head: slots it released
-	 * are no longer read when we overwrite them. INV-RING-05.
+	/* (A), pairs with the consumer's store-release of head (D): slots it
+	 * released are no longer read when we overwrite them. INV-RING-05.
 	 */
-	uint64_t head = __atomic_load_n(p->head_p, __ATOMIC_ACQUIRE);
+	uint64_t head = ringmpsc_smp_load_acquire(p->head_p);
 
 	/* A head beyond our tail or more than capacity behind it is corrupt:
 	 * keep the old cache, which can only make us see less space.
@@ -291,19 +332,6 @@ static inline void *ringmpsc_slot(const struct ringmpsc_producer *p, uint32_t i)
 #ifndef RINGMPSC_PREFETCH_MAX
 #define RINGMPSC_PREFETCH_MAX	2048
 #endif
-
-/* Prefetch a line for writing. PREFETCHW whatever -march says (CPUs
- * without it execute it as a NOP); __builtin_prefetch would fall back to a
- * read prefetch on baseline x86-64, which does not take ownership.
- */
-static inline void ringmpsc__prefetchw(const void *addr)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)addr));
-#else
-	__builtin_prefetch(addr, 1, 3);
-#endif
-}
 
 /*
  * How many bytes after a reservation of @n to prefetch for writing: the
@@ -375,7 +403,7 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 		unsigned char *next = (unsigned char *)ringmpsc_slot(p, n);
 
 		for (size_t off = 0; off < pf_len; off += 64)
-			ringmpsc__prefetchw(next + off);
+			ringmpsc_prefetchw(next + off);
 	}
 	return (int)n;
 }
@@ -384,14 +412,16 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 static inline void ringmpsc__publish_tail(struct ringmpsc_producer *p,
 					  uint32_t n)
 {
-	/* Publish: every slot write before it happens before the consumer
-	 * can see the new tail; a slot is visible whole or not at all. Pairs
-	 * with the consumer's load-acquire of tail. INV-RING-05, INV-RING-09.
+	/* (B): every slot write before it happens before the consumer can
+	 * see the new tail; a slot is visible whole or not at all. Pairs with
+	 * the consumer's load-acquire of tail (C). INV-RING-05, INV-RING-09.
 	 */
-	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
+	ringmpsc_smp_store_release(p->tail_p, p->tail);
 	p->stats.messages += n;
 	p->stats.commits++;
-	ringmpsc__wake_consumer_if_needed(p);
+	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(p->asym_barrier,
+							  p->peer_flags_p)))
+		ringmpsc_producer_wake_peer(p);
 }
 
 /*
@@ -491,10 +521,11 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 
 	if (RINGMPSC_LIKELY(avail))
 		return (int64_t)avail;
-	/* Pairs with the producer's store-release of tail: the slots below it
-	 * are fully written. Read once per batch. INV-RING-05, INV-RING-10.
+	/* (C), pairs with the producer's store-release of tail (B): the
+	 * slots below it are fully written. Read once per batch.
+	 * INV-RING-05, INV-RING-10.
 	 */
-	tail = __atomic_load_n(r->tail_p, __ATOMIC_ACQUIRE);
+	tail = ringmpsc_smp_load_acquire(r->tail_p);
 	if (RINGMPSC_UNLIKELY(tail - r->head > c->capacity)) {
 		/* Tail behind head or too far ahead: reject, never read.
 		 * INV-RING-10.
@@ -522,7 +553,7 @@ static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
 	/* Pairs with the module's store-release of ring_epoch after a state
 	 * change. INV-LIFE-01.
 	 */
-	if (RINGMPSC_LIKELY(__atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) ==
+	if (RINGMPSC_LIKELY(ringmpsc_smp_load_acquire(c->ring_epoch_p) ==
 			    c->ring_epoch))
 		return 0;
 	return ringmpsc_consumer_refresh(c);
@@ -587,17 +618,15 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 					  struct ringmpsc_cring *r, uint32_t ring)
 {
-	/* Release: our reads of the slots finish before the producer may
-	 * reuse them. Pairs with the producer's load-acquire of head.
+	/* (D): our reads of the slots finish before the producer may reuse
+	 * them. Pairs with the producer's load-acquire of head (A).
 	 * INV-RING-05.
 	 */
-	__atomic_store_n(r->head_p, r->head, __ATOMIC_RELEASE);
+	ringmpsc_smp_store_release(r->head_p, r->head);
 	c->stats.batches++;
-	/* Publisher half for a producer sleeping on a full ring. INV-WAKE-02 */
-	ringmpsc__publisher_barrier(r->asym_barrier);
-	/* Producer's flag, ordered by the barrier. INV-WAKE-04 */
-	if (RINGMPSC_UNLIKELY(__atomic_load_n(r->peer_flags_p, __ATOMIC_RELAXED) &
-			      RINGMPSC_NEED_WAKEUP))
+	/* A producer may sleep on a full ring. INV-WAKE-02, INV-WAKE-04 */
+	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(r->asym_barrier,
+							  r->peer_flags_p)))
 		ringmpsc_consumer_wake_peer(c, ring);
 }
 
