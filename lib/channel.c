@@ -2,8 +2,10 @@
 /*
  * Channels of the kernel module (/dev/ringmpsc): create, unlink, attach as
  * producer or consumer, map the memory the module reports in
- * struct ringmpsc_offsets, follow ring state changes, recycle, wake.
- * Every layout fact comes from RINGMPSC_IOC_INFO; nothing is hard-coded.
+ * struct ringmpsc_offsets, follow ring state changes, recycle, wake: the
+ * backend of handles opened by name, whose state is a struct
+ * ringmpsc_channel. Every layout fact comes from RINGMPSC_IOC_INFO;
+ * nothing is hard-coded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -285,13 +287,61 @@ fail:
 	return err;
 }
 
-/* A closed producer handle: ringmpsc_producer_close() on it does nothing. */
-static void producer_reset(struct ringmpsc_producer *p)
+static int chan_wake(struct ringmpsc_channel *ch, uint32_t ring)
 {
-	memset(p, 0, sizeof(*p));
-	p->wait_fd = -1;
-	p->wake_peer_fd = -1;
+	struct ringmpsc_wake w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	w.ring = ring;
+	err = xioctl(ch->fd, RINGMPSC_IOC_WAKE, &w);
+	return err < 0 ? err : 0;
 }
+
+static int chan_stats(const struct ringmpsc_channel *ch,
+		      struct ringmpsc_stats *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = xioctl(ch->fd, RINGMPSC_IOC_STATS, out);
+	return err < 0 ? err : 0;
+}
+
+static int chan_wake_consumer(struct ringmpsc_producer *p)
+{
+	return chan_wake(p->backend, 0);	/* a producer passes 0 */
+}
+
+static bool chan_consumer_present(const struct ringmpsc_producer *p)
+{
+	const struct ringmpsc_channel *ch = p->backend;
+
+	/* Pairs with the module's store-release of consumer_state when a
+	 * consumer attaches or leaves (INV-LIFE-06; the -EPIPE of blocking
+	 * producers, INV-WAKE-05).
+	 */
+	return ringmpsc_smp_load_acquire(&ctrl_header(ch)->consumer_state) ==
+	       RINGMPSC_CONSUMER_PRESENT;
+}
+
+static int chan_producer_stats(const struct ringmpsc_producer *p,
+			       struct ringmpsc_stats *out)
+{
+	return chan_stats(p->backend, out);
+}
+
+static void chan_producer_close(struct ringmpsc_producer *p)
+{
+	chan_free(p->backend);
+}
+
+static const struct ringmpsc_producer_ops chan_producer_ops = {
+	.wake_peer = chan_wake_consumer,
+	.consumer_present = chan_consumer_present,
+	.channel_stats = chan_producer_stats,
+	.close = chan_producer_close,
+};
 
 int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 {
@@ -303,7 +353,7 @@ int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 	if (!p)
 		return -EINVAL;
 	/* A failed open leaves a closed handle, whatever *p held before. */
-	producer_reset(p);
+	ringmpsc__producer_reset(p);
 	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
 	if (err < 0)
 		return err;
@@ -321,35 +371,15 @@ int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
 	err = ringmpsc_producer_init(p, &mem);
 	if (err < 0)
 		goto fail;
-	p->chan = ch;
+	p->ops = &chan_producer_ops;
+	p->backend = ch;
 	p->ring = att.ring;
 	p->wait_fd = ch->efd;
-	p->wake_peer_fd = -1;
 	return 0;
 fail:
 	chan_free(ch);
-	producer_reset(p);
+	ringmpsc__producer_reset(p);
 	return err;
-}
-
-void ringmpsc_producer_close(struct ringmpsc_producer *p)
-{
-	if (!p)
-		return;
-	chan_free(p->chan);
-	producer_reset(p);
-}
-
-bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
-{
-	if (!p->chan)
-		return true;
-	/* Pairs with the module's store-release of consumer_state when a
-	 * consumer attaches or leaves (INV-LIFE-06; the -EPIPE of blocking
-	 * producers, INV-WAKE-05).
-	 */
-	return ringmpsc_smp_load_acquire(&ctrl_header(p->chan)->consumer_state) ==
-	       RINGMPSC_CONSUMER_PRESENT;
 }
 
 /* Forget everything of the ring's old generation. INV-LIFE-03 */
@@ -371,15 +401,12 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
  * path, which retries before every sleep (its producer cannot wake us
  * through a ring where our flag is not set).
  */
-int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
+static int chan_refresh(struct ringmpsc_consumer *c)
 {
-	struct ringmpsc_channel *ch;
+	struct ringmpsc_channel *ch = c->backend;
 	uint32_t epoch;
 	int err = 0, ret;
 
-	if (!c || !c->chan)
-		return 0;
-	ch = c->chan;
 	/* Acquire before reading any state: pairs with the module's
 	 * store-release of ring_epoch after it wrote the states. If the
 	 * epoch moves again meanwhile, the next call sees it. INV-LIFE-01
@@ -411,7 +438,6 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 			if (ret < 0) {
 				unmap_ring(ch, &ch->maps[i]);
 				memset(r, 0, sizeof(*r));
-				r->wake_peer_fd = -1;
 				/* Unmapped: retried at the next refresh. */
 				if (!err)
 					err = ret;
@@ -430,17 +456,13 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 	return err;
 }
 
-int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
+static int chan_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 {
+	const struct ringmpsc_channel *ch = c->backend;
+	struct ringmpsc_cring *r = &c->rings[ring];
 	struct ringmpsc_recycle a;
-	struct ringmpsc_cring *r;
 	int err;
 
-	if (!c || ring >= c->nr_rings)
-		return -EINVAL;
-	if (!c->chan)
-		return 0;		/* local rings are never recycled */
-	r = &c->rings[ring];
 	memset(&a, 0, sizeof(a));
 	a.ring = ring;
 	a.generation = r->generation;
@@ -450,7 +472,7 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	 */
 	if (r->broken)
 		a.flags = RINGMPSC_RECYCLE_DISCARD;
-	err = xioctl(c->chan->fd, RINGMPSC_IOC_RECYCLE, &a);
+	err = xioctl(ch->fd, RINGMPSC_IOC_RECYCLE, &a);
 	if (err == -ENOTEMPTY) {
 		/* Not drained yet: still detached, asked again by the next
 		 * pass that finds it empty.
@@ -472,6 +494,30 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	return 0;
 }
 
+static int chan_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
+{
+	return chan_wake(c->backend, ring);
+}
+
+static int chan_consumer_stats(const struct ringmpsc_consumer *c,
+			       struct ringmpsc_stats *out)
+{
+	return chan_stats(c->backend, out);
+}
+
+static void chan_consumer_close(struct ringmpsc_consumer *c)
+{
+	chan_free(c->backend);
+}
+
+static const struct ringmpsc_consumer_ops chan_consumer_ops = {
+	.wake_peer = chan_wake_producer,
+	.refresh = chan_refresh,
+	.recycle = chan_recycle,
+	.channel_stats = chan_consumer_stats,
+	.close = chan_consumer_close,
+};
+
 int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 {
 	struct ringmpsc_channel *ch;
@@ -480,69 +526,29 @@ int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 
 	if (!c)
 		return -EINVAL;
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
+	/* A failed open leaves a closed handle, whatever *c held before. */
+	ringmpsc__consumer_reset(c);
 	err = chan_attach(name, RINGMPSC_ROLE_CONSUMER, &ch, &att);
 	if (err < 0)
 		return err;
-	err = -ENOMEM;
 	ch->maps = calloc(ch->info.max_producers, sizeof(*ch->maps));
-	if (!ch->maps || ringmpsc__consumer_alloc(c, ch->info.max_producers))
-		goto fail;
+	if (!ch->maps || ringmpsc__consumer_alloc(c, ch->info.max_producers)) {
+		chan_free(ch);
+		return -ENOMEM;
+	}
 	ch->nr_maps = ch->info.max_producers;
-	c->nr_rings = ch->info.max_producers;
+	c->ops = &chan_consumer_ops;
+	c->backend = ch;
 	c->slot_size = ch->info.slot_size;
 	c->capacity = ch->info.capacity;
 	c->mask = ch->info.capacity - 1;
 	c->mirrored = ch->info.ring_flags & RINGMPSC_RING_F_MIRRORED;
-	for (uint32_t i = 0; i < c->nr_rings; i++)
-		c->rings[i].wake_peer_fd = -1;
-	c->chan = ch;
 	c->wait_fd = ch->efd;
 	c->ring_epoch_p = &ctrl_header(ch)->ring_epoch;
-	err = ringmpsc_consumer_refresh(c);
+	err = chan_refresh(c);
 	if (err < 0) {
 		ringmpsc_consumer_close(c);
 		return err;
 	}
 	return 0;
-fail:
-	free(c->rings);
-	chan_free(ch);
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
-	return err;
-}
-
-void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
-{
-	if (!c || !c->chan)
-		return;
-	chan_free(c->chan);
-	free(c->rings);
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
-}
-
-int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
-			   struct ringmpsc_stats *out)
-{
-	int err;
-
-	if (!chan || !out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	err = xioctl(chan->fd, RINGMPSC_IOC_STATS, out);
-	return err < 0 ? err : 0;
-}
-
-int ringmpsc__chan_wake(struct ringmpsc_channel *chan, uint32_t ring)
-{
-	struct ringmpsc_wake w;
-	int err;
-
-	memset(&w, 0, sizeof(w));
-	w.ring = chan->role == RINGMPSC_ROLE_CONSUMER ? ring : 0;
-	err = xioctl(chan->fd, RINGMPSC_IOC_WAKE, &w);
-	return err < 0 ? err : 0;
 }

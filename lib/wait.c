@@ -152,8 +152,7 @@ static void set_consumer_flags(struct ringmpsc_consumer *c, uint32_t v)
 static bool consumer_has_work(struct ringmpsc_consumer *c)
 {
 	/* Pairs with the module's store-release of ring_epoch. INV-LIFE-01 */
-	if (c->ring_epoch_p &&
-	    ringmpsc_smp_load_acquire(c->ring_epoch_p) != c->ring_epoch)
+	if (ringmpsc_smp_load_acquire(c->ring_epoch_p) != c->ring_epoch)
 		return true;
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		struct ringmpsc_cring *r = &c->rings[i];

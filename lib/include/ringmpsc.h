@@ -69,7 +69,11 @@ struct ringmpsc_consumer_stats {
 	uint64_t broken;	/* rings found corrupt (INV-RING-10) */
 };
 
-struct ringmpsc_channel;
+/* What a handle's backend (module channel, local rings, bare ring memory)
+ * does for it; private to the library.
+ */
+struct ringmpsc_producer_ops;
+struct ringmpsc_consumer_ops;
 
 /* A producer: the writer of exactly one ring (INV-RING-04). */
 struct ringmpsc_producer {
@@ -89,8 +93,8 @@ struct ringmpsc_producer {
 	const uint32_t *peer_flags_p;	/* shared: the consumer's NEED_WAKEUP */
 	struct ringmpsc_producer_stats stats;
 	/* slow path */
-	struct ringmpsc_channel *chan;	/* NULL for a local ring */
-	int wake_peer_fd;	/* local ring: consumer's eventfd, or -1 */
+	const struct ringmpsc_producer_ops *ops;	/* NULL: closed */
+	void *backend;		/* the backend's own state */
 	int wait_fd;		/* eventfd this producer sleeps on, or -1 */
 	uint32_t ring;		/* ring index in the channel */
 };
@@ -110,7 +114,6 @@ struct ringmpsc_cring {
 	bool live;		/* mapped and carrying a producer's messages */
 	bool detached;		/* producer gone: recycle once drained */
 	bool broken;		/* INV-RING-10 violated: never read again */
-	int wake_peer_fd;	/* local ring: producer's eventfd, or -1 */
 };
 
 /* The one consumer of a channel (or of a set of local rings). */
@@ -121,7 +124,8 @@ struct ringmpsc_consumer {
 	uint32_t mask;
 	bool mirrored;
 	struct ringmpsc_cring *rings;	/* nr_rings entries */
-	const uint32_t *ring_epoch_p;	/* shared, kernel-written, or NULL */
+	const uint32_t *ring_epoch_p;	/* shared, kernel-written; without a
+					 * module a word that never changes */
 	uint32_t ring_epoch;		/* last epoch acted on */
 	uint32_t start;			/* round-robin start of the next scan */
 	uint32_t *hot;			/* rings that had messages at the last scan */
@@ -130,24 +134,32 @@ struct ringmpsc_consumer {
 	int map_err;			/* a live ring failed to map: retried
 					 * before every sleep (INV-WAKE-03) */
 	struct ringmpsc_consumer_stats stats;
-	struct ringmpsc_channel *chan;	/* NULL for local rings */
-	int wait_fd;			/* eventfd the consumer sleeps on */
+	const struct ringmpsc_consumer_ops *ops;	/* NULL: closed */
+	void *backend;			/* the backend's own state */
+	int wait_fd;			/* eventfd the consumer sleeps on, or -1 */
 };
 
 /* ---- slow paths, in the library --------------------------------------- */
+/*
+ * What differs between backends (a module channel, local rings, bare ring
+ * memory) is behind these calls; the fast paths below do not know which
+ * backend a handle has.
+ */
 
 /* Ask the consumer to wake (its NEED_WAKEUP was seen set). */
 int ringmpsc_producer_wake_peer(struct ringmpsc_producer *p);
 /* Ask the producer of ring @ring to wake. */
 int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring);
 /* Re-read ring states from the control area: map new rings, note
- * detached ones, recycle drained ones. No-op for local rings.
+ * detached ones, recycle drained ones. No-op without a module.
  */
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c);
 /* A detached ring was drained: hand it back to the module. */
 int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring);
-/* Allocate c->rings and c->hot for @nr_rings rings (one block: free with
- * free(c->rings)).
+/* Reset *c to a consumer of @nr_rings rings of bare memory, not yet bound
+ * (ringmpsc_cring_init() binds each): allocates c->rings and c->hot, sets
+ * no peer to wake and ring states that never change.
+ * ringmpsc_consumer_close() frees it.
  */
 int ringmpsc__consumer_alloc(struct ringmpsc_consumer *c, uint32_t nr_rings);
 
@@ -175,15 +187,22 @@ int ringmpsc_unlink(const char *name);
  */
 int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name);
 int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name);
-/* Detach and unmap; a producer's committed messages stay deliverable. */
+/* Close a handle of any backend (a channel's, a local ring's): detach and
+ * unmap, free what it holds, leave it closed; closing a closed or zeroed
+ * handle does nothing. A producer's committed messages stay deliverable.
+ */
 void ringmpsc_producer_close(struct ringmpsc_producer *p);
 void ringmpsc_consumer_close(struct ringmpsc_consumer *c);
 
-/* Is a consumer attached? Always true for local rings. */
+/* Is a consumer attached? Always true without a module. */
 bool ringmpsc_consumer_present(const struct ringmpsc_producer *p);
-/* Kernel-side counters of the channel. */
-int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
-			   struct ringmpsc_stats *out);
+/* The module's counters of the handle's channel. -EOPNOTSUPP: not a
+ * module channel (local rings).
+ */
+int ringmpsc_producer_channel_stats(const struct ringmpsc_producer *p,
+				    struct ringmpsc_stats *out);
+int ringmpsc_consumer_channel_stats(const struct ringmpsc_consumer *c,
+				    struct ringmpsc_stats *out);
 
 /* ---- blocking calls (timeout_ms < 0: forever) ------------------------- */
 
@@ -223,10 +242,12 @@ int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
 void ringmpsc_local_destroy(struct ringmpsc_local *l);
 int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_ring_mem *out);
+/* Handles of local rings; they work until ringmpsc_local_destroy(). Close
+ * them with ringmpsc_producer_close() and ringmpsc_consumer_close().
+ */
 int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_producer *p);
 int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *c);
-void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c);
 
 /* ---- ordering ---------------------------------------------------------- */
 /*
@@ -548,8 +569,6 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
  */
 static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
 {
-	if (!c->ring_epoch_p)
-		return 0;
 	/* Pairs with the module's store-release of ring_epoch after a state
 	 * change. INV-LIFE-01.
 	 */
