@@ -59,10 +59,21 @@ static uint64_t uptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/* One ioctl on an fd of its own, never attached (CREATE, UNLINK). */
+static int dev_ioctl(unsigned long req, void *arg)
+{
+	int fd = dev_open(), err;
+
+	if (fd < 0)
+		return fd;
+	err = xioctl(fd, req, arg);
+	close(fd);
+	return err < 0 ? err : 0;
+}
+
 int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
 {
 	struct ringmpsc_create a;
-	int fd, err;
 
 	if (!name || !attr)
 		return -EINVAL;
@@ -73,29 +84,18 @@ int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
 	a.max_producers = attr->max_producers;
 	a.mode = attr->mode;
 	a.flags = attr->flags;
-	fd = dev_open();
-	if (fd < 0)
-		return fd;
-	err = xioctl(fd, RINGMPSC_IOC_CREATE, &a);
-	close(fd);
-	return err < 0 ? err : 0;
+	return dev_ioctl(RINGMPSC_IOC_CREATE, &a);
 }
 
 int ringmpsc_unlink(const char *name)
 {
 	struct ringmpsc_unlink a;
-	int fd, err;
 
 	if (!name)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.name = uptr(name);
-	fd = dev_open();
-	if (fd < 0)
-		return fd;
-	err = xioctl(fd, RINGMPSC_IOC_UNLINK, &a);
-	close(fd);
-	return err < 0 ? err : 0;
+	return dev_ioctl(RINGMPSC_IOC_UNLINK, &a);
 }
 
 static void *map(struct ringmpsc_channel *ch, uint64_t off, uint64_t size,
@@ -191,7 +191,8 @@ static bool ctrl_header_sane(const struct ringmpsc_channel *ch)
 }
 
 /* Open the device, attach as @role, learn the layout, map the control
- * area, register a fresh eventfd to sleep on.
+ * area, register a fresh eventfd to sleep on; room for the ring mappings
+ * of the role (a producer's ring: att->ring; a consumer's: all).
  */
 static int chan_attach(const char *name, uint32_t role,
 		       struct ringmpsc_channel **out, struct ringmpsc_attach *att)
@@ -223,7 +224,14 @@ static int chan_attach(const char *name, uint32_t role,
 	if (err < 0)
 		goto fail;
 	err = -EPROTO;
-	if (!info_sane(&ch->info))
+	if (!info_sane(&ch->info) ||
+	    (role == RINGMPSC_ROLE_PRODUCER &&
+	     (att->ring != ch->info.ring || att->ring >= ch->info.max_producers)))
+		goto fail;
+	err = -ENOMEM;
+	ch->nr_maps = role == RINGMPSC_ROLE_PRODUCER ? 1 : ch->info.max_producers;
+	ch->maps = calloc(ch->nr_maps, sizeof(*ch->maps));
+	if (!ch->maps)
 		goto fail;
 	ctrl = map(ch, 0, ch->info.off.ctrl_size, false);
 	if (!ctrl) {
@@ -298,9 +306,9 @@ static int chan_wake(struct ringmpsc_channel *ch, uint32_t ring)
 	return err < 0 ? err : 0;
 }
 
-static int chan_stats(const struct ringmpsc_channel *ch,
-		      struct ringmpsc_stats *out)
+static int chan_stats(const void *backend, struct ringmpsc_stats *out)
 {
+	const struct ringmpsc_channel *ch = backend;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -325,61 +333,9 @@ static bool chan_consumer_present(const struct ringmpsc_producer *p)
 	       RINGMPSC_CONSUMER_PRESENT;
 }
 
-static int chan_producer_stats(const struct ringmpsc_producer *p,
-			       struct ringmpsc_stats *out)
+static void chan_close(void *backend)
 {
-	return chan_stats(p->backend, out);
-}
-
-static void chan_producer_close(struct ringmpsc_producer *p)
-{
-	chan_free(p->backend);
-}
-
-static const struct ringmpsc_producer_ops chan_producer_ops = {
-	.wake_peer = chan_wake_consumer,
-	.consumer_present = chan_consumer_present,
-	.channel_stats = chan_producer_stats,
-	.close = chan_producer_close,
-};
-
-int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
-{
-	struct ringmpsc_channel *ch;
-	struct ringmpsc_attach att;
-	struct ringmpsc_ring_mem mem;
-	int err;
-
-	if (!p)
-		return -EINVAL;
-	/* A failed open leaves a closed handle, whatever *p held before. */
-	ringmpsc__producer_reset(p);
-	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
-	if (err < 0)
-		return err;
-	err = -EPROTO;
-	if (att.ring != ch->info.ring || att.ring >= ch->info.max_producers)
-		goto fail;
-	err = -ENOMEM;
-	ch->maps = calloc(1, sizeof(*ch->maps));
-	if (!ch->maps)
-		goto fail;
-	ch->nr_maps = 1;
-	err = map_ring(ch, att.ring, &ch->maps[0], &mem);
-	if (err < 0)
-		goto fail;
-	err = ringmpsc_producer_init(p, &mem);
-	if (err < 0)
-		goto fail;
-	p->ops = &chan_producer_ops;
-	p->backend = ch;
-	p->ring = att.ring;
-	p->wait_fd = ch->efd;
-	return 0;
-fail:
-	chan_free(ch);
-	ringmpsc__producer_reset(p);
-	return err;
+	chan_free(backend);
 }
 
 /* Forget everything of the ring's old generation. INV-LIFE-03 */
@@ -499,24 +455,49 @@ static int chan_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
 	return chan_wake(c->backend, ring);
 }
 
-static int chan_consumer_stats(const struct ringmpsc_consumer *c,
-			       struct ringmpsc_stats *out)
-{
-	return chan_stats(c->backend, out);
-}
-
-static void chan_consumer_close(struct ringmpsc_consumer *c)
-{
-	chan_free(c->backend);
-}
+static const struct ringmpsc_producer_ops chan_producer_ops = {
+	.wake_peer = chan_wake_consumer,
+	.consumer_present = chan_consumer_present,
+	.channel_stats = chan_stats,
+	.close = chan_close,
+};
 
 static const struct ringmpsc_consumer_ops chan_consumer_ops = {
 	.wake_peer = chan_wake_producer,
 	.refresh = chan_refresh,
 	.recycle = chan_recycle,
-	.channel_stats = chan_consumer_stats,
-	.close = chan_consumer_close,
+	.channel_stats = chan_stats,
+	.close = chan_close,
 };
+
+int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
+{
+	struct ringmpsc_channel *ch;
+	struct ringmpsc_attach att;
+	struct ringmpsc_ring_mem mem;
+	int err;
+
+	if (!p)
+		return -EINVAL;
+	/* A failed open leaves a closed handle, whatever *p held before. */
+	ringmpsc__producer_reset(p);
+	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
+	if (err < 0)
+		return err;
+	err = map_ring(ch, att.ring, &ch->maps[0], &mem);
+	if (!err)
+		err = ringmpsc_producer_init(p, &mem);
+	if (err < 0) {
+		chan_free(ch);
+		ringmpsc__producer_reset(p);
+		return err;
+	}
+	p->ops = &chan_producer_ops;
+	p->backend = ch;
+	p->ring = att.ring;
+	p->wait_fd = ch->efd;
+	return 0;
+}
 
 int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 {
@@ -526,17 +507,17 @@ int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 
 	if (!c)
 		return -EINVAL;
-	/* A failed open leaves a closed handle, whatever *c held before. */
-	ringmpsc__consumer_reset(c);
 	err = chan_attach(name, RINGMPSC_ROLE_CONSUMER, &ch, &att);
-	if (err < 0)
-		return err;
-	ch->maps = calloc(ch->info.max_producers, sizeof(*ch->maps));
-	if (!ch->maps || ringmpsc__consumer_alloc(c, ch->info.max_producers)) {
-		chan_free(ch);
-		return -ENOMEM;
+	if (!err) {
+		err = ringmpsc__consumer_alloc(c, ch->nr_maps);
+		if (err)
+			chan_free(ch);
 	}
-	ch->nr_maps = ch->info.max_producers;
+	if (err < 0) {
+		/* Closed, whatever *c held before. */
+		ringmpsc__consumer_reset(c);
+		return err;
+	}
 	c->ops = &chan_consumer_ops;
 	c->backend = ch;
 	c->slot_size = ch->info.slot_size;

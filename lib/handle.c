@@ -46,24 +46,28 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	return c->ops->recycle ? c->ops->recycle(c, ring) : 0;
 }
 
+static int channel_stats(int (*stats)(const void *, struct ringmpsc_stats *),
+			 const void *backend, struct ringmpsc_stats *out)
+{
+	if (!out)
+		return -EINVAL;
+	return stats ? stats(backend, out) : -EOPNOTSUPP;
+}
+
 int ringmpsc_producer_channel_stats(const struct ringmpsc_producer *p,
 				    struct ringmpsc_stats *out)
 {
-	if (!p || !p->ops || !out)
+	if (!p || !p->ops)
 		return -EINVAL;
-	if (!p->ops->channel_stats)
-		return -EOPNOTSUPP;
-	return p->ops->channel_stats(p, out);
+	return channel_stats(p->ops->channel_stats, p->backend, out);
 }
 
 int ringmpsc_consumer_channel_stats(const struct ringmpsc_consumer *c,
 				    struct ringmpsc_stats *out)
 {
-	if (!c || !c->ops || !out)
+	if (!c || !c->ops)
 		return -EINVAL;
-	if (!c->ops->channel_stats)
-		return -EOPNOTSUPP;
-	return c->ops->channel_stats(c, out);
+	return channel_stats(c->ops->channel_stats, c->backend, out);
 }
 
 void ringmpsc__producer_reset(struct ringmpsc_producer *p)
@@ -91,7 +95,7 @@ void ringmpsc_producer_close(struct ringmpsc_producer *p)
 	if (!p || !p->ops)
 		return;
 	if (p->ops->close)
-		p->ops->close(p);
+		p->ops->close(p->backend);
 	ringmpsc__producer_reset(p);
 }
 
@@ -100,7 +104,7 @@ void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
 	if (!c || !c->ops)
 		return;
 	if (c->ops->close)
-		c->ops->close(c);
+		c->ops->close(c->backend);
 	free(c->rings);		/* and c->hot, one block */
 	ringmpsc__consumer_reset(c);
 }

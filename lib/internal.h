@@ -15,16 +15,16 @@
  * wake_peer is required; a NULL entry means the backend has no such thing,
  * and handle.c gives the answer that follows: a consumer is present, ring
  * states never change, there are no module counters (-EOPNOTSUPP), the
- * handle holds nothing to give back.
+ * handle holds nothing to give back. What serves both roles takes the
+ * backend's state alone.
  */
 struct ringmpsc_producer_ops {
 	/* Signal the consumer's eventfd; its NEED_WAKEUP was seen set. */
 	int (*wake_peer)(struct ringmpsc_producer *p);
 	bool (*consumer_present)(const struct ringmpsc_producer *p);
-	int (*channel_stats)(const struct ringmpsc_producer *p,
-			     struct ringmpsc_stats *out);
-	/* Give back what p->backend holds; the handle is reset after. */
-	void (*close)(struct ringmpsc_producer *p);
+	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
+	/* Give back what the backend holds; the handle is reset after. */
+	void (*close)(void *backend);
 };
 
 struct ringmpsc_consumer_ops {
@@ -34,10 +34,9 @@ struct ringmpsc_consumer_ops {
 	int (*refresh)(struct ringmpsc_consumer *c);
 	/* Hand back the drained detached ring @ring (< nr_rings). */
 	int (*recycle)(struct ringmpsc_consumer *c, uint32_t ring);
-	int (*channel_stats)(const struct ringmpsc_consumer *c,
-			     struct ringmpsc_stats *out);
-	/* Give back what c->backend holds; c->rings is freed after. */
-	void (*close)(struct ringmpsc_consumer *c);
+	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
+	/* Give back what the backend holds; c->rings is freed after. */
+	void (*close)(void *backend);
 };
 
 /* lib/ring.c: the backend of bare ring memory, which the others replace
