@@ -144,7 +144,8 @@ static bool info_sane(const struct ringmpsc_info *in)
 	uint64_t ctrl_need = (uint64_t)o->ctrl_ring_off +
 			     (uint64_t)in->max_producers * o->ctrl_ring_stride;
 
-	return in->max_producers && in->slot_size && in->capacity &&
+	return in->max_producers &&
+	       ringmpsc_ring_geometry_valid(in->slot_size, in->capacity) &&
 	       o->ctrl_size >= sizeof(struct ringmpsc_ctrl_header) &&
 	       o->ctrl_header_off + sizeof(struct ringmpsc_ctrl_header) <=
 			o->ctrl_size &&

@@ -16,14 +16,6 @@
 
 #include "internal.h"
 
-/* Same positions the module reports (kmod/rmpsc.h says why); here we
- * choose them.
- */
-#define LOCAL_TAIL_OFF		0
-#define LOCAL_PROD_FLAGS_OFF	RINGMPSC_LINE
-#define LOCAL_HEAD_OFF		(2 * RINGMPSC_LINE)
-#define LOCAL_CONS_FLAGS_OFF	(3 * RINGMPSC_LINE)
-
 struct ringmpsc_local {
 	uint32_t nr_rings;
 	uint32_t slot_size;
@@ -137,9 +129,7 @@ int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
 	int memfd, err;
 
 	if (!out || nr_rings == 0 || nr_rings > RINGMPSC_PRODUCERS_MAX ||
-	    slot_size == 0 || slot_size % RINGMPSC_SLOT_ALIGN ||
-	    slot_size > RINGMPSC_SLOT_MAX || capacity < RINGMPSC_CAPACITY_MIN ||
-	    capacity > RINGMPSC_CAPACITY_MAX || (capacity & (capacity - 1)) ||
+	    !ringmpsc_ring_geometry_valid(slot_size, capacity) ||
 	    (flags & ~RINGMPSC_LOCAL_NO_MIRROR))
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
@@ -214,10 +204,13 @@ int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 	out->prod = l->pages + 2 * l->page * ring;
 	out->cons = l->pages + 2 * l->page * ring + l->page;
 	out->data = l->data[ring];
-	out->tail_off = LOCAL_TAIL_OFF;
-	out->prod_flags_off = LOCAL_PROD_FLAGS_OFF;
-	out->head_off = LOCAL_HEAD_OFF;
-	out->cons_flags_off = LOCAL_CONS_FLAGS_OFF;
+	/* The positions the module uses too (uapi/linux/ringmpsc.h says
+	 * why); here nothing reports them, so we take them from there.
+	 */
+	out->tail_off = RINGMPSC_LAYOUT_TAIL_OFF;
+	out->prod_flags_off = RINGMPSC_LAYOUT_PROD_FLAGS_OFF;
+	out->head_off = RINGMPSC_LAYOUT_HEAD_OFF;
+	out->cons_flags_off = RINGMPSC_LAYOUT_CONS_FLAGS_OFF;
 	out->slot_size = l->slot_size;
 	out->capacity = l->capacity;
 	out->mirrored = l->mirrored;

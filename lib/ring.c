@@ -14,13 +14,8 @@
 
 static bool ring_mem_valid(const struct ringmpsc_ring_mem *mem)
 {
-	uint32_t c = mem->capacity;
-
 	return mem->prod && mem->cons && mem->data &&
-	       mem->slot_size && mem->slot_size % RINGMPSC_SLOT_ALIGN == 0 &&
-	       mem->slot_size <= RINGMPSC_SLOT_MAX &&
-	       c >= RINGMPSC_CAPACITY_MIN && c <= RINGMPSC_CAPACITY_MAX &&
-	       (c & (c - 1)) == 0 &&
+	       ringmpsc_ring_geometry_valid(mem->slot_size, mem->capacity) &&
 	       mem->tail_off % 8 == 0 && mem->head_off % 8 == 0 &&
 	       mem->prod_flags_off % 4 == 0 && mem->cons_flags_off % 4 == 0;
 }

@@ -330,14 +330,34 @@ static inline uint32_t ringmpsc__free(struct ringmpsc_producer *p, uint32_t want
 	 */
 	uint64_t head = ringmpsc_smp_load_acquire(p->head_p);
 
-	/* A head beyond our tail or more than capacity behind it is corrupt:
-	 * keep the old cache, which can only make us see less space.
-	 * INV-RING-10, INV-RING-11.
+	/* A head beyond our tail, more than capacity behind it, or behind the
+	 * cache is corrupt: keep the old cache, which can only make us see
+	 * less space. INV-RING-10.
 	 */
-	if (RINGMPSC_LIKELY(p->tail - head <= p->capacity && head >= p->cached_head))
+	if (RINGMPSC_LIKELY(p->tail - head <= p->capacity && head >= p->cached_head)) {
+		/* The cache only catches up with head. INV-RING-11 */
+		RINGMPSC_INV(p->cached_head <= head, "INV-RING-11");
 		p->cached_head = head;
+	}
 	RINGMPSC_INV(p->tail - p->cached_head <= p->capacity, "INV-RING-01");
 	return (uint32_t)(p->capacity - (p->tail - p->cached_head));
+}
+
+/* @n, cut so that a run of slots from index @idx does not cross the end of
+ * data mapped once (@mask + 1 = capacity slots); mirrored data is
+ * contiguous for any run of up to capacity slots (spec.md section 5).
+ * Producer and consumer alike.
+ */
+static inline uint32_t ringmpsc__stop_at_wrap(uint32_t n, uint64_t idx,
+					      uint32_t mask, bool mirrored)
+{
+	if (!mirrored) {
+		uint32_t to_wrap = mask + 1 - (uint32_t)(idx & mask);
+
+		if (n > to_wrap)
+			n = to_wrap;
+	}
+	return n;
 }
 
 /* Pointer to slot @i (0-based) of the open reservation. */
@@ -375,12 +395,7 @@ static inline size_t ringmpsc__prefetch_len(const struct ringmpsc_producer *p,
 		return 0;
 	if (next > n)
 		next = n;
-	if (!p->mirrored) {
-		uint32_t pos = (uint32_t)((p->tail + n) & p->mask);
-
-		if (next > p->capacity - pos)
-			next = p->capacity - pos;
-	}
+	next = ringmpsc__stop_at_wrap(next, p->tail + n, p->mask, p->mirrored);
 	len = (size_t)next * p->slot_size;
 	return len < RINGMPSC_PREFETCH_MAX ? len : RINGMPSC_PREFETCH_MAX;
 }
@@ -409,12 +424,7 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 	}
 	if (n > free_slots)
 		n = free_slots;
-	if (!p->mirrored) {
-		uint32_t to_wrap = p->capacity - (uint32_t)(p->tail & p->mask);
-
-		if (n > to_wrap)
-			n = to_wrap;
-	}
+	n = ringmpsc__stop_at_wrap(n, p->tail, p->mask, p->mirrored);
 	/* The reservation lies in [tail, head + capacity). INV-RING-06 */
 	RINGMPSC_INV(p->tail + n - p->cached_head <= p->capacity, "INV-RING-06");
 	p->pending = n;
@@ -445,6 +455,17 @@ static inline void ringmpsc__publish_tail(struct ringmpsc_producer *p,
 		ringmpsc_producer_wake_peer(p);
 }
 
+/* Close the open reservation, keeping its first @n (<= pending) slots:
+ * they join the private tail, and nobody sees them before
+ * ringmpsc__publish_tail() (INV-RING-09).
+ */
+static inline void ringmpsc__close_reservation(struct ringmpsc_producer *p,
+					       uint32_t n)
+{
+	p->pending = 0;
+	p->tail += n;
+}
+
 /*
  * Publish the first @n slots of the open reservation (n may be smaller
  * than reserved: the rest is abandoned; n == 0 abandons all of it).
@@ -454,10 +475,9 @@ static inline int ringmpsc_commit(struct ringmpsc_producer *p, uint32_t n)
 {
 	if (RINGMPSC_UNLIKELY(n > p->pending))
 		return -EINVAL;
-	p->pending = 0;
+	ringmpsc__close_reservation(p, n);
 	if (RINGMPSC_UNLIKELY(n == 0))
 		return 0;
-	p->tail += n;
 	ringmpsc__publish_tail(p, n);
 	return 0;
 }
@@ -517,9 +537,8 @@ static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 				       src + (size_t)i * len, len);
 		}
 		src += (size_t)n * len;
-		/* Close this run's reservation; publish all runs at once. */
-		p->pending = 0;
-		p->tail += (uint32_t)n;
+		/* Commit this run, publish all runs at once. */
+		ringmpsc__close_reservation(p, (uint32_t)n);
 		sent += (uint32_t)n;
 	}
 	ringmpsc__publish_tail(p, sent);
@@ -557,7 +576,11 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 		}
 		return -EPROTO;
 	}
-	RINGMPSC_INV(tail >= r->cached_tail, "INV-RING-02");
+	/* We refresh only when the cache shows nothing (cached_tail == head),
+	 * so with the check above the tail has not gone back past one we saw
+	 * (INV-RING-02) and the cache only catches up with it (INV-RING-11).
+	 */
+	RINGMPSC_INV(r->cached_tail <= tail, "INV-RING-02, INV-RING-11");
 	r->cached_tail = tail;
 	if (tail == r->head)
 		c->stats.empty++;
@@ -623,12 +646,7 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 		return (int)avail;
 	}
 	n = avail < (int64_t)max ? (uint32_t)avail : max;
-	if (!c->mirrored) {
-		uint32_t to_wrap = c->capacity - (uint32_t)(r->head & c->mask);
-
-		if (n > to_wrap)
-			n = to_wrap;
-	}
+	n = ringmpsc__stop_at_wrap(n, r->head, c->mask, c->mirrored);
 	*slots = r->data + (size_t)(r->head & c->mask) * c->slot_size;
 	r->peeked = n;
 	return (int)n;
@@ -702,9 +720,8 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
 		if (avail == 0)
 			break;
 		n = avail < (int64_t)left ? (uint32_t)avail : left;
+		n = ringmpsc__stop_at_wrap(n, r->head, c->mask, c->mirrored);
 		pos = (uint32_t)(r->head & c->mask);
-		if (!c->mirrored && n > c->capacity - pos)
-			n = c->capacity - pos;
 		fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
 		r->head += n;
 		taken += n;
