@@ -39,12 +39,6 @@ struct ringmpsc_consumer_ops {
 	void (*close)(void *backend);
 };
 
-/* lib/ring.c: the backend of bare ring memory, which the others replace
- * after binding a handle.
- */
-extern const struct ringmpsc_producer_ops ringmpsc__mem_producer_ops;
-extern const struct ringmpsc_consumer_ops ringmpsc__mem_consumer_ops;
-
 /* lib/handle.c: a closed handle (no ops, wait_fd -1; a consumer's ring
  * epoch never changes), what the backends start from.
  */

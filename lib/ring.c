@@ -33,11 +33,11 @@ static int no_producer_to_wake(struct ringmpsc_consumer *c, uint32_t ring)
 	return 0;
 }
 
-const struct ringmpsc_producer_ops ringmpsc__mem_producer_ops = {
+static const struct ringmpsc_producer_ops mem_producer_ops = {
 	.wake_peer = nobody_to_wake,
 };
 
-const struct ringmpsc_consumer_ops ringmpsc__mem_consumer_ops = {
+static const struct ringmpsc_consumer_ops mem_consumer_ops = {
 	.wake_peer = no_producer_to_wake,
 };
 
@@ -54,7 +54,7 @@ int ringmpsc_producer_init(struct ringmpsc_producer *p,
 	if (!p || !mem || !ring_mem_valid(mem))
 		return -EINVAL;
 	ringmpsc__producer_reset(p);
-	p->ops = &ringmpsc__mem_producer_ops;
+	p->ops = &mem_producer_ops;
 	p->tail_p = at(mem->prod, mem->tail_off);
 	p->flags_p = at(mem->prod, mem->prod_flags_off);
 	p->head_p = at(mem->cons, mem->head_off);
@@ -113,6 +113,6 @@ int ringmpsc__consumer_alloc(struct ringmpsc_consumer *c, uint32_t nr_rings)
 		return -ENOMEM;
 	c->hot = (uint32_t *)(void *)((unsigned char *)c->rings + rings);
 	c->nr_rings = nr_rings;
-	c->ops = &ringmpsc__mem_consumer_ops;
+	c->ops = &mem_consumer_ops;
 	return 0;
 }
