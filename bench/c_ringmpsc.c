@@ -185,7 +185,7 @@ static void rm_consumer(struct tp_ctx *c)
 	c->t_end = now_ns();
 	if (cons.stats.broken)
 		c->error = -EPROTO;
-	ringmpsc_local_consumer_free(&cons);
+	ringmpsc_consumer_close(&cons);
 }
 
 const struct contender ct_ringmpsc = {

@@ -122,7 +122,7 @@ static void *oneway_b(void *arg)
 			break;
 		}
 	}
-	ringmpsc_local_consumer_free(&c);
+	ringmpsc_consumer_close(&c);
 	return NULL;
 }
 
@@ -196,7 +196,7 @@ static void *pp_b(void *arg)
 			break;
 		}
 	}
-	ringmpsc_local_consumer_free(&c);
+	ringmpsc_consumer_close(&c);
 	return NULL;
 }
 
@@ -225,7 +225,7 @@ int lat_ringmpsc_pingpong(int samples, double *ns)
 		ns[i] = (double)(now_ns() - t0);
 	}
 	pthread_join(s.th, NULL);
-	ringmpsc_local_consumer_free(&c);
+	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(L.a);
 	ringmpsc_local_destroy(L.b);
 	return L.err;

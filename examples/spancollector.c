@@ -151,8 +151,7 @@ static int run_producer(const char *name, struct ringmpsc_local *local,
 	}
 	if (write(report_fd, &(uint64_t[2]){ pid, seq }, 16) != 16)
 		err = -EIO;
-	if (!local)
-		ringmpsc_producer_close(&p);
+	ringmpsc_producer_close(&p);
 	return err < 0 && err != -ETIMEDOUT && err != -EAGAIN ? 1 : 0;
 }
 
@@ -161,14 +160,6 @@ static int open_consumer(struct ringmpsc_consumer *c, const char *name,
 {
 	return local ? ringmpsc_local_consumer(local, c)
 		     : ringmpsc_consumer_open(c, name);
-}
-
-static void close_consumer(struct ringmpsc_consumer *c, struct ringmpsc_local *local)
-{
-	if (local)
-		ringmpsc_local_consumer_free(c);
-	else
-		ringmpsc_consumer_close(c);
 }
 
 static int drain(struct ringmpsc_consumer *c, struct collector *col, int timeout_ms)
@@ -292,7 +283,7 @@ int main(int argc, char **argv)
 	       (double)col.received * sizeof(struct span_record) / elapsed / 1e6);
 	printf("verification: %s (%" PRIu64 " bad records)\n", ok ? "OK" : "FAILED", col.bad);
 
-	close_consumer(&c, local);
+	ringmpsc_consumer_close(&c);
 	if (local)
 		ringmpsc_local_destroy(local);
 	else

@@ -2,8 +2,10 @@
 /*
  * Channels of the kernel module (/dev/ringmpsc): create, unlink, attach as
  * producer or consumer, map the memory the module reports in
- * struct ringmpsc_offsets, follow ring state changes, recycle, wake.
- * Every layout fact comes from RINGMPSC_IOC_INFO; nothing is hard-coded.
+ * struct ringmpsc_offsets, follow ring state changes, recycle, wake: the
+ * backend of handles opened by name, whose state is a struct
+ * ringmpsc_channel. Every layout fact comes from RINGMPSC_IOC_INFO;
+ * nothing is hard-coded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,10 +59,21 @@ static uint64_t uptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/* One ioctl on an fd of its own, never attached (CREATE, UNLINK). */
+static int dev_ioctl(unsigned long req, void *arg)
+{
+	int fd = dev_open(), err;
+
+	if (fd < 0)
+		return fd;
+	err = xioctl(fd, req, arg);
+	close(fd);
+	return err < 0 ? err : 0;
+}
+
 int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
 {
 	struct ringmpsc_create a;
-	int fd, err;
 
 	if (!name || !attr)
 		return -EINVAL;
@@ -71,29 +84,18 @@ int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
 	a.max_producers = attr->max_producers;
 	a.mode = attr->mode;
 	a.flags = attr->flags;
-	fd = dev_open();
-	if (fd < 0)
-		return fd;
-	err = xioctl(fd, RINGMPSC_IOC_CREATE, &a);
-	close(fd);
-	return err < 0 ? err : 0;
+	return dev_ioctl(RINGMPSC_IOC_CREATE, &a);
 }
 
 int ringmpsc_unlink(const char *name)
 {
 	struct ringmpsc_unlink a;
-	int fd, err;
 
 	if (!name)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.name = uptr(name);
-	fd = dev_open();
-	if (fd < 0)
-		return fd;
-	err = xioctl(fd, RINGMPSC_IOC_UNLINK, &a);
-	close(fd);
-	return err < 0 ? err : 0;
+	return dev_ioctl(RINGMPSC_IOC_UNLINK, &a);
 }
 
 static void *map(struct ringmpsc_channel *ch, uint64_t off, uint64_t size,
@@ -142,7 +144,8 @@ static bool info_sane(const struct ringmpsc_info *in)
 	uint64_t ctrl_need = (uint64_t)o->ctrl_ring_off +
 			     (uint64_t)in->max_producers * o->ctrl_ring_stride;
 
-	return in->max_producers && in->slot_size && in->capacity &&
+	return in->max_producers &&
+	       ringmpsc_ring_geometry_valid(in->slot_size, in->capacity) &&
 	       o->ctrl_size >= sizeof(struct ringmpsc_ctrl_header) &&
 	       o->ctrl_header_off + sizeof(struct ringmpsc_ctrl_header) <=
 			o->ctrl_size &&
@@ -174,8 +177,23 @@ static const struct ringmpsc_ctrl_ring *ctrl_ring(const struct ringmpsc_channel 
 		(size_t)i * ch->info.off.ctrl_ring_stride);
 }
 
+/* The control area is what the ABI says it is (spec.md section 5). */
+static bool ctrl_header_sane(const struct ringmpsc_channel *ch)
+{
+	const struct ringmpsc_ctrl_header *h = ctrl_header(ch);
+
+	/* Written once by the module before the channel could be attached,
+	 * so before this mapping existed: the mmap() orders them, there is
+	 * no pair. Checked, not trusted.
+	 */
+	return RINGMPSC_READ_ONCE(h->magic) == RINGMPSC_CTRL_MAGIC &&
+	       RINGMPSC_READ_ONCE(h->abi_version) == RINGMPSC_ABI_VERSION &&
+	       RINGMPSC_READ_ONCE(h->nr_rings) == ch->info.max_producers;
+}
+
 /* Open the device, attach as @role, learn the layout, map the control
- * area, register a fresh eventfd to sleep on.
+ * area, register a fresh eventfd to sleep on; room for the ring mappings
+ * of the role (a producer's ring: att->ring; a consumer's: all).
  */
 static int chan_attach(const char *name, uint32_t role,
 		       struct ringmpsc_channel **out, struct ringmpsc_attach *att)
@@ -207,7 +225,14 @@ static int chan_attach(const char *name, uint32_t role,
 	if (err < 0)
 		goto fail;
 	err = -EPROTO;
-	if (!info_sane(&ch->info))
+	if (!info_sane(&ch->info) ||
+	    (role == RINGMPSC_ROLE_PRODUCER &&
+	     (att->ring != ch->info.ring || att->ring >= ch->info.max_producers)))
+		goto fail;
+	err = -ENOMEM;
+	ch->nr_maps = role == RINGMPSC_ROLE_PRODUCER ? 1 : ch->info.max_producers;
+	ch->maps = calloc(ch->nr_maps, sizeof(*ch->maps));
+	if (!ch->maps)
 		goto fail;
 	ctrl = map(ch, 0, ch->info.off.ctrl_size, false);
 	if (!ctrl) {
@@ -216,9 +241,7 @@ static int chan_attach(const char *name, uint32_t role,
 	}
 	ch->ctrl = ctrl;
 	err = -EPROTO;
-	if (ctrl_header(ch)->magic != RINGMPSC_CTRL_MAGIC ||
-	    ctrl_header(ch)->abi_version != RINGMPSC_ABI_VERSION ||
-	    ctrl_header(ch)->nr_rings != ch->info.max_producers)
+	if (!ctrl_header_sane(ch))
 		goto fail;
 	ch->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ch->efd < 0) {
@@ -273,71 +296,47 @@ fail:
 	return err;
 }
 
-/* A closed producer handle: ringmpsc_producer_close() on it does nothing. */
-static void producer_reset(struct ringmpsc_producer *p)
+static int chan_wake(struct ringmpsc_channel *ch, uint32_t ring)
 {
-	memset(p, 0, sizeof(*p));
-	p->wait_fd = -1;
-	p->wake_peer_fd = -1;
-}
-
-int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
-{
-	struct ringmpsc_channel *ch;
-	struct ringmpsc_attach att;
-	struct ringmpsc_ring_mem mem;
+	struct ringmpsc_wake w;
 	int err;
 
-	if (!p)
-		return -EINVAL;
-	/* A failed open leaves a closed handle, whatever *p held before. */
-	producer_reset(p);
-	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
-	if (err < 0)
-		return err;
-	err = -EPROTO;
-	if (att.ring != ch->info.ring || att.ring >= ch->info.max_producers)
-		goto fail;
-	err = -ENOMEM;
-	ch->maps = calloc(1, sizeof(*ch->maps));
-	if (!ch->maps)
-		goto fail;
-	ch->nr_maps = 1;
-	err = map_ring(ch, att.ring, &ch->maps[0], &mem);
-	if (err < 0)
-		goto fail;
-	err = ringmpsc_producer_init(p, &mem);
-	if (err < 0)
-		goto fail;
-	p->chan = ch;
-	p->ring = att.ring;
-	p->wait_fd = ch->efd;
-	p->wake_peer_fd = -1;
-	return 0;
-fail:
-	chan_free(ch);
-	producer_reset(p);
-	return err;
+	memset(&w, 0, sizeof(w));
+	w.ring = ring;
+	err = xioctl(ch->fd, RINGMPSC_IOC_WAKE, &w);
+	return err < 0 ? err : 0;
 }
 
-void ringmpsc_producer_close(struct ringmpsc_producer *p)
+static int chan_stats(const void *backend, struct ringmpsc_stats *out)
 {
-	if (!p)
-		return;
-	chan_free(p->chan);
-	producer_reset(p);
+	const struct ringmpsc_channel *ch = backend;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = xioctl(ch->fd, RINGMPSC_IOC_STATS, out);
+	return err < 0 ? err : 0;
 }
 
-bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
+static int chan_wake_consumer(struct ringmpsc_producer *p)
 {
-	if (!p->chan)
-		return true;
+	return chan_wake(p->backend, 0);	/* a producer passes 0 */
+}
+
+static bool chan_consumer_present(const struct ringmpsc_producer *p)
+{
+	const struct ringmpsc_channel *ch = p->backend;
+
 	/* Pairs with the module's store-release of consumer_state when a
 	 * consumer attaches or leaves (INV-LIFE-06; the -EPIPE of blocking
 	 * producers, INV-WAKE-05).
 	 */
-	return __atomic_load_n(&ctrl_header(p->chan)->consumer_state,
-			       __ATOMIC_ACQUIRE) == RINGMPSC_CONSUMER_PRESENT;
+	return ringmpsc_smp_load_acquire(&ctrl_header(ch)->consumer_state) ==
+	       RINGMPSC_CONSUMER_PRESENT;
+}
+
+static void chan_close(void *backend)
+{
+	chan_free(backend);
 }
 
 /* Forget everything of the ring's old generation. INV-LIFE-03 */
@@ -359,28 +358,25 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
  * path, which retries before every sleep (its producer cannot wake us
  * through a ring where our flag is not set).
  */
-int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
+static int chan_refresh(struct ringmpsc_consumer *c)
 {
-	struct ringmpsc_channel *ch;
+	struct ringmpsc_channel *ch = c->backend;
 	uint32_t epoch;
 	int err = 0, ret;
 
-	if (!c || !c->chan)
-		return 0;
-	ch = c->chan;
 	/* Acquire before reading any state: pairs with the module's
 	 * store-release of ring_epoch after it wrote the states. If the
 	 * epoch moves again meanwhile, the next call sees it. INV-LIFE-01
 	 */
-	epoch = __atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE);
+	epoch = ringmpsc_smp_load_acquire(c->ring_epoch_p);
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		const struct ringmpsc_ctrl_ring *cr = ctrl_ring(ch, i);
 		struct ringmpsc_cring *r = &c->rings[i];
 		/* Kernel-written; ordered by the ring_epoch acquire above.
 		 * INV-LIFE-01, INV-LIFE-03
 		 */
-		uint32_t state = __atomic_load_n(&cr->state, __ATOMIC_RELAXED);
-		uint32_t gen = __atomic_load_n(&cr->generation, __ATOMIC_RELAXED);
+		uint32_t state = RINGMPSC_READ_ONCE(cr->state);
+		uint32_t gen = RINGMPSC_READ_ONCE(cr->generation);
 		struct ringmpsc_ring_mem mem;
 
 		if (state != RINGMPSC_RING_ACTIVE &&
@@ -399,7 +395,6 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 			if (ret < 0) {
 				unmap_ring(ch, &ch->maps[i]);
 				memset(r, 0, sizeof(*r));
-				r->wake_peer_fd = -1;
 				/* Unmapped: retried at the next refresh. */
 				if (!err)
 					err = ret;
@@ -418,17 +413,13 @@ int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 	return err;
 }
 
-int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
+static int chan_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 {
+	const struct ringmpsc_channel *ch = c->backend;
+	struct ringmpsc_cring *r = &c->rings[ring];
 	struct ringmpsc_recycle a;
-	struct ringmpsc_cring *r;
 	int err;
 
-	if (!c || ring >= c->nr_rings)
-		return -EINVAL;
-	if (!c->chan)
-		return 0;		/* local rings are never recycled */
-	r = &c->rings[ring];
 	memset(&a, 0, sizeof(a));
 	a.ring = ring;
 	a.generation = r->generation;
@@ -438,7 +429,7 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	 */
 	if (r->broken)
 		a.flags = RINGMPSC_RECYCLE_DISCARD;
-	err = xioctl(c->chan->fd, RINGMPSC_IOC_RECYCLE, &a);
+	err = xioctl(ch->fd, RINGMPSC_IOC_RECYCLE, &a);
 	if (err == -ENOTEMPTY) {
 		/* Not drained yet: still detached, asked again by the next
 		 * pass that finds it empty.
@@ -460,6 +451,55 @@ int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring)
 	return 0;
 }
 
+static int chan_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
+{
+	return chan_wake(c->backend, ring);
+}
+
+static const struct ringmpsc_producer_ops chan_producer_ops = {
+	.wake_peer = chan_wake_consumer,
+	.consumer_present = chan_consumer_present,
+	.channel_stats = chan_stats,
+	.close = chan_close,
+};
+
+static const struct ringmpsc_consumer_ops chan_consumer_ops = {
+	.wake_peer = chan_wake_producer,
+	.refresh = chan_refresh,
+	.recycle = chan_recycle,
+	.channel_stats = chan_stats,
+	.close = chan_close,
+};
+
+int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name)
+{
+	struct ringmpsc_channel *ch;
+	struct ringmpsc_attach att;
+	struct ringmpsc_ring_mem mem;
+	int err;
+
+	if (!p)
+		return -EINVAL;
+	/* A failed open leaves a closed handle, whatever *p held before. */
+	ringmpsc__producer_reset(p);
+	err = chan_attach(name, RINGMPSC_ROLE_PRODUCER, &ch, &att);
+	if (err < 0)
+		return err;
+	err = map_ring(ch, att.ring, &ch->maps[0], &mem);
+	if (!err)
+		err = ringmpsc_producer_init(p, &mem);
+	if (err < 0) {
+		chan_free(ch);
+		ringmpsc__producer_reset(p);
+		return err;
+	}
+	p->ops = &chan_producer_ops;
+	p->backend = ch;
+	p->ring = att.ring;
+	p->wait_fd = ch->efd;
+	return 0;
+}
+
 int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 {
 	struct ringmpsc_channel *ch;
@@ -468,69 +508,29 @@ int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name)
 
 	if (!c)
 		return -EINVAL;
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
 	err = chan_attach(name, RINGMPSC_ROLE_CONSUMER, &ch, &att);
-	if (err < 0)
+	if (!err) {
+		err = ringmpsc__consumer_alloc(c, ch->nr_maps);
+		if (err)
+			chan_free(ch);
+	}
+	if (err < 0) {
+		/* Closed, whatever *c held before. */
+		ringmpsc__consumer_reset(c);
 		return err;
-	err = -ENOMEM;
-	ch->maps = calloc(ch->info.max_producers, sizeof(*ch->maps));
-	if (!ch->maps || ringmpsc__consumer_alloc(c, ch->info.max_producers))
-		goto fail;
-	ch->nr_maps = ch->info.max_producers;
-	c->nr_rings = ch->info.max_producers;
+	}
+	c->ops = &chan_consumer_ops;
+	c->backend = ch;
 	c->slot_size = ch->info.slot_size;
 	c->capacity = ch->info.capacity;
 	c->mask = ch->info.capacity - 1;
 	c->mirrored = ch->info.ring_flags & RINGMPSC_RING_F_MIRRORED;
-	for (uint32_t i = 0; i < c->nr_rings; i++)
-		c->rings[i].wake_peer_fd = -1;
-	c->chan = ch;
 	c->wait_fd = ch->efd;
 	c->ring_epoch_p = &ctrl_header(ch)->ring_epoch;
-	err = ringmpsc_consumer_refresh(c);
+	err = chan_refresh(c);
 	if (err < 0) {
 		ringmpsc_consumer_close(c);
 		return err;
 	}
 	return 0;
-fail:
-	free(c->rings);
-	chan_free(ch);
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
-	return err;
-}
-
-void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
-{
-	if (!c || !c->chan)
-		return;
-	chan_free(c->chan);
-	free(c->rings);
-	memset(c, 0, sizeof(*c));
-	c->wait_fd = -1;
-}
-
-int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
-			   struct ringmpsc_stats *out)
-{
-	int err;
-
-	if (!chan || !out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	err = xioctl(chan->fd, RINGMPSC_IOC_STATS, out);
-	return err < 0 ? err : 0;
-}
-
-int ringmpsc__chan_wake(struct ringmpsc_channel *chan, uint32_t ring)
-{
-	struct ringmpsc_wake w;
-	int err;
-
-	memset(&w, 0, sizeof(w));
-	w.ring = chan->role == RINGMPSC_ROLE_CONSUMER ? ring : 0;
-	err = xioctl(chan->fd, RINGMPSC_IOC_WAKE, &w);
-	return err < 0 ? err : 0;
 }

@@ -1,31 +1,63 @@
 /* SPDX-License-Identifier: MIT */
-/* Library-internal glue between the ring core and module channels. */
+/*
+ * Library-internal: the operations a backend provides behind a handle, and
+ * the glue between the files of the library.
+ */
 #ifndef RINGMPSC_INTERNAL_H
 #define RINGMPSC_INTERNAL_H
 
 #include "ringmpsc.h"
 
-/* lib/channel.c: signal the peer's eventfd through the module (producer:
- * the consumer; consumer: the producer of @ring).
+/*
+ * What a backend does for a handle (p->ops, c->ops); its own state is at
+ * p->backend, c->backend. Three backends: module channels (channel.c),
+ * local rings (local.c), and bare ring memory (ring.c: no peer to wake).
+ * wake_peer is required; a NULL entry means the backend has no such thing,
+ * and handle.c gives the answer that follows: a consumer is present, ring
+ * states never change, there are no module counters (-EOPNOTSUPP), the
+ * handle holds nothing to give back. What serves both roles takes the
+ * backend's state alone.
  */
-int ringmpsc__chan_wake(struct ringmpsc_channel *chan, uint32_t ring);
+struct ringmpsc_producer_ops {
+	/* Signal the consumer's eventfd; its NEED_WAKEUP was seen set. */
+	int (*wake_peer)(struct ringmpsc_producer *p);
+	bool (*consumer_present)(const struct ringmpsc_producer *p);
+	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
+	/* Give back what the backend holds; the handle is reset after. */
+	void (*close)(void *backend);
+};
 
-/* lib/barrier.c: register this process for the asymmetric barrier; true
- * when its publishers may use a compiler barrier only (INV-WAKE-02).
+struct ringmpsc_consumer_ops {
+	/* Signal the eventfd of ring @ring's producer (@ring < nr_rings). */
+	int (*wake_peer)(struct ringmpsc_consumer *c, uint32_t ring);
+	/* Act on the ring states behind c->ring_epoch_p (ringmpsc.h). */
+	int (*refresh)(struct ringmpsc_consumer *c);
+	/* Hand back the drained detached ring @ring (< nr_rings). */
+	int (*recycle)(struct ringmpsc_consumer *c, uint32_t ring);
+	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
+	/* Give back what the backend holds; c->rings is freed after. */
+	void (*close)(void *backend);
+};
+
+/* lib/handle.c: a closed handle (no ops, wait_fd -1; a consumer's ring
+ * epoch never changes), what the backends start from.
+ */
+void ringmpsc__producer_reset(struct ringmpsc_producer *p);
+void ringmpsc__consumer_reset(struct ringmpsc_consumer *c);
+
+/* lib/asym_barrier.c: register this process for the asymmetric barrier;
+ * true when its publishers may use a compiler barrier only (INV-WAKE-02).
  */
 bool ringmpsc__asym_barrier_register(void);
 
-/* lib/barrier.c: the sleeper's barrier, between setting NEED_WAKEUP and
- * re-checking the ring. 0, or a negative errno when membarrier() failed:
- * then a registered publisher may miss the flag, and the caller must not
- * sleep without a time limit (INV-WAKE-06).
+/* lib/asym_barrier.c: the sleeper's barrier, between setting NEED_WAKEUP
+ * and re-checking the ring. 0, or a negative errno when membarrier()
+ * failed: then a registered publisher may miss the flag, and the caller
+ * must not sleep without a time limit (INV-WAKE-06).
  */
 int ringmpsc__sleeper_barrier(void);
 
 /* Longest sleep after a failed sleeper barrier (INV-WAKE-06). */
 #define RINGMPSC_UNARMED_SLEEP_MS	1
-
-/* Write 1 to an eventfd, retrying on EINTR. */
-int ringmpsc__eventfd_signal(int fd);
 
 #endif

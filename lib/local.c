@@ -2,8 +2,10 @@
 /*
  * Local rings: the channel layout in a shared memfd, without the module.
  * For threads of one process, or processes forked after creation; also
- * what the host tests and benchmarks run on. Wakeups use eventfds that
- * forked children inherit.
+ * what the host tests and benchmarks run on. Wakeups are direct writes
+ * to eventfds that forked children inherit. The handles' backend is the
+ * struct ringmpsc_local: no module, so no ring states, no recycling, and
+ * a consumer is always taken as present.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,14 +15,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-/* Same positions the module reports (kmod/rmpsc.h says why); here we
- * choose them.
- */
-#define LOCAL_TAIL_OFF		0
-#define LOCAL_PROD_FLAGS_OFF	RINGMPSC_LINE
-#define LOCAL_HEAD_OFF		(2 * RINGMPSC_LINE)
-#define LOCAL_CONS_FLAGS_OFF	(3 * RINGMPSC_LINE)
 
 struct ringmpsc_local {
 	uint32_t nr_rings;
@@ -33,6 +27,43 @@ struct ringmpsc_local {
 	unsigned char **data;	/* per ring, mirrored when possible */
 	int consumer_fd;	/* eventfd the consumer sleeps on */
 	int *producer_fds;	/* eventfd each producer sleeps on */
+};
+
+/* Write 1 to an eventfd, retrying on EINTR. */
+static int eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	do {
+		n = write(fd, &one, sizeof(one));
+	} while (n < 0 && errno == EINTR);
+	/* EAGAIN: the counter is saturated, so the sleeper is already due. */
+	if (n < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+static int local_wake_consumer(struct ringmpsc_producer *p)
+{
+	const struct ringmpsc_local *l = p->backend;
+
+	return eventfd_signal(l->consumer_fd);
+}
+
+static int local_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
+{
+	const struct ringmpsc_local *l = c->backend;
+
+	return eventfd_signal(l->producer_fds[ring]);
+}
+
+static const struct ringmpsc_producer_ops local_producer_ops = {
+	.wake_peer = local_wake_consumer,
+};
+
+static const struct ringmpsc_consumer_ops local_consumer_ops = {
+	.wake_peer = local_wake_producer,
 };
 
 static size_t round_up(size_t v, size_t to)
@@ -98,9 +129,7 @@ int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
 	int memfd, err;
 
 	if (!out || nr_rings == 0 || nr_rings > RINGMPSC_PRODUCERS_MAX ||
-	    slot_size == 0 || slot_size % RINGMPSC_SLOT_ALIGN ||
-	    slot_size > RINGMPSC_SLOT_MAX || capacity < RINGMPSC_CAPACITY_MIN ||
-	    capacity > RINGMPSC_CAPACITY_MAX || (capacity & (capacity - 1)) ||
+	    !ringmpsc_ring_geometry_valid(slot_size, capacity) ||
 	    (flags & ~RINGMPSC_LOCAL_NO_MIRROR))
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
@@ -175,10 +204,13 @@ int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 	out->prod = l->pages + 2 * l->page * ring;
 	out->cons = l->pages + 2 * l->page * ring + l->page;
 	out->data = l->data[ring];
-	out->tail_off = LOCAL_TAIL_OFF;
-	out->prod_flags_off = LOCAL_PROD_FLAGS_OFF;
-	out->head_off = LOCAL_HEAD_OFF;
-	out->cons_flags_off = LOCAL_CONS_FLAGS_OFF;
+	/* The positions the module uses too (uapi/linux/ringmpsc.h says
+	 * why); here nothing reports them, so we take them from there.
+	 */
+	out->tail_off = RINGMPSC_LAYOUT_TAIL_OFF;
+	out->prod_flags_off = RINGMPSC_LAYOUT_PROD_FLAGS_OFF;
+	out->head_off = RINGMPSC_LAYOUT_HEAD_OFF;
+	out->cons_flags_off = RINGMPSC_LAYOUT_CONS_FLAGS_OFF;
 	out->slot_size = l->slot_size;
 	out->capacity = l->capacity;
 	out->mirrored = l->mirrored;
@@ -195,8 +227,9 @@ int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 		err = ringmpsc_producer_init(p, &mem);
 	if (err)
 		return err;
+	p->ops = &local_producer_ops;
+	p->backend = l;
 	p->ring = ring;
-	p->wake_peer_fd = l->consumer_fd;
 	p->wait_fd = l->producer_fds[ring];
 	return 0;
 }
@@ -208,11 +241,11 @@ int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *
 
 	if (!l || !c)
 		return -EINVAL;
-	memset(c, 0, sizeof(*c));
 	err = ringmpsc__consumer_alloc(c, l->nr_rings);
 	if (err)
 		return err;
-	c->nr_rings = l->nr_rings;
+	c->ops = &local_consumer_ops;
+	c->backend = l;
 	c->slot_size = l->slot_size;
 	c->capacity = l->capacity;
 	c->mask = l->capacity - 1;
@@ -222,19 +255,9 @@ int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *
 		ringmpsc_local_ring_mem(l, i, &mem);
 		err = ringmpsc_cring_init(&c->rings[i], &mem);
 		if (err) {
-			ringmpsc_local_consumer_free(c);
+			ringmpsc_consumer_close(c);
 			return err;
 		}
-		c->rings[i].wake_peer_fd = l->producer_fds[i];
 	}
 	return 0;
-}
-
-void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c)
-{
-	if (!c)
-		return;
-	free(c->rings);
-	c->rings = NULL;
-	c->nr_rings = 0;
 }

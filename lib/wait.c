@@ -3,7 +3,8 @@
  * Blocking waits: the sleeping half of the wakeup protocol (spec.md
  * section 3). Set NEED_WAKEUP, the sleeper's barrier, re-check, sleep on
  * the eventfd, clear the flag. The publishing half is inline in
- * ringmpsc.h; the barrier is in barrier.c.
+ * ringmpsc.h (with the diagram of the pair); the barrier is in
+ * asym_barrier.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -77,10 +78,11 @@ static int sleep_on(int fd, int timeout_ms)
 
 static void set_flag(uint32_t *flag, uint32_t v)
 {
-	/* Single writer: only this side stores its own flag (INV-RING-04).
-	 * Ordering against the re-check is the caller's fence. INV-WAKE-01.
+	/* (E) when setting NEED_WAKEUP. Single writer: only this side stores
+	 * its own flag (INV-RING-04). Ordering against the re-check is the
+	 * caller's barrier (G). INV-WAKE-01.
 	 */
-	__atomic_store_n(flag, v, __ATOMIC_RELAXED);
+	RINGMPSC_WRITE_ONCE(*flag, v);
 }
 
 int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
@@ -98,8 +100,9 @@ int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
 		if (!ringmpsc_consumer_present(p))
 			return -EPIPE;
 		set_flag(p->flags_p, RINGMPSC_NEED_WAKEUP);
-		/* The flag is visible before we look at head again; pairs with
-		 * the consumer's barrier after its head release. INV-WAKE-01/02
+		/* (G): the flag is visible before we look at head again;
+		 * pairs with the consumer's barrier (F) after its head
+		 * release (D). INV-WAKE-01, INV-WAKE-02.
 		 */
 		barrier_err = ringmpsc__sleeper_barrier();
 		if (ringmpsc__free(p, n) >= n) {
@@ -149,8 +152,7 @@ static void set_consumer_flags(struct ringmpsc_consumer *c, uint32_t v)
 static bool consumer_has_work(struct ringmpsc_consumer *c)
 {
 	/* Pairs with the module's store-release of ring_epoch. INV-LIFE-01 */
-	if (c->ring_epoch_p &&
-	    __atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) != c->ring_epoch)
+	if (ringmpsc_smp_load_acquire(c->ring_epoch_p) != c->ring_epoch)
 		return true;
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		struct ringmpsc_cring *r = &c->rings[i];
@@ -163,12 +165,13 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 		 */
 		if (r->cached_tail != r->head)
 			return true;
-		/* Pairs with the producer's store-release of tail. INV-RING-05.
-		 * Any other value is work, a corrupt one too: consume checks
-		 * it and reports -EPROTO to the caller (INV-RING-10), so it is
-		 * not judged (and marked broken, silently) here.
+		/* The re-check, as (C): pairs with the producer's
+		 * store-release of tail (B). INV-RING-05. Any other value is
+		 * work, a corrupt one too: consume checks it and reports
+		 * -EPROTO to the caller (INV-RING-10), so it is not judged
+		 * (and marked broken, silently) here.
 		 */
-		if (__atomic_load_n(r->tail_p, __ATOMIC_ACQUIRE) != r->head)
+		if (ringmpsc_smp_load_acquire(r->tail_p) != r->head)
 			return true;
 	}
 	return false;
@@ -194,8 +197,9 @@ static int consumer_arm(struct ringmpsc_consumer *c, int *unarmed_err)
 	if (consumer_has_work(c))
 		return 1;
 	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);
-	/* Our flags are visible before we look at any tail again; pairs with
-	 * the producer's barrier after its tail commit. INV-WAKE-01/02
+	/* (G): our flags are visible before we look at any tail again;
+	 * pairs with the producer's barrier (F) after its tail commit (B).
+	 * INV-WAKE-01, INV-WAKE-02.
 	 */
 	*unarmed_err = ringmpsc__sleeper_barrier();
 	if (!*unarmed_err)

@@ -110,6 +110,7 @@ TEST(open_roles)
 {
 	struct ringmpsc_producer p;
 	struct ringmpsc_consumer c, c2;
+	struct ringmpsc_stats st;
 	char name[64];
 
 	chan_name(name, sizeof(name), "roles");
@@ -125,6 +126,10 @@ TEST(open_roles)
 	}
 	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
 	EXPECT_TRUE(ringmpsc_consumer_present(&p));
+	/* Either side's handle reads the channel's counters. */
+	ASSERT_EQ(0, ringmpsc_producer_channel_stats(&p, &st));
+	EXPECT_EQ(1u, st.producer_attaches);
+	EXPECT_EQ(1u, st.consumer_attaches);
 	/* INV-LIFE-06 */
 	EXPECT_EQ(-EBUSY, ringmpsc_consumer_open(&c2, name));
 	EXPECT_EQ(1u, c.nr_rings);
@@ -174,7 +179,7 @@ TEST(fork_producers_exactly_once)
 	/* Every producer left: each ring is drained and recycled. */
 	for (i = 0; i < 100; i++) {
 		ringmpsc_consume(&c, on_msg, &t, 64);
-		ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+		ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 		if (st.recycles == NR_PRODUCERS)
 			break;
 		usleep(10000);
@@ -287,9 +292,9 @@ TEST(failed_producer_open_closes_cleanly)
 	chan_name(name, sizeof(name), "noopen");
 	memset(&p, 0xa5, sizeof(p));
 	EXPECT_EQ(-ENOENT, ringmpsc_producer_open(&p, name));
-	EXPECT_EQ(NULL, p.chan);
+	EXPECT_EQ(NULL, p.backend);
 	EXPECT_EQ(-1, p.wait_fd);
-	EXPECT_EQ(-1, p.wake_peer_fd);
+	EXPECT_EQ(NULL, p.ops);
 	ringmpsc_producer_close(&p);
 	ringmpsc_producer_close(&p);
 	/* A zeroed handle that was never opened. */
@@ -303,7 +308,7 @@ TEST(failed_producer_open_closes_cleanly)
 		ASSERT_EQ(0, ringmpsc_producer_open(&p1, name));
 		memset(&p, 0xa5, sizeof(p));
 		EXPECT_EQ(-EMFILE, ringmpsc_producer_open(&p, name));
-		EXPECT_EQ(NULL, p.chan);
+		EXPECT_EQ(NULL, p.backend);
 		ringmpsc_producer_close(&p);
 		ringmpsc_producer_close(&p1);
 	}
@@ -500,7 +505,7 @@ TEST(producer_sigkill)
 		/* Drain until the module took the ring back. */
 		for (i = 0; i < 2000; i++) {
 			ringmpsc_consume(&c, on_seq, &sc, 64);
-			ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+			ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 			if (st.recycles == (uint64_t)round + 1)
 				break;
 			ringmpsc_wait(&c, 5);

@@ -195,7 +195,7 @@ TEST_F_TIMEOUT(pk, producer_sigkill_60_times, 240)
 		int status;
 		pid_t pid;
 
-		ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+		ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 		recycles_before = st.recycles;
 		memset(&s, 0, sizeof(s));
 		s.iter = iter;
@@ -247,7 +247,7 @@ TEST_F_TIMEOUT(pk, producer_sigkill_60_times, 240)
 			long n = ringmpsc_consume_batch(&c, pcheck_batch, &s, 256);
 
 			ASSERT_LE(0, n);
-			ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+			ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 			if (n == 0 && st.producer_detaches == st.producer_attaches &&
 			    st.recycles == st.producer_attaches)
 				break;
@@ -541,7 +541,7 @@ TEST_F_TIMEOUT(ck, consumer_sigkill_no_loss, 240)
 	{
 		struct ringmpsc_stats st;
 
-		ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+		ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 		EXPECT_EQ(CK_ROUNDS + 1, st.consumer_attaches);
 		/* the kills landed between peek and release at least once */
 		EXPECT_LT(0, sh->redelivered);

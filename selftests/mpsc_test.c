@@ -219,7 +219,7 @@ TEST_F_TIMEOUT(mpsc, four_producers_million_each, 240)
 	EXPECT_EQ(0, ringmpsc_consume_batch(&c, check_batch, &s, 1024));
 	EXPECT_EQ(NPROD * NMSG, c.stats.messages);
 	EXPECT_EQ(0, c.stats.broken);
-	ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+	ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 	EXPECT_EQ(NPROD, st.producer_attaches);
 	EXPECT_EQ(NPROD, st.producer_detaches);
 	EXPECT_EQ(1, st.consumer_attaches);

@@ -353,7 +353,7 @@ TEST_F(w, blocked_consumer_wakes_on_detach)
 	{
 		struct ringmpsc_stats st;
 
-		ASSERT_EQ(0, ringmpsc_channel_stats(c.chan, &st));
+		ASSERT_EQ(0, ringmpsc_consumer_channel_stats(&c, &st));
 		EXPECT_EQ(1, st.producer_detaches);
 		EXPECT_EQ(1, st.recycles);
 	}

@@ -8,8 +8,9 @@
  * in the library. Every function returns 0 or a count on success and a
  * negative errno on failure; nothing here aborts, exits or prints.
  *
- * Memory ordering follows spec.md; each access to shared memory names its
- * pair and its INV- id.
+ * Memory ordering follows spec.md; each access to shared memory goes
+ * through <ringmpsc/barrier.h> and names its pair and its INV- id. The
+ * pairs are drawn before the producer fast path below.
  */
 #ifndef RINGMPSC_H
 #define RINGMPSC_H
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include <linux/ringmpsc.h>
+#include <ringmpsc/barrier.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,7 +69,11 @@ struct ringmpsc_consumer_stats {
 	uint64_t broken;	/* rings found corrupt (INV-RING-10) */
 };
 
-struct ringmpsc_channel;
+/* What a handle's backend (module channel, local rings, bare ring memory)
+ * does for it; private to the library.
+ */
+struct ringmpsc_producer_ops;
+struct ringmpsc_consumer_ops;
 
 /* A producer: the writer of exactly one ring (INV-RING-04). */
 struct ringmpsc_producer {
@@ -87,8 +93,8 @@ struct ringmpsc_producer {
 	const uint32_t *peer_flags_p;	/* shared: the consumer's NEED_WAKEUP */
 	struct ringmpsc_producer_stats stats;
 	/* slow path */
-	struct ringmpsc_channel *chan;	/* NULL for a local ring */
-	int wake_peer_fd;	/* local ring: consumer's eventfd, or -1 */
+	const struct ringmpsc_producer_ops *ops;	/* NULL: closed */
+	void *backend;		/* the backend's own state */
 	int wait_fd;		/* eventfd this producer sleeps on, or -1 */
 	uint32_t ring;		/* ring index in the channel */
 };
@@ -108,7 +114,6 @@ struct ringmpsc_cring {
 	bool live;		/* mapped and carrying a producer's messages */
 	bool detached;		/* producer gone: recycle once drained */
 	bool broken;		/* INV-RING-10 violated: never read again */
-	int wake_peer_fd;	/* local ring: producer's eventfd, or -1 */
 };
 
 /* The one consumer of a channel (or of a set of local rings). */
@@ -119,7 +124,8 @@ struct ringmpsc_consumer {
 	uint32_t mask;
 	bool mirrored;
 	struct ringmpsc_cring *rings;	/* nr_rings entries */
-	const uint32_t *ring_epoch_p;	/* shared, kernel-written, or NULL */
+	const uint32_t *ring_epoch_p;	/* shared, kernel-written; without a
+					 * module a word that never changes */
 	uint32_t ring_epoch;		/* last epoch acted on */
 	uint32_t start;			/* round-robin start of the next scan */
 	uint32_t *hot;			/* rings that had messages at the last scan */
@@ -128,24 +134,32 @@ struct ringmpsc_consumer {
 	int map_err;			/* a live ring failed to map: retried
 					 * before every sleep (INV-WAKE-03) */
 	struct ringmpsc_consumer_stats stats;
-	struct ringmpsc_channel *chan;	/* NULL for local rings */
-	int wait_fd;			/* eventfd the consumer sleeps on */
+	const struct ringmpsc_consumer_ops *ops;	/* NULL: closed */
+	void *backend;			/* the backend's own state */
+	int wait_fd;			/* eventfd the consumer sleeps on, or -1 */
 };
 
 /* ---- slow paths, in the library --------------------------------------- */
+/*
+ * What differs between backends (a module channel, local rings, bare ring
+ * memory) is behind these calls; the fast paths below do not know which
+ * backend a handle has.
+ */
 
 /* Ask the consumer to wake (its NEED_WAKEUP was seen set). */
 int ringmpsc_producer_wake_peer(struct ringmpsc_producer *p);
 /* Ask the producer of ring @ring to wake. */
 int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring);
 /* Re-read ring states from the control area: map new rings, note
- * detached ones, recycle drained ones. No-op for local rings.
+ * detached ones, recycle drained ones. No-op without a module.
  */
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c);
 /* A detached ring was drained: hand it back to the module. */
 int ringmpsc_consumer_recycle(struct ringmpsc_consumer *c, uint32_t ring);
-/* Allocate c->rings and c->hot for @nr_rings rings (one block: free with
- * free(c->rings)).
+/* Reset *c to a consumer of @nr_rings rings of bare memory, not yet bound
+ * (ringmpsc_cring_init() binds each): allocates c->rings and c->hot, sets
+ * no peer to wake and ring states that never change.
+ * ringmpsc_consumer_close() frees it.
  */
 int ringmpsc__consumer_alloc(struct ringmpsc_consumer *c, uint32_t nr_rings);
 
@@ -173,15 +187,22 @@ int ringmpsc_unlink(const char *name);
  */
 int ringmpsc_producer_open(struct ringmpsc_producer *p, const char *name);
 int ringmpsc_consumer_open(struct ringmpsc_consumer *c, const char *name);
-/* Detach and unmap; a producer's committed messages stay deliverable. */
+/* Close a handle of any backend (a channel's, a local ring's): detach and
+ * unmap, free what it holds, leave it closed; closing a closed or zeroed
+ * handle does nothing. A producer's committed messages stay deliverable.
+ */
 void ringmpsc_producer_close(struct ringmpsc_producer *p);
 void ringmpsc_consumer_close(struct ringmpsc_consumer *c);
 
-/* Is a consumer attached? Always true for local rings. */
+/* Is a consumer attached? Always true without a module. */
 bool ringmpsc_consumer_present(const struct ringmpsc_producer *p);
-/* Kernel-side counters of the channel. */
-int ringmpsc_channel_stats(const struct ringmpsc_channel *chan,
-			   struct ringmpsc_stats *out);
+/* The module's counters of the handle's channel. -EOPNOTSUPP: not a
+ * module channel (local rings).
+ */
+int ringmpsc_producer_channel_stats(const struct ringmpsc_producer *p,
+				    struct ringmpsc_stats *out);
+int ringmpsc_consumer_channel_stats(const struct ringmpsc_consumer *c,
+				    struct ringmpsc_stats *out);
 
 /* ---- blocking calls (timeout_ms < 0: forever) ------------------------- */
 
@@ -221,37 +242,78 @@ int ringmpsc_local_create(struct ringmpsc_local **out, uint32_t nr_rings,
 void ringmpsc_local_destroy(struct ringmpsc_local *l);
 int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_ring_mem *out);
+/* Handles of local rings; they work until ringmpsc_local_destroy(). Close
+ * them with ringmpsc_producer_close() and ringmpsc_consumer_close().
+ */
 int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_producer *p);
 int ringmpsc_local_consumer(struct ringmpsc_local *l, struct ringmpsc_consumer *c);
-void ringmpsc_local_consumer_free(struct ringmpsc_consumer *c);
+
+/* ---- ordering ---------------------------------------------------------- */
+/*
+ * The pairs the fast paths below rely on (spec.md sections 2 and 3). The
+ * letters mark the accesses in the code.
+ *
+ *   producer                              consumer
+ *
+ *   if cached_head shows too little:
+ *     head = load_acquire(head)     (A) <-- store_release(head)        (D)
+ *   write slots [tail, tail + n)              after reading its slots
+ *   store_release(tail)             (B) --> if cached_tail == head:
+ *                                             tail = load_acquire(tail) (C)
+ *                                           read slots [head, tail)
+ *
+ * (B) pairs with (C): every slot below the tail the consumer sees is fully
+ * written (INV-RING-05, INV-RING-09). (D) pairs with (A): the consumer has
+ * read a slot before the producer sees the head that lets it write there
+ * again (INV-RING-05, INV-RING-06). Each side loads the other's index only
+ * when its private cache runs out (INV-RING-11).
+ *
+ * The wakeup is a store-buffer pair, with the roles taken by whichever side
+ * publishes ((B) or (D)) and whichever side goes to sleep:
+ *
+ *   publisher                             sleeper (lib/wait.c)
+ *
+ *   store_release(own index)  (B)/(D)     WRITE_ONCE(own flag, NEED)    (E)
+ *   full barrier                    (F)   full barrier, membarrier()   (G)
+ *   READ_ONCE(peer's flag)          (H)   re-check the ring: (A) or (C)
+ *   if NEED: wake the sleeper             if nothing to do: sleep
+ *
+ * (F) pairs with (G): the publisher's (H) sees (E), or the sleeper's
+ * re-check sees the index of (B)/(D); never neither, so no wakeup is lost
+ * (INV-WAKE-01, INV-WAKE-02, INV-WAKE-03). A publisher registered for
+ * membarrier() makes (F) a compiler barrier: the membarrier() in (G) runs
+ * the full barrier on the publisher's CPU (lib/asym_barrier.c).
+ */
 
 /* ---- producer fast path ----------------------------------------------- */
 
-/* Publisher half of the Dekker pair: our index store is visible before we
- * read the peer's flag, or we and a peer going to sleep can each miss the
- * other. INV-WAKE-02.
+/* (F): the publisher's half of the wakeup pair. Our index store is visible
+ * before we read the peer's flag, or we and a peer going to sleep can each
+ * miss the other. INV-WAKE-02.
  */
 static inline void ringmpsc__publisher_barrier(bool asym)
 {
 	if (RINGMPSC_LIKELY(asym))
-		/* Registered: the sleeper's membarrier() runs the full barrier
-		 * on our CPU; only the compiler must keep the order. Pairs with
-		 * ringmpsc__sleeper_barrier(). INV-WAKE-02.
+		/* Registered: the sleeper's membarrier() (G) runs the full
+		 * barrier on our CPU; only the compiler must keep the order.
+		 * INV-WAKE-02.
 		 */
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		ringmpsc_barrier();
 	else
-		/* Pairs with the sleeper's fence after NEED_WAKEUP. INV-WAKE-02 */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* Pairs with the sleeper's full barrier (G). INV-WAKE-02 */
+		ringmpsc_smp_mb();
 }
 
-static inline void ringmpsc__wake_consumer_if_needed(struct ringmpsc_producer *p)
+/* After publishing (B) or (D): does the peer sleep and want a wakeup? */
+static inline bool ringmpsc__peer_wants_wakeup(bool asym,
+					       const uint32_t *peer_flags_p)
 {
-	ringmpsc__publisher_barrier(p->asym_barrier);
-	/* Consumer's flag: plain load, ordered by the barrier. INV-WAKE-04 */
-	if (RINGMPSC_UNLIKELY(__atomic_load_n(p->peer_flags_p, __ATOMIC_RELAXED) &
-			      RINGMPSC_NEED_WAKEUP))
-		ringmpsc_producer_wake_peer(p);
+	ringmpsc__publisher_barrier(asym);
+	/* (H): the peer's flag, ordered after our index store by (F); pairs
+	 * with the sleeper's flag store (E). INV-WAKE-01, INV-WAKE-04.
+	 */
+	return RINGMPSC_READ_ONCE(*peer_flags_p) & RINGMPSC_NEED_WAKEUP;
 }
 
 /* Free slots, refreshing the cached head only when the cache says fewer
@@ -263,19 +325,39 @@ static inline uint32_t ringmpsc__free(struct ringmpsc_producer *p, uint32_t want
 
 	if (RINGMPSC_LIKELY(p->capacity - used >= want))
 		return (uint32_t)(p->capacity - used);
-	/* Pairs with the consumer's store-release of head: slots it released
-	 * are no longer read when we overwrite them. INV-RING-05.
+	/* (A), pairs with the consumer's store-release of head (D): slots it
+	 * released are no longer read when we overwrite them. INV-RING-05.
 	 */
-	uint64_t head = __atomic_load_n(p->head_p, __ATOMIC_ACQUIRE);
+	uint64_t head = ringmpsc_smp_load_acquire(p->head_p);
 
-	/* A head beyond our tail or more than capacity behind it is corrupt:
-	 * keep the old cache, which can only make us see less space.
-	 * INV-RING-10, INV-RING-11.
+	/* A head beyond our tail, more than capacity behind it, or behind the
+	 * cache is corrupt: keep the old cache, which can only make us see
+	 * less space. INV-RING-10.
 	 */
-	if (RINGMPSC_LIKELY(p->tail - head <= p->capacity && head >= p->cached_head))
+	if (RINGMPSC_LIKELY(p->tail - head <= p->capacity && head >= p->cached_head)) {
+		/* The cache only catches up with head. INV-RING-11 */
+		RINGMPSC_INV(p->cached_head <= head, "INV-RING-11");
 		p->cached_head = head;
+	}
 	RINGMPSC_INV(p->tail - p->cached_head <= p->capacity, "INV-RING-01");
 	return (uint32_t)(p->capacity - (p->tail - p->cached_head));
+}
+
+/* @n, cut so that a run of slots from index @idx does not cross the end of
+ * data mapped once (@mask + 1 = capacity slots); mirrored data is
+ * contiguous for any run of up to capacity slots (spec.md section 5).
+ * Producer and consumer alike.
+ */
+static inline uint32_t ringmpsc__stop_at_wrap(uint32_t n, uint64_t idx,
+					      uint32_t mask, bool mirrored)
+{
+	if (!mirrored) {
+		uint32_t to_wrap = mask + 1 - (uint32_t)(idx & mask);
+
+		if (n > to_wrap)
+			n = to_wrap;
+	}
+	return n;
 }
 
 /* Pointer to slot @i (0-based) of the open reservation. */
@@ -291,19 +373,6 @@ static inline void *ringmpsc_slot(const struct ringmpsc_producer *p, uint32_t i)
 #ifndef RINGMPSC_PREFETCH_MAX
 #define RINGMPSC_PREFETCH_MAX	2048
 #endif
-
-/* Prefetch a line for writing. PREFETCHW whatever -march says (CPUs
- * without it execute it as a NOP); __builtin_prefetch would fall back to a
- * read prefetch on baseline x86-64, which does not take ownership.
- */
-static inline void ringmpsc__prefetchw(const void *addr)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)addr));
-#else
-	__builtin_prefetch(addr, 1, 3);
-#endif
-}
 
 /*
  * How many bytes after a reservation of @n to prefetch for writing: the
@@ -326,12 +395,7 @@ static inline size_t ringmpsc__prefetch_len(const struct ringmpsc_producer *p,
 		return 0;
 	if (next > n)
 		next = n;
-	if (!p->mirrored) {
-		uint32_t pos = (uint32_t)((p->tail + n) & p->mask);
-
-		if (next > p->capacity - pos)
-			next = p->capacity - pos;
-	}
+	next = ringmpsc__stop_at_wrap(next, p->tail + n, p->mask, p->mirrored);
 	len = (size_t)next * p->slot_size;
 	return len < RINGMPSC_PREFETCH_MAX ? len : RINGMPSC_PREFETCH_MAX;
 }
@@ -360,12 +424,7 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 	}
 	if (n > free_slots)
 		n = free_slots;
-	if (!p->mirrored) {
-		uint32_t to_wrap = p->capacity - (uint32_t)(p->tail & p->mask);
-
-		if (n > to_wrap)
-			n = to_wrap;
-	}
+	n = ringmpsc__stop_at_wrap(n, p->tail, p->mask, p->mirrored);
 	/* The reservation lies in [tail, head + capacity). INV-RING-06 */
 	RINGMPSC_INV(p->tail + n - p->cached_head <= p->capacity, "INV-RING-06");
 	p->pending = n;
@@ -375,7 +434,7 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 		unsigned char *next = (unsigned char *)ringmpsc_slot(p, n);
 
 		for (size_t off = 0; off < pf_len; off += 64)
-			ringmpsc__prefetchw(next + off);
+			ringmpsc_prefetchw(next + off);
 	}
 	return (int)n;
 }
@@ -384,14 +443,27 @@ ringmpsc_reserve(struct ringmpsc_producer *p, uint32_t n, void **slots)
 static inline void ringmpsc__publish_tail(struct ringmpsc_producer *p,
 					  uint32_t n)
 {
-	/* Publish: every slot write before it happens before the consumer
-	 * can see the new tail; a slot is visible whole or not at all. Pairs
-	 * with the consumer's load-acquire of tail. INV-RING-05, INV-RING-09.
+	/* (B): every slot write before it happens before the consumer can
+	 * see the new tail; a slot is visible whole or not at all. Pairs with
+	 * the consumer's load-acquire of tail (C). INV-RING-05, INV-RING-09.
 	 */
-	__atomic_store_n(p->tail_p, p->tail, __ATOMIC_RELEASE);
+	ringmpsc_smp_store_release(p->tail_p, p->tail);
 	p->stats.messages += n;
 	p->stats.commits++;
-	ringmpsc__wake_consumer_if_needed(p);
+	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(p->asym_barrier,
+							  p->peer_flags_p)))
+		ringmpsc_producer_wake_peer(p);
+}
+
+/* Close the open reservation, keeping its first @n (<= pending) slots:
+ * they join the private tail, and nobody sees them before
+ * ringmpsc__publish_tail() (INV-RING-09).
+ */
+static inline void ringmpsc__close_reservation(struct ringmpsc_producer *p,
+					       uint32_t n)
+{
+	p->pending = 0;
+	p->tail += n;
 }
 
 /*
@@ -403,10 +475,9 @@ static inline int ringmpsc_commit(struct ringmpsc_producer *p, uint32_t n)
 {
 	if (RINGMPSC_UNLIKELY(n > p->pending))
 		return -EINVAL;
-	p->pending = 0;
+	ringmpsc__close_reservation(p, n);
 	if (RINGMPSC_UNLIKELY(n == 0))
 		return 0;
-	p->tail += n;
 	ringmpsc__publish_tail(p, n);
 	return 0;
 }
@@ -466,9 +537,8 @@ static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 				       src + (size_t)i * len, len);
 		}
 		src += (size_t)n * len;
-		/* Close this run's reservation; publish all runs at once. */
-		p->pending = 0;
-		p->tail += (uint32_t)n;
+		/* Commit this run, publish all runs at once. */
+		ringmpsc__close_reservation(p, (uint32_t)n);
 		sent += (uint32_t)n;
 	}
 	ringmpsc__publish_tail(p, sent);
@@ -491,10 +561,11 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 
 	if (RINGMPSC_LIKELY(avail))
 		return (int64_t)avail;
-	/* Pairs with the producer's store-release of tail: the slots below it
-	 * are fully written. Read once per batch. INV-RING-05, INV-RING-10.
+	/* (C), pairs with the producer's store-release of tail (B): the
+	 * slots below it are fully written. Read once per batch.
+	 * INV-RING-05, INV-RING-10.
 	 */
-	tail = __atomic_load_n(r->tail_p, __ATOMIC_ACQUIRE);
+	tail = ringmpsc_smp_load_acquire(r->tail_p);
 	if (RINGMPSC_UNLIKELY(tail - r->head > c->capacity)) {
 		/* Tail behind head or too far ahead: reject, never read.
 		 * INV-RING-10.
@@ -505,7 +576,11 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 		}
 		return -EPROTO;
 	}
-	RINGMPSC_INV(tail >= r->cached_tail, "INV-RING-02");
+	/* We refresh only when the cache shows nothing (cached_tail == head),
+	 * so with the check above the tail has not gone back past one we saw
+	 * (INV-RING-02) and the cache only catches up with it (INV-RING-11).
+	 */
+	RINGMPSC_INV(r->cached_tail <= tail, "INV-RING-02, INV-RING-11");
 	r->cached_tail = tail;
 	if (tail == r->head)
 		c->stats.empty++;
@@ -517,12 +592,10 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
  */
 static inline int ringmpsc__refresh_if_changed(struct ringmpsc_consumer *c)
 {
-	if (!c->ring_epoch_p)
-		return 0;
 	/* Pairs with the module's store-release of ring_epoch after a state
 	 * change. INV-LIFE-01.
 	 */
-	if (RINGMPSC_LIKELY(__atomic_load_n(c->ring_epoch_p, __ATOMIC_ACQUIRE) ==
+	if (RINGMPSC_LIKELY(ringmpsc_smp_load_acquire(c->ring_epoch_p) ==
 			    c->ring_epoch))
 		return 0;
 	return ringmpsc_consumer_refresh(c);
@@ -573,12 +646,7 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 		return (int)avail;
 	}
 	n = avail < (int64_t)max ? (uint32_t)avail : max;
-	if (!c->mirrored) {
-		uint32_t to_wrap = c->capacity - (uint32_t)(r->head & c->mask);
-
-		if (n > to_wrap)
-			n = to_wrap;
-	}
+	n = ringmpsc__stop_at_wrap(n, r->head, c->mask, c->mirrored);
 	*slots = r->data + (size_t)(r->head & c->mask) * c->slot_size;
 	r->peeked = n;
 	return (int)n;
@@ -587,17 +655,15 @@ static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
 static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 					  struct ringmpsc_cring *r, uint32_t ring)
 {
-	/* Release: our reads of the slots finish before the producer may
-	 * reuse them. Pairs with the producer's load-acquire of head.
+	/* (D): our reads of the slots finish before the producer may reuse
+	 * them. Pairs with the producer's load-acquire of head (A).
 	 * INV-RING-05.
 	 */
-	__atomic_store_n(r->head_p, r->head, __ATOMIC_RELEASE);
+	ringmpsc_smp_store_release(r->head_p, r->head);
 	c->stats.batches++;
-	/* Publisher half for a producer sleeping on a full ring. INV-WAKE-02 */
-	ringmpsc__publisher_barrier(r->asym_barrier);
-	/* Producer's flag, ordered by the barrier. INV-WAKE-04 */
-	if (RINGMPSC_UNLIKELY(__atomic_load_n(r->peer_flags_p, __ATOMIC_RELAXED) &
-			      RINGMPSC_NEED_WAKEUP))
+	/* A producer may sleep on a full ring. INV-WAKE-02, INV-WAKE-04 */
+	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(r->asym_barrier,
+							  r->peer_flags_p)))
 		ringmpsc_consumer_wake_peer(c, ring);
 }
 
@@ -654,9 +720,8 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
 		if (avail == 0)
 			break;
 		n = avail < (int64_t)left ? (uint32_t)avail : left;
+		n = ringmpsc__stop_at_wrap(n, r->head, c->mask, c->mirrored);
 		pos = (uint32_t)(r->head & c->mask);
-		if (!c->mirrored && n > c->capacity - pos)
-			n = c->capacity - pos;
 		fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
 		r->head += n;
 		taken += n;

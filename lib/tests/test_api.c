@@ -122,7 +122,7 @@ TEST(local_create_args)
 	CHECK(!m.mirrored);
 	ringmpsc_local_destroy(l);
 	ringmpsc_local_destroy(NULL);	/* no-op */
-	ringmpsc_local_consumer_free(NULL);
+	ringmpsc_consumer_close(NULL);
 }
 
 static int count_fds(void)
@@ -144,6 +144,7 @@ TEST(local_create_limits)
 	struct ringmpsc_local *l = NULL;
 	struct ringmpsc_producer p;
 	struct ringmpsc_consumer c;
+	struct ringmpsc_stats st;
 	struct got g = { .len = LEN };
 	struct rlimit old, low;
 	int fds = count_fds();
@@ -169,7 +170,12 @@ TEST(local_create_limits)
 	CHECK_EQ(ringmpsc_consume(&c, on_msg, &g, 4), 1);
 	CHECK_EQ(g.ring[0], nr - 1);
 	CHECK_EQ(g.bad, 0);
-	ringmpsc_local_consumer_free(&c);
+	/* No module, no module counters. */
+	CHECK_EQ(ringmpsc_producer_channel_stats(&p, &st), -EOPNOTSUPP);
+	CHECK_EQ(ringmpsc_consumer_channel_stats(&c, &st), -EOPNOTSUPP);
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+	CHECK_EQ(ringmpsc_consume(&c, on_msg, &g, 4), 0);	/* closed */
 	ringmpsc_local_destroy(l);
 	CHECK_EQ(count_fds(), fds);
 }
@@ -974,7 +980,7 @@ TEST(local_slow_paths)
 
 	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
 	CHECK(ringmpsc_consumer_present(&f.p[1]));
-	CHECK(f.p[1].chan == NULL);
+	CHECK(f.p[1].backend == f.l);
 	CHECK_EQ(f.p[1].ring, 1);
 	CHECK_EQ(ringmpsc_consumer_refresh(&f.c), 0);
 	CHECK_EQ(ringmpsc_consumer_recycle(&f.c, 1), 0);
@@ -1101,7 +1107,7 @@ TEST(consumer_crash_redelivery)
 	CHECK_EQ(g.ring[0], 0);
 	CHECK_EQ(g.ring[4], 1);
 	CHECK_EQ(g.bad, 0);
-	ringmpsc_local_consumer_free(&c2);
+	ringmpsc_consumer_close(&c2);
 	lfix_fini(&f);
 }
 

@@ -411,7 +411,7 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 		 "wakeups %llu/%llu", cfg->name, np, (unsigned long long)count,
 		 secs, (double)want / secs / 1e6, (unsigned long long)full,
 		 (unsigned long long)pw, (unsigned long long)c.stats.wakeups);
-	ringmpsc_local_consumer_free(&c);
+	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
 	munmap(res, sizeof(*res) * (LFIX_MAX + 1));
 }

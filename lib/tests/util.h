@@ -233,7 +233,7 @@ static inline int lfix_init(struct lfix *f, uint32_t n, uint32_t slot_size,
 
 static inline void lfix_fini(struct lfix *f)
 {
-	ringmpsc_local_consumer_free(&f->c);
+	ringmpsc_consumer_close(&f->c);
 	ringmpsc_local_destroy(f->l);
 	memset(f, 0, sizeof(*f));
 }

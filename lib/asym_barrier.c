@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The asymmetric full barrier of the wakeup protocol (spec.md section 3,
- * INV-WAKE-02). Publishers run on every message, sleepers rarely, so the
+ * INV-WAKE-02; (F) and (G) in the diagram in ringmpsc.h). Publishers run on every message, sleepers rarely, so the
  * publisher's half of the Dekker pair is paid by the sleeper: a process
  * registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED publishes with a compiler
  * barrier only, and a side about to sleep calls membarrier(), which makes
@@ -18,10 +18,10 @@
 
 enum { ASYM_UNKNOWN, ASYM_REGISTERED, ASYM_UNAVAILABLE };
 
-/* Process-private, not ring memory: relaxed atomics pair with nothing,
- * since racing first calls both register, which is idempotent (no INV:
- * the registration itself is the kernel's). A fork()ed child inherits
- * the registration with the address space.
+/* Process-private, not ring memory: untorn accesses that pair with
+ * nothing, since racing first calls both register, which is idempotent
+ * (no INV: the registration itself is the kernel's). A fork()ed child
+ * inherits the registration with the address space.
  */
 static int asym_state = ASYM_UNKNOWN;
 
@@ -34,7 +34,7 @@ bool ringmpsc__asym_barrier_register(void)
 {
 	const long needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED |
 			    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
-	int state = __atomic_load_n(&asym_state, __ATOMIC_RELAXED);
+	int state = RINGMPSC_READ_ONCE(asym_state);
 	long supported;
 
 	if (state == ASYM_UNKNOWN) {
@@ -42,18 +42,19 @@ bool ringmpsc__asym_barrier_register(void)
 		state = supported >= 0 && (supported & needed) == needed &&
 			membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0 ?
 			ASYM_REGISTERED : ASYM_UNAVAILABLE;
-		__atomic_store_n(&asym_state, state, __ATOMIC_RELAXED);
+		RINGMPSC_WRITE_ONCE(asym_state, state);
 	}
 	return state == ASYM_REGISTERED;
 }
 
 int ringmpsc__sleeper_barrier(void)
 {
-	/* Sleeper half of the Dekker pair: our NEED_WAKEUP store is visible
-	 * before the caller re-checks the ring. Pairs with the publisher's
-	 * full barrier when the publisher is not registered. INV-WAKE-01.
+	/* (G), the sleeper's half of the wakeup pair drawn in ringmpsc.h:
+	 * our NEED_WAKEUP store (E) is visible before the caller re-checks
+	 * the ring. Pairs with the publisher's full barrier (F) when the
+	 * publisher is not registered. INV-WAKE-01.
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ringmpsc_smp_mb();
 	/* Runs the publisher's half on the publisher's CPU when it is
 	 * registered and publishes with a compiler barrier only: its index
 	 * store before this point is visible to our re-check, its flag load
