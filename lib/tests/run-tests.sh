@@ -10,6 +10,9 @@
 #             low-entropy address space on some kernels), smaller counts
 #   asan      DIR/asan/* (ASan + UBSan), smaller counts
 #   valgrind  DIR/plain/* under valgrind memcheck, much smaller counts
+# Each binary is a kselftest harness program: every test runs in a process
+# of its own under a timeout of its own; the sizes go to the binaries in
+# RINGMPSC_STRESS_N and RINGMPSC_FUZZ_N (see lib/tests/tests.mk).
 # Judges each run with lib/tests/tap-judge (TAP::Parser, as prove(1)):
 # every "ok" passes, every "not ok" fails, a SKIP is skipped; a missing
 # plan, a short or long plan, a timeout of the whole binary or a non-zero
@@ -55,15 +58,16 @@ if setarch "$(uname -m)" -R true 2>/dev/null; then
 fi
 
 run_one() {
-	local set=$1 name=$2 bin args=() pre=() log secs rc t0 summary
+	local set=$1 name=$2 bin sizes=() pre=() log secs rc t0 summary
 	case $set in
 	plain | valgrind) bin=$dir/plain/$name ;;
 	*) bin=$dir/$set/$name ;;
 	esac
 	[[ $name == test_stress || $name == test_barrier ]] &&
-		args=(-n "$(stress_n "$set")")
+		sizes=(RINGMPSC_STRESS_N="$(stress_n "$set")")
 	# Fewer fuzz and hostile-ring iterations under valgrind.
-	[[ $name == test_corrupt && $set == valgrind ]] && args=(-n 5000)
+	[[ $name == test_corrupt && $set == valgrind ]] &&
+		sizes=(RINGMPSC_FUZZ_N=5000)
 	case $set in
 	tsan) pre=("${setarch_r[@]}") ;;
 	valgrind)
@@ -73,14 +77,14 @@ run_one() {
 		;;
 	esac
 	log=$logdir/$set-$name.log
-	echo "==> $set/$name ${args[*]}"
+	echo "==> $set/$name ${sizes[*]}"
 	t0=$EPOCHREALTIME
 	rc=0
-	RINGMPSC_TEST_TIMEOUT=${RINGMPSC_TEST_TIMEOUT:-900} \
+	env "${sizes[@]}" \
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
 	ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 ${ASAN_OPTIONS:-}" \
 	UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 ${UBSAN_OPTIONS:-}" \
-		timeout -k 10 3600 "${pre[@]}" "$bin" "${args[@]}" 2>&1 |
+		timeout -k 10 3600 "${pre[@]}" "$bin" 2>&1 |
 		tee "$log" || rc=$?
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	summary=$("$here/tap-judge" "$log" "$rc") ||
