@@ -14,6 +14,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -551,9 +552,9 @@ struct hostile {
 	pthread_t th;
 	uint64_t *word;		/* tail (or head) to scribble on */
 	uint32_t *flags;	/* its side's flags word */
-	uint64_t base;
+	_Atomic uint64_t base;	/* near which to scribble */
 	uint32_t cap;
-	int stop;
+	atomic_int stop;
 	uint64_t writes;
 };
 
@@ -563,16 +564,14 @@ static void *scribbler(void *arg)
 	struct hostile *h = arg;
 	uint64_t rs = 0xdeadbeefcafef00dull;
 
-	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+	while (!atomic_load_explicit(&h->stop, memory_order_acquire)) {
+		uint64_t base = atomic_load_explicit(&h->base, memory_order_relaxed);
 		uint64_t x = rnd(&rs), v;
 
 		switch (x % 4) {
 		case 0: v = rnd(&rs); break;
-		case 1: v = __atomic_load_n(&h->base, __ATOMIC_RELAXED) - (x >> 40) % 8;
-			break;
-		default: v = __atomic_load_n(&h->base, __ATOMIC_RELAXED) +
-			     (x >> 40) % (2 * h->cap + 2);
-			break;
+		case 1: v = base - (x >> 40) % 8; break;
+		default: v = base + (x >> 40) % (2 * h->cap + 2); break;
 		}
 		__atomic_store_n(h->word, v, __ATOMIC_RELEASE);
 		__atomic_store_n(h->flags, (uint32_t)(x >> 32) & RINGMPSC_NEED_WAKEUP,
@@ -665,7 +664,7 @@ TEST_F_TIMEOUT(corrupt, hostile_producer_thread, TIMEOUT_S)
 			sched_yield();
 		done = k.next[1] + k.next[2] + k.next[3];
 	}
-	__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&h.stop, 1, memory_order_release);
 	pthread_join(h.th, NULL);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(hp[i].th, NULL);
@@ -762,7 +761,7 @@ TEST_F_TIMEOUT(corrupt, hostile_consumer_thread, TIMEOUT_S)
 		int n;
 
 		/* Keep the scribbles near the producer's tail. */
-		__atomic_store_n(&h.base, p.tail, __ATOMIC_RELAXED);
+		atomic_store_explicit(&h.base, p.tail, memory_order_relaxed);
 		if (it & 1) {
 			n = ringmpsc_try_send_many(&p, buf, LEN, 1 + it % 7);
 			if (n > 0)
@@ -786,7 +785,7 @@ TEST_F_TIMEOUT(corrupt, hostile_consumer_thread, TIMEOUT_S)
 		if (p.tail - p.cached_head > 16)
 			bad++;
 	}
-	__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&h.stop, 1, memory_order_release);
 	pthread_join(h.th, NULL);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, sent);

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -71,7 +72,7 @@ struct presult {
 	uint64_t sum;
 	uint64_t wakeups;	/* consumer wakeups it asked for */
 	uint64_t full;
-	int err;
+	atomic_int err;	/* the above are final */
 };
 
 struct prod_arg {
@@ -82,7 +83,7 @@ struct prod_arg {
 	uint64_t count;
 	const struct cfg *cfg;
 	struct presult *res;
-	const int *stop;	/* the consumer gave up */
+	const atomic_int *stop;	/* the consumer gave up */
 };
 
 static inline void cpu_relax(void)
@@ -115,7 +116,7 @@ static int no_room(struct ringmpsc_producer *p, const struct prod_arg *a,
 {
 	const struct cfg *cfg = a->cfg;
 
-	if (__atomic_load_n(a->stop, __ATOMIC_RELAXED))
+	if (atomic_load_explicit(a->stop, memory_order_relaxed))
 		return -ECANCELED;
 	if (!cfg->blocking) {
 		/* Producers do not spin: on two shared CPUs the consumer
@@ -205,7 +206,7 @@ static void produce(struct prod_arg *a)
 	a->res->sum = sum;
 	a->res->wakeups = p.stats.wakeups;
 	a->res->full = p.stats.full;
-	__atomic_store_n(&a->res->err, err, __ATOMIC_RELEASE);
+	atomic_store_explicit(&a->res->err, err, memory_order_release);
 }
 
 static void *produce_thread(void *arg)
@@ -300,7 +301,7 @@ static void run_cfg(struct __test_metadata *_metadata, const struct cfg *cfg,
 	struct cstate s = { .cfg = cfg };
 	struct prod_arg args[LFIX_MAX];
 	struct presult *res;
-	int *stop;
+	atomic_int *stop;
 	pid_t pids[LFIX_MAX] = { 0 };
 	uint64_t t0, iter = 0, idle = 0, timeouts = 0;
 	uint32_t spins = 0;
@@ -355,7 +356,7 @@ static void run_cfg(struct __test_metadata *_metadata, const struct cfg *cfg,
 			bool failed = false;
 
 			for (uint32_t i = 0; i < np; i++)
-				if (__atomic_load_n(&res[i].err, __ATOMIC_ACQUIRE))
+				if (atomic_load_explicit(&res[i].err, memory_order_acquire))
 					failed = true;
 			if (failed || ms_since(t0) > 1000u * 600)
 				break;
@@ -375,7 +376,7 @@ static void run_cfg(struct __test_metadata *_metadata, const struct cfg *cfg,
 	}
 	secs = (double)(now_ns() - t0) / 1e9;
 	if (s.total < want)
-		__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+		atomic_store_explicit(stop, 1, memory_order_relaxed);
 
 	for (uint32_t i = 0; i < np; i++) {
 		if (cfg->procs) {

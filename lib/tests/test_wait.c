@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -43,7 +44,7 @@ struct waiter {
 	int timeout_ms;
 	int ret;
 	uint64_t ms;
-	int done;
+	atomic_int done;	/* ret and ms are set */
 };
 
 static void *consumer_waiter(void *arg)
@@ -53,7 +54,7 @@ static void *consumer_waiter(void *arg)
 
 	w->ret = ringmpsc_wait(w->c, w->timeout_ms);
 	w->ms = ms_since(t0);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&w->done, 1, memory_order_release);
 	return NULL;
 }
 
@@ -64,13 +65,13 @@ static void *space_waiter(void *arg)
 
 	w->ret = ringmpsc_wait_space(w->p, w->n, w->timeout_ms);
 	w->ms = ms_since(t0);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&w->done, 1, memory_order_release);
 	return NULL;
 }
 
 static bool is_done(struct waiter *w)
 {
-	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&w->done, memory_order_acquire);
 }
 
 static void fill(struct __test_metadata *_metadata,
