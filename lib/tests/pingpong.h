@@ -75,7 +75,7 @@ static inline void pingpong_child(struct pingpong *pp, struct lfix *up,
 			err = pong_wait(&down->c, i);
 	}
 	if (err)
-		tap_diag("child: trip %llu: error %d", (unsigned long long)i, err);
+		test_diag("child: trip %llu: error %d", (unsigned long long)i, err);
 	_exit(err ? 1 : 0);
 }
 
@@ -111,7 +111,7 @@ static inline int pingpong_run(struct pingpong *pp)
 		}
 	}
 	if (err) {
-		tap_diag("parent: trip %llu: error %d", (unsigned long long)i, err);
+		test_diag("parent: trip %llu: error %d", (unsigned long long)i, err);
 		kill(pid, SIGKILL);
 	}
 	if (waitpid(pid, &status, 0) != pid ||

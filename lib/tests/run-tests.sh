@@ -10,13 +10,18 @@
 #             low-entropy address space on some kernels), smaller counts
 #   asan      DIR/asan/* (ASan + UBSan), smaller counts
 #   valgrind  DIR/plain/* under valgrind memcheck, much smaller counts
-# Judges each run's TAP: every "ok" passes, every "not ok" fails; a
-# missing plan, a short or long plan, a crash, a timeout or a non-zero exit
-# without a failed test is one failure more. Prints one summary line
+# Each binary is a kselftest harness program: every test runs in a process
+# of its own under a timeout of its own; the sizes go to the binaries in
+# RINGMPSC_STRESS_N and RINGMPSC_FUZZ_N (see lib/tests/tests.mk).
+# Judges each run with lib/tests/tap-judge (TAP::Parser, as prove(1)):
+# every "ok" passes, every "not ok" fails, a SKIP is skipped; a missing
+# plan, a short or long plan, a timeout of the whole binary or a non-zero
+# exit without a failed test is one failure more. Prints one summary line
 # "lib: N passed, N failed[, N skipped]", writes "N passed, N failed..."
 # to $RINGMPSC_RESULT if set, and exits 1 if anything failed.
 set -uo pipefail
 
+here=$(dirname "$0")
 dir=${1:?usage: run-tests.sh DIR "NAME..." SET...}
 names=${2:?usage: run-tests.sh DIR "NAME..." SET...}
 shift 2
@@ -53,15 +58,16 @@ if setarch "$(uname -m)" -R true 2>/dev/null; then
 fi
 
 run_one() {
-	local set=$1 name=$2 bin args=() pre=() log secs rc t0 summary
+	local set=$1 name=$2 bin sizes=() pre=() log secs rc t0 summary
 	case $set in
 	plain | valgrind) bin=$dir/plain/$name ;;
 	*) bin=$dir/$set/$name ;;
 	esac
 	[[ $name == test_stress || $name == test_barrier ]] &&
-		args=(-n "$(stress_n "$set")")
+		sizes=(RINGMPSC_STRESS_N="$(stress_n "$set")")
 	# Fewer fuzz and hostile-ring iterations under valgrind.
-	[[ $name == test_corrupt && $set == valgrind ]] && args=(-n 5000)
+	[[ $name == test_corrupt && $set == valgrind ]] &&
+		sizes=(RINGMPSC_FUZZ_N=5000)
 	case $set in
 	tsan) pre=("${setarch_r[@]}") ;;
 	valgrind)
@@ -71,33 +77,23 @@ run_one() {
 		;;
 	esac
 	log=$logdir/$set-$name.log
-	echo "==> $set/$name ${args[*]}"
+	echo "==> $set/$name ${sizes[*]}"
 	t0=$EPOCHREALTIME
 	rc=0
-	RINGMPSC_TEST_TIMEOUT=${RINGMPSC_TEST_TIMEOUT:-900} \
+	env "${sizes[@]}" \
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
 	ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 ${ASAN_OPTIONS:-}" \
 	UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 ${UBSAN_OPTIONS:-}" \
-		timeout -k 10 3600 "${pre[@]}" "$bin" "${args[@]}" 2>&1 |
+		timeout -k 10 3600 "${pre[@]}" "$bin" 2>&1 |
 		tee "$log" || rc=$?
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-	summary=$(awk -v rc="$rc" '
-		/^1\.\.[0-9]+/ && !plan { plan = substr($1, 4) + 0; hasplan = 1; next }
-		/^ok [0-9]+/ { n++; if ($0 ~ /# SKIP/) s++; else p++; next }
-		/^not ok [0-9]+/ { n++; f++; next }
-		END {
-			extra = ""
-			if (!hasplan) { f++; extra = extra " no plan;" }
-			else if (n != plan) { f++; extra = extra " " n " results for plan 1.." plan ";" }
-			if (rc == 124 || rc == 137) { f++; extra = extra " timed out;" }
-			else if (rc != 0 && f == 0) { f++; extra = extra " exit status " rc ";" }
-			printf "%d %d %d%s\n", p, f, s, extra
-		}' "$log")
+	summary=$("$here/tap-judge" "$log" "$rc") ||
+		summary="0 1 0 tap-judge failed"
 	read -r p f s extra <<<"$summary"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	report+=("$(printf '  %-9s %-13s %3d passed %3d failed %2d skipped %8.1fs %s' \
 		"$set" "$name" "$p" "$f" "$s" "$secs" "${extra:-}")")
-	echo "==> $set/$name: $p passed, $f failed, $s skipped (${secs}s)${extra:+ -$extra}"
+	echo "==> $set/$name: $p passed, $f failed, $s skipped (${secs}s)${extra:+ - $extra}"
 }
 
 for set in "${sets[@]}"; do

@@ -66,12 +66,35 @@ static void on_batch(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 		got_one(g, ring, m + (size_t)i * (g->len ? g->len : LEN));
 }
 
+/*
+ * Tests that build their own rings. Each takes well under a second (a few
+ * under valgrind): the harness's default timeout (30 s) is theirs.
+ */
+TEST_PROCESS_FIXTURE(api)
+
+/* One local ring of 8 slots of LEN bytes, its producer and its consumer. */
+FIXTURE(ring8) {
+	struct lfix f;
+};
+
+FIXTURE_SETUP(ring8)
+{
+	test_begin(_metadata);
+	ASSERT_EQ(0, lfix_init(&self->f, 1, LEN, 8, 0));
+}
+
+FIXTURE_TEARDOWN(ring8)
+{
+	lfix_fini(&self->f);
+	test_end(_metadata);
+}
+
 /* ---- setup ---------------------------------------------------------------- */
 
 /* Bad attributes of a local ring set are rejected with -EINVAL and leave
  * *out alone; the limits themselves are accepted.
  */
-TEST(local_create_args)
+TEST_F(api, local_create_args)
 {
 	static const struct { uint32_t n, slot, cap, flags; } bad[] = {
 		{ 0, 16, 4, 0 },				/* no rings */
@@ -95,31 +118,31 @@ TEST(local_create_args)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		l = (struct ringmpsc_local *)&sentinel;
-		CHECK_EQ(ringmpsc_local_create(&l, bad[i].n, bad[i].slot,
-					       bad[i].cap, bad[i].flags), -EINVAL);
-		CHECK(l == (struct ringmpsc_local *)&sentinel);
+		EXPECT_EQ(-EINVAL, ringmpsc_local_create(&l, bad[i].n, bad[i].slot,
+							 bad[i].cap, bad[i].flags));
+		EXPECT_EQ((struct ringmpsc_local *)&sentinel, l);
 	}
-	CHECK_EQ(ringmpsc_local_create(NULL, 1, 16, 4, 0), -EINVAL);
+	EXPECT_EQ(-EINVAL, ringmpsc_local_create(NULL, 1, 16, 4, 0));
 
 	/* Smallest and largest slot, smallest capacity. */
-	REQUIRE_EQ(ringmpsc_local_create(&l, 1, RINGMPSC_SLOT_ALIGN,
-					 RINGMPSC_CAPACITY_MIN, 0), 0);
+	ASSERT_EQ(0, ringmpsc_local_create(&l, 1, RINGMPSC_SLOT_ALIGN,
+					   RINGMPSC_CAPACITY_MIN, 0));
 	ringmpsc_local_destroy(l);
-	REQUIRE_EQ(ringmpsc_local_create(&l, 2, RINGMPSC_SLOT_MAX,
-					 RINGMPSC_CAPACITY_MIN,
-					 RINGMPSC_LOCAL_NO_MIRROR), 0);
+	ASSERT_EQ(0, ringmpsc_local_create(&l, 2, RINGMPSC_SLOT_MAX,
+					   RINGMPSC_CAPACITY_MIN,
+					   RINGMPSC_LOCAL_NO_MIRROR));
 	/* Ring index checks of the other calls. */
-	CHECK_EQ(ringmpsc_local_ring_mem(l, 2, &m), -EINVAL);
-	CHECK_EQ(ringmpsc_local_ring_mem(l, 0, NULL), -EINVAL);
-	CHECK_EQ(ringmpsc_local_ring_mem(NULL, 0, &m), -EINVAL);
-	CHECK_EQ(ringmpsc_local_producer(l, 2, &p), -EINVAL);
-	CHECK_EQ(ringmpsc_local_producer(l, 0, NULL), -EINVAL);
-	CHECK_EQ(ringmpsc_local_consumer(l, NULL), -EINVAL);
-	CHECK_EQ(ringmpsc_local_consumer(NULL, &c), -EINVAL);
-	CHECK_EQ(ringmpsc_local_ring_mem(l, 1, &m), 0);
-	CHECK_EQ(m.slot_size, RINGMPSC_SLOT_MAX);
-	CHECK_EQ(m.capacity, RINGMPSC_CAPACITY_MIN);
-	CHECK(!m.mirrored);
+	EXPECT_EQ(-EINVAL, ringmpsc_local_ring_mem(l, 2, &m));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_ring_mem(l, 0, NULL));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_ring_mem(NULL, 0, &m));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_producer(l, 2, &p));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_producer(l, 0, NULL));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_consumer(l, NULL));
+	EXPECT_EQ(-EINVAL, ringmpsc_local_consumer(NULL, &c));
+	EXPECT_EQ(0, ringmpsc_local_ring_mem(l, 1, &m));
+	EXPECT_EQ(RINGMPSC_SLOT_MAX, m.slot_size);
+	EXPECT_EQ(RINGMPSC_CAPACITY_MIN, m.capacity);
+	EXPECT_TRUE(!m.mirrored);
 	ringmpsc_local_destroy(l);
 	ringmpsc_local_destroy(NULL);	/* no-op */
 	ringmpsc_consumer_close(NULL);
@@ -138,7 +161,7 @@ static int count_fds(void)
  * descriptors half way fails with -EMFILE and leaks none; destroy closes
  * everything it opened.
  */
-TEST(local_create_limits)
+TEST_F(api, local_create_limits)
 {
 	const uint32_t nr = RINGMPSC_PRODUCERS_MAX;
 	struct ringmpsc_local *l = NULL;
@@ -149,41 +172,39 @@ TEST(local_create_limits)
 	struct rlimit old, low;
 	int fds = count_fds();
 
-	REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
 	low = old;
 	low.rlim_cur = (rlim_t)fds + 64;
-	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-	CHECK_EQ(ringmpsc_local_create(&l, nr, LEN, 2, 0), -EMFILE);
-	CHECK_EQ(count_fds(), fds);
-	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	EXPECT_EQ(-EMFILE, ringmpsc_local_create(&l, nr, LEN, 2, 0));
+	EXPECT_EQ(fds, count_fds());
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
 
-	if (old.rlim_cur < (rlim_t)fds + nr + 16) {
-		tap_skip("RLIMIT_NOFILE too low for the largest ring set");
-		return;
-	}
-	REQUIRE_EQ(ringmpsc_local_create(&l, nr, LEN, 2, 0), 0);
-	CHECK_EQ(count_fds(), fds + (int)nr + 1);	/* the eventfds */
-	REQUIRE_EQ(ringmpsc_local_producer(l, nr - 1, &p), 0);
-	REQUIRE_EQ(ringmpsc_local_consumer(l, &c), 0);
-	CHECK_EQ(c.nr_rings, nr);
-	CHECK_EQ(send_seq(&p, 0, LEN), 0);
-	CHECK_EQ(ringmpsc_consume(&c, on_msg, &g, 4), 1);
-	CHECK_EQ(g.ring[0], nr - 1);
-	CHECK_EQ(g.bad, 0);
+	if (old.rlim_cur < (rlim_t)fds + nr + 16)
+		SKIP(return, "RLIMIT_NOFILE too low for the largest ring set");
+	ASSERT_EQ(0, ringmpsc_local_create(&l, nr, LEN, 2, 0));
+	EXPECT_EQ(fds + (int)nr + 1, count_fds());	/* the eventfds */
+	ASSERT_EQ(0, ringmpsc_local_producer(l, nr - 1, &p));
+	ASSERT_EQ(0, ringmpsc_local_consumer(l, &c));
+	EXPECT_EQ(nr, c.nr_rings);
+	EXPECT_EQ(0, send_seq(&p, 0, LEN));
+	EXPECT_EQ(1, ringmpsc_consume(&c, on_msg, &g, 4));
+	EXPECT_EQ(nr - 1, g.ring[0]);
+	EXPECT_EQ(0, g.bad);
 	/* No module, no module counters. */
-	CHECK_EQ(ringmpsc_producer_channel_stats(&p, &st), -EOPNOTSUPP);
-	CHECK_EQ(ringmpsc_consumer_channel_stats(&c, &st), -EOPNOTSUPP);
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_producer_channel_stats(&p, &st));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_consumer_channel_stats(&c, &st));
 	ringmpsc_producer_close(&p);
 	ringmpsc_consumer_close(&c);
-	CHECK_EQ(ringmpsc_consume(&c, on_msg, &g, 4), 0);	/* closed */
+	EXPECT_EQ(0, ringmpsc_consume(&c, on_msg, &g, 4));	/* closed */
 	ringmpsc_local_destroy(l);
-	CHECK_EQ(count_fds(), fds);
+	EXPECT_EQ(fds, count_fds());
 }
 
 /* Data is mirrored exactly when capacity * slot_size is a page multiple
  * and not refused; a mirror really aliases the same memory.
  */
-TEST(local_mirroring)
+TEST_F(api, local_mirroring)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	static const struct { uint32_t slot, cap, flags; bool mirrored; } cases[] = {
@@ -200,21 +221,21 @@ TEST(local_mirroring)
 		struct ringmpsc_ring_mem m;
 		size_t bytes = (size_t)cases[i].slot * cases[i].cap;
 
-		REQUIRE_EQ(ringmpsc_local_create(&l, 2, cases[i].slot,
-						 cases[i].cap, cases[i].flags), 0);
-		CHECK_EQ(ringmpsc_local_ring_mem(l, 1, &m), 0);
-		CHECK_EQ(m.mirrored, cases[i].mirrored);
-		CHECK_EQ((uintptr_t)m.data % page, 0);
-		CHECK_EQ((uintptr_t)m.prod % page, 0);
-		CHECK_EQ((uintptr_t)m.cons % page, 0);
-		CHECK(m.prod != m.cons);
+		ASSERT_EQ(0, ringmpsc_local_create(&l, 2, cases[i].slot,
+						   cases[i].cap, cases[i].flags));
+		EXPECT_EQ(0, ringmpsc_local_ring_mem(l, 1, &m));
+		EXPECT_EQ(cases[i].mirrored, m.mirrored);
+		EXPECT_EQ(0, (uintptr_t)m.data % page);
+		EXPECT_EQ(0, (uintptr_t)m.prod % page);
+		EXPECT_EQ(0, (uintptr_t)m.cons % page);
+		EXPECT_NE(m.cons, m.prod);
 		if (m.mirrored) {
 			unsigned char *d = m.data;
 
 			d[0] = 0x5a;
 			d[bytes - 1] = 0xa5;
-			CHECK_EQ(d[bytes], 0x5a);
-			CHECK_EQ(d[2 * bytes - 1], 0xa5);
+			EXPECT_EQ(0x5a, d[bytes]);
+			EXPECT_EQ(0xa5, d[2 * bytes - 1]);
 		}
 		ringmpsc_local_destroy(l);
 	}
@@ -224,18 +245,18 @@ TEST(local_mirroring)
  * capacity out of the ABI's limits, misaligned words (-EINVAL); indices
  * already out of bounds (-EPROTO, INV-RING-10).
  */
-TEST(ring_init_args)
+TEST_F(api, ring_init_args)
 {
 	struct heap_ring h;
 	struct ringmpsc_ring_mem m;
 	struct ringmpsc_producer p;
 	struct ringmpsc_cring r;
 
-	REQUIRE_EQ(heap_ring_init(&h, 8, 16, false), 0);
-	CHECK_EQ(ringmpsc_producer_init(NULL, &h.mem), -EINVAL);
-	CHECK_EQ(ringmpsc_producer_init(&p, NULL), -EINVAL);
-	CHECK_EQ(ringmpsc_cring_init(NULL, &h.mem), -EINVAL);
-	CHECK_EQ(ringmpsc_cring_init(&r, NULL), -EINVAL);
+	ASSERT_EQ(0, heap_ring_init(&h, 8, 16, false));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_init(NULL, &h.mem));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_init(&p, NULL));
+	EXPECT_EQ(-EINVAL, ringmpsc_cring_init(NULL, &h.mem));
+	EXPECT_EQ(-EINVAL, ringmpsc_cring_init(&r, NULL));
 	for (int k = 0; k < 11; k++) {
 		m = h.mem;
 		switch (k) {
@@ -251,33 +272,33 @@ TEST(ring_init_args)
 		case 9: m.tail_off = 4; break;
 		case 10: m.cons_flags_off = 2; break;
 		}
-		CHECK_EQ(ringmpsc_producer_init(&p, &m), -EINVAL);
-		CHECK_EQ(ringmpsc_cring_init(&r, &m), -EINVAL);
+		EXPECT_EQ(-EINVAL, ringmpsc_producer_init(&p, &m));
+		EXPECT_EQ(-EINVAL, ringmpsc_cring_init(&r, &m));
 	}
 
 	/* A producer continues from the ring's current indices. */
 	*tail_word(&h.mem) = 1000;
 	*head_word(&h.mem) = 995;
-	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
-	CHECK_EQU(p.tail, 1000);
-	CHECK_EQU(p.cached_head, 995);
-	CHECK_EQ(p.wait_fd, -1);
-	CHECK_EQ(p.pending, 0);
+	EXPECT_EQ(0, ringmpsc_producer_init(&p, &h.mem));
+	EXPECT_EQ(1000, p.tail);
+	EXPECT_EQ(995, p.cached_head);
+	EXPECT_EQ(-1, p.wait_fd);
+	EXPECT_EQ(0, p.pending);
 	/* The consumer continues from head, the only time it reads it
 	 * (INV-LIFE-05), and trusts tail only after checking it.
 	 */
-	CHECK_EQ(ringmpsc_cring_init(&r, &h.mem), 0);
-	CHECK_EQU(r.head, 995);
-	CHECK_EQU(r.cached_tail, 995);
-	CHECK(r.live && !r.broken && !r.detached);
+	EXPECT_EQ(0, ringmpsc_cring_init(&r, &h.mem));
+	EXPECT_EQ(995, r.head);
+	EXPECT_EQ(995, r.cached_tail);
+	EXPECT_TRUE(r.live && !r.broken && !r.detached);
 
 	/* Corrupt indices: tail behind head, tail beyond head + capacity. */
 	*tail_word(&h.mem) = 994;
-	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), -EPROTO);
+	EXPECT_EQ(-EPROTO, ringmpsc_producer_init(&p, &h.mem));
 	*tail_word(&h.mem) = 995 + 9;
-	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), -EPROTO);
+	EXPECT_EQ(-EPROTO, ringmpsc_producer_init(&p, &h.mem));
 	*tail_word(&h.mem) = 995 + 8;	/* exactly full is fine */
-	CHECK_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+	EXPECT_EQ(0, ringmpsc_producer_init(&p, &h.mem));
 	heap_ring_free(&h);
 }
 
@@ -287,107 +308,98 @@ TEST(ring_init_args)
  * is open -> -EBUSY; commit beyond the reservation -> -EINVAL and the
  * reservation stays open; commit with none open.
  */
-TEST(reserve_errors)
+TEST_F(ring8, reserve_errors)
 {
-	struct lfix f;
 	void *s = NULL;
 	int n;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 0, &s), -EINVAL);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 9, &s), -EINVAL);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], UINT32_MAX, &s), -EINVAL);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 1), -EINVAL);	/* none open */
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
-	n = ringmpsc_reserve(&f.p[0], 3, &s);
-	CHECK_EQ(n, 3);
-	CHECK(s == f.mem[0].data);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 1, &s), -EBUSY);
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], "x", 1), -EBUSY);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 4), -EINVAL);
-	CHECK_EQU(*tail_word(&f.mem[0]), 0);		/* nothing published */
-	CHECK_EQ(f.p[0].pending, 3);			/* still open */
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 3), 0);
-	CHECK_EQU(*tail_word(&f.mem[0]), 3);
-	CHECK_EQ(f.p[0].pending, 0);
-	CHECK_EQU(f.p[0].stats.messages, 3);
-	CHECK_EQU(f.p[0].stats.commits, 1);
-	lfix_fini(&f);
+	EXPECT_EQ(-EINVAL, ringmpsc_reserve(&self->f.p[0], 0, &s));
+	EXPECT_EQ(-EINVAL, ringmpsc_reserve(&self->f.p[0], 9, &s));
+	EXPECT_EQ(-EINVAL, ringmpsc_reserve(&self->f.p[0], UINT32_MAX, &s));
+	EXPECT_EQ(-EINVAL, ringmpsc_commit(&self->f.p[0], 1));	/* none open */
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 0));
+	n = ringmpsc_reserve(&self->f.p[0], 3, &s);
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(self->f.mem[0].data, s);
+	EXPECT_EQ(-EBUSY, ringmpsc_reserve(&self->f.p[0], 1, &s));
+	EXPECT_EQ(-EBUSY, ringmpsc_try_send(&self->f.p[0], "x", 1));
+	EXPECT_EQ(-EINVAL, ringmpsc_commit(&self->f.p[0], 4));
+	EXPECT_EQ(0, *tail_word(&self->f.mem[0]));		/* nothing published */
+	EXPECT_EQ(3, self->f.p[0].pending);			/* still open */
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 3));
+	EXPECT_EQ(3, *tail_word(&self->f.mem[0]));
+	EXPECT_EQ(0, self->f.p[0].pending);
+	EXPECT_EQ(3, self->f.p[0].stats.messages);
+	EXPECT_EQ(1, self->f.p[0].stats.commits);
 }
 
 /* The ring never holds more than capacity (INV-RING-01): reserve returns
  * what is free, -EAGAIN when nothing is, and counts each full event.
  * A reservation lies in [tail, head + capacity) (INV-RING-06).
  */
-TEST(reserve_full)
+TEST_F(ring8, reserve_full)
 {
-	struct lfix f;
 	const void *m = NULL;
 	void *s = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
 	for (int i = 0; i < 5; i++)
-		REQUIRE_EQ(send_seq(&f.p[0], (uint64_t)i, LEN), 0);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 8, &s), 3);	/* 8 - 5 free */
-	CHECK(s == (unsigned char *)f.mem[0].data + 5 * LEN);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 3), 0);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 1, &s), -EAGAIN);
-	CHECK_EQ(send_seq(&f.p[0], 99, LEN), -EAGAIN);
-	CHECK_EQU(f.p[0].stats.full, 2);
-	CHECK_EQU(*tail_word(&f.mem[0]) - *head_word(&f.mem[0]), 8);
+		ASSERT_EQ(0, send_seq(&self->f.p[0], (uint64_t)i, LEN));
+	EXPECT_EQ(3, ringmpsc_reserve(&self->f.p[0], 8, &s));	/* 8 - 5 free */
+	EXPECT_EQ((unsigned char *)self->f.mem[0].data + 5 * LEN, s);
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 3));
+	EXPECT_EQ(-EAGAIN, ringmpsc_reserve(&self->f.p[0], 1, &s));
+	EXPECT_EQ(-EAGAIN, send_seq(&self->f.p[0], 99, LEN));
+	EXPECT_EQ(2, self->f.p[0].stats.full);
+	EXPECT_EQ(8, *tail_word(&self->f.mem[0]) - *head_word(&self->f.mem[0]));
 
 	/* Releasing two frees exactly two. */
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 8, &s), 2);
-	CHECK(s == f.mem[0].data);	/* index 8 wraps to slot 0 */
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
-	lfix_fini(&f);
+	EXPECT_EQ(2, ringmpsc_peek(&self->f.c, 0, &m, 2));
+	EXPECT_EQ(0, ringmpsc_release(&self->f.c, 0, 2));
+	EXPECT_EQ(2, ringmpsc_reserve(&self->f.p[0], 8, &s));
+	EXPECT_EQ(self->f.mem[0].data, s);	/* index 8 wraps to slot 0 */
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 0));
 }
 
 /* commit(k) publishes the first k reserved slots and abandons the rest;
  * commit(0) abandons all. Nothing uncommitted is visible (INV-RING-03,
  * INV-RING-09).
  */
-TEST(commit_partial)
+TEST_F(ring8, commit_partial)
 {
-	struct lfix f;
 	struct got g = { .len = LEN };
 	void *s = NULL, *s2 = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 4, &s), 4);
+	ASSERT_EQ(4, ringmpsc_reserve(&self->f.p[0], 4, &s));
 	for (uint32_t i = 0; i < 4; i++)
 		msg_fill((unsigned char *)s + i * LEN, 0, 100 + i, LEN);
-	CHECK(ringmpsc_slot(&f.p[0], 2) == (unsigned char *)s + 2 * LEN);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 2), 0);
-	CHECK_EQU(*tail_word(&f.mem[0]), 2);
-	CHECK_EQU(f.p[0].stats.messages, 2);
+	EXPECT_EQ((unsigned char *)s + 2 * LEN, ringmpsc_slot(&self->f.p[0], 2));
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 2));
+	EXPECT_EQ(2, *tail_word(&self->f.mem[0]));
+	EXPECT_EQ(2, self->f.p[0].stats.messages);
 
 	/* The next reservation starts right after the committed ones. */
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s2), 1);
-	CHECK(s2 == (unsigned char *)s + 2 * LEN);
+	ASSERT_EQ(1, ringmpsc_reserve(&self->f.p[0], 1, &s2));
+	EXPECT_EQ((unsigned char *)s + 2 * LEN, s2);
 	msg_fill(s2, 0, 999, LEN);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);	/* abandon */
-	CHECK_EQU(*tail_word(&f.mem[0]), 2);
-	CHECK_EQU(f.p[0].stats.commits, 1);
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s2), 1);
-	CHECK(s2 == (unsigned char *)s + 2 * LEN);	/* same slot again */
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 0));	/* abandon */
+	EXPECT_EQ(2, *tail_word(&self->f.mem[0]));
+	EXPECT_EQ(1, self->f.p[0].stats.commits);
+	ASSERT_EQ(1, ringmpsc_reserve(&self->f.p[0], 1, &s2));
+	EXPECT_EQ((unsigned char *)s + 2 * LEN, s2);	/* same slot again */
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 0));
 
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 2);
-	CHECK_EQ(g.n, 2);
-	CHECK_EQ(g.seq[0], 100);
-	CHECK_EQ(g.seq[1], 101);
-	CHECK_EQ(g.bad, 0);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 0);
-	lfix_fini(&f);
+	EXPECT_EQ(2, ringmpsc_consume(&self->f.c, on_msg, &g, 64));
+	EXPECT_EQ(2, g.n);
+	EXPECT_EQ(100, g.seq[0]);
+	EXPECT_EQ(101, g.seq[1]);
+	EXPECT_EQ(0, g.bad);
+	EXPECT_EQ(0, ringmpsc_consume(&self->f.c, on_msg, &g, 64));
 }
 
 /* Unmirrored data: reserve stops at the wrap and returns fewer; peek
  * likewise; messages keep their order across it (INV-RING-07).
  */
-TEST(unmirrored_wrap)
+TEST_F(api, unmirrored_wrap)
 {
 	struct lfix f;
 	struct got g = { .len = LEN };
@@ -395,60 +407,60 @@ TEST(unmirrored_wrap)
 	void *s = NULL;
 	int n;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
-	REQUIRE(!f.mem[0].mirrored);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 4, 0));
+	ASSERT_TRUE(!f.mem[0].mirrored);
 	for (uint64_t i = 0; i < 3; i++)
-		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
-	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 3);
+		ASSERT_EQ(0, send_seq(&f.p[0], i, LEN));
+	ASSERT_EQ(3, ringmpsc_consume(&f.c, on_msg, &g, 64));
 
 	n = ringmpsc_reserve(&f.p[0], 3, &s);
-	CHECK_EQ(n, 1);					/* slot 3 only */
-	CHECK(s == (unsigned char *)f.mem[0].data + 3 * LEN);
+	EXPECT_EQ(1, n);					/* slot 3 only */
+	EXPECT_EQ((unsigned char *)f.mem[0].data + 3 * LEN, s);
 	msg_fill(s, 0, 3, LEN);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 1), 0);
+	EXPECT_EQ(0, ringmpsc_commit(&f.p[0], 1));
 	n = ringmpsc_reserve(&f.p[0], 2, &s);
-	CHECK_EQ(n, 2);
-	CHECK(s == f.mem[0].data);
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(f.mem[0].data, s);
 	msg_fill(s, 0, 4, LEN);
 	msg_fill((unsigned char *)s + LEN, 0, 5, LEN);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 2), 0);
+	EXPECT_EQ(0, ringmpsc_commit(&f.p[0], 2));
 
 	n = ringmpsc_peek(&f.c, 0, &m, 4);
-	CHECK_EQ(n, 1);					/* up to the wrap */
-	CHECK(m == (unsigned char *)f.mem[0].data + 3 * LEN);
-	CHECK_EQ(msg_bad_word(m, 0, 3, LEN), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+	EXPECT_EQ(1, n);					/* up to the wrap */
+	EXPECT_EQ((unsigned char *)f.mem[0].data + 3 * LEN, m);
+	EXPECT_EQ(0, msg_bad_word(m, 0, 3, LEN));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
 	n = ringmpsc_peek(&f.c, 0, &m, 4);
-	CHECK_EQ(n, 2);
-	CHECK(m == f.mem[0].data);
-	CHECK_EQ(msg_bad_word(m, 0, 4, LEN), 0);
-	CHECK_EQ(msg_bad_word((const unsigned char *)m + LEN, 0, 5, LEN), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(f.mem[0].data, m);
+	EXPECT_EQ(0, msg_bad_word(m, 0, 4, LEN));
+	EXPECT_EQ(0, msg_bad_word((const unsigned char *)m + LEN, 0, 5, LEN));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 2));
 
 	/* consume_batch hands the two sides of the wrap as two runs but
 	 * publishes head once.
 	 */
 	for (uint64_t i = 6; i < 9; i++)		/* slots 2, 3, 0 */
-		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
+		ASSERT_EQ(0, send_seq(&f.p[0], i, LEN));
 	memset(&g, 0, sizeof(g));
 	g.len = LEN;
 	uint64_t batches = f.c.stats.batches;
-	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 64), 3);
-	CHECK_EQ(g.runs, 2);
-	CHECK_EQ(g.run_len[0], 2);
-	CHECK_EQ(g.run_len[1], 1);
-	CHECK(g.run_ptr[1] == f.mem[0].data);
-	CHECK_EQU(f.c.stats.batches, batches + 1);
-	CHECK_EQ(g.seq[0], 6);
-	CHECK_EQ(g.seq[2], 8);
-	CHECK_EQ(g.bad, 0);
+	EXPECT_EQ(3, ringmpsc_consume_batch(&f.c, on_batch, &g, 64));
+	EXPECT_EQ(2, g.runs);
+	EXPECT_EQ(2, g.run_len[0]);
+	EXPECT_EQ(1, g.run_len[1]);
+	EXPECT_EQ(f.mem[0].data, g.run_ptr[1]);
+	EXPECT_EQ(batches + 1, f.c.stats.batches);
+	EXPECT_EQ(6, g.seq[0]);
+	EXPECT_EQ(8, g.seq[2]);
+	EXPECT_EQ(0, g.bad);
 	lfix_fini(&f);
 }
 
 /* Mirrored data: a reservation and a peek are contiguous across the wrap,
  * and the bytes written past the end land at the start of the ring.
  */
-TEST(mirrored_wrap)
+TEST_F(api, mirrored_wrap)
 {
 	const uint32_t slot = 1024;
 	struct lfix f;
@@ -456,40 +468,40 @@ TEST(mirrored_wrap)
 	const void *m = NULL;
 	void *s = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 1, slot, 4, 0), 0);
-	REQUIRE(f.mem[0].mirrored);
+	ASSERT_EQ(0, lfix_init(&f, 1, slot, 4, 0));
+	ASSERT_TRUE(f.mem[0].mirrored);
 	for (uint64_t i = 0; i < 3; i++)
-		REQUIRE_EQ(send_seq(&f.p[0], i, slot), 0);
-	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 3);
+		ASSERT_EQ(0, send_seq(&f.p[0], i, slot));
+	ASSERT_EQ(3, ringmpsc_consume(&f.c, on_msg, &g, 64));
 
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 4, &s), 4);	/* slots 3,0,1,2 */
-	CHECK(s == (unsigned char *)f.mem[0].data + 3 * slot);
+	ASSERT_EQ(4, ringmpsc_reserve(&f.p[0], 4, &s));	/* slots 3,0,1,2 */
+	EXPECT_EQ((unsigned char *)f.mem[0].data + 3 * slot, s);
 	for (uint32_t i = 0; i < 4; i++)
 		msg_fill((unsigned char *)s + (size_t)i * slot, 0, 3 + i, slot);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 4), 0);
+	EXPECT_EQ(0, ringmpsc_commit(&f.p[0], 4));
 	/* Slot 0 through the first mapping holds message 4. */
-	CHECK_EQ(msg_bad_word(f.mem[0].data, 0, 4, slot), 0);
+	EXPECT_EQ(0, msg_bad_word(f.mem[0].data, 0, 4, slot));
 
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 4);
-	CHECK(m == (unsigned char *)f.mem[0].data + 3 * slot);
+	ASSERT_EQ(4, ringmpsc_peek(&f.c, 0, &m, 4));
+	EXPECT_EQ((unsigned char *)f.mem[0].data + 3 * slot, m);
 	for (uint32_t i = 0; i < 4; i++)
-		CHECK_EQ(msg_bad_word((const unsigned char *)m + (size_t)i * slot,
-				      0, 3 + i, slot), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 4), 0);
+		EXPECT_EQ(0, msg_bad_word((const unsigned char *)m + (size_t)i * slot,
+					  0, 3 + i, slot));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 4));
 
 	/* try_send_many and consume_batch: one run across the wrap. */
 	uint64_t buf[3 * 1024 / 8];
 
 	for (uint32_t i = 0; i < 3; i++)
 		msg_fill(buf + i * (slot / 8), 0, 7 + i, slot);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, slot, 3), 3);
+	EXPECT_EQ(3, ringmpsc_try_send_many(&f.p[0], buf, slot, 3));
 	memset(&g, 0, sizeof(g));
 	g.len = slot;
-	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 64), 3);
-	CHECK_EQ(g.runs, 1);
-	CHECK_EQ(g.seq[0], 7);
-	CHECK_EQ(g.seq[2], 9);
-	CHECK_EQ(g.bad, 0);
+	EXPECT_EQ(3, ringmpsc_consume_batch(&f.c, on_batch, &g, 64));
+	EXPECT_EQ(1, g.runs);
+	EXPECT_EQ(7, g.seq[0]);
+	EXPECT_EQ(9, g.seq[2]);
+	EXPECT_EQ(0, g.bad);
 	lfix_fini(&f);
 }
 
@@ -497,7 +509,7 @@ TEST(mirrored_wrap)
  * full; a short message leaves the rest of its slot as it was (spec.md 5);
  * the typed helper sends sizeof(*msg).
  */
-TEST(try_send)
+TEST_F(api, try_send)
 {
 	struct lfix f;
 	struct { uint64_t a, b; } typed = { 0x1111, 0x2222 };
@@ -505,33 +517,33 @@ TEST(try_send)
 	const void *m = NULL;
 	uint64_t w[2];
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], big, LEN + 1), -EMSGSIZE);
-	CHECK_EQU(*tail_word(&f.mem[0]), 0);
-	CHECK_EQ(RINGMPSC_TRY_SEND(&f.p[0], &typed), 0);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
+	EXPECT_EQ(-EMSGSIZE, ringmpsc_try_send(&f.p[0], big, LEN + 1));
+	EXPECT_EQ(0, *tail_word(&f.mem[0]));
+	EXPECT_EQ(0, RINGMPSC_TRY_SEND(&f.p[0], &typed));
 	w[0] = 0x3333;
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), 0);
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), -EAGAIN);
-	CHECK_EQU(f.p[0].stats.full, 1);
+	EXPECT_EQ(0, ringmpsc_try_send(&f.p[0], w, 8));
+	EXPECT_EQ(-EAGAIN, ringmpsc_try_send(&f.p[0], w, 8));
+	EXPECT_EQ(1, f.p[0].stats.full);
 
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 2));
 	memcpy(w, m, LEN);
-	CHECK_EQU(w[0], 0x1111);
-	CHECK_EQU(w[1], 0x2222);
+	EXPECT_EQ(0x1111, w[0]);
+	EXPECT_EQ(0x2222, w[1]);
 	memcpy(w, (const unsigned char *)m + LEN, LEN);
-	CHECK_EQU(w[0], 0x3333);
-	CHECK_EQU(w[1], 0);			/* untouched: zero */
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	EXPECT_EQ(0x3333, w[0]);
+	EXPECT_EQ(0, w[1]);			/* untouched: zero */
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 2));
 
 	/* Slot 0 again: a short message keeps the old second word. */
 	w[0] = 0x4444;
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 8), 0);
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 1);
+	EXPECT_EQ(0, ringmpsc_try_send(&f.p[0], w, 8));
+	ASSERT_EQ(1, ringmpsc_peek(&f.c, 0, &m, 2));
 	memcpy(w, m, LEN);
-	CHECK_EQU(w[0], 0x4444);
-	CHECK_EQU(w[1], 0x2222);
-	CHECK_EQ(ringmpsc_try_send(&f.p[0], w, 0), 0);	/* empty message */
-	CHECK_EQU(f.p[0].stats.messages, 4);
+	EXPECT_EQ(0x4444, w[0]);
+	EXPECT_EQ(0x2222, w[1]);
+	EXPECT_EQ(0, ringmpsc_try_send(&f.p[0], w, 0));	/* empty message */
+	EXPECT_EQ(4, f.p[0].stats.messages);
 	lfix_fini(&f);
 }
 
@@ -539,74 +551,74 @@ TEST(try_send)
  * clamped to capacity; both sides of an unmirrored wrap with one tail
  * publication; messages shorter than a slot are spread one per slot.
  */
-TEST(try_send_many)
+TEST_F(api, try_send_many)
 {
 	struct lfix f;
 	struct got g = { .len = LEN };
 	uint64_t buf[16 * 2];
 	uint64_t tail0;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 8, 0));
 	for (uint32_t i = 0; i < 16; i++)
 		msg_fill(buf + 2 * i, 0, i, LEN);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 0), -EINVAL);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN + 8, 1), -EMSGSIZE);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 5), 5);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf + 10, LEN, 5), 3);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 1), -EAGAIN);
-	CHECK_EQU(f.p[0].stats.messages, 8);
-	CHECK_EQU(f.p[0].stats.commits, 2);
-	CHECK_EQU(*tail_word(&f.mem[0]), 8);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);
-	CHECK_EQ(g.seq[4], 4);
-	CHECK_EQ(g.seq[5], 5);
-	CHECK_EQ(g.seq[7], 7);
-	CHECK_EQ(g.bad, 0);
+	EXPECT_EQ(-EINVAL, ringmpsc_try_send_many(&f.p[0], buf, LEN, 0));
+	EXPECT_EQ(-EMSGSIZE, ringmpsc_try_send_many(&f.p[0], buf, LEN + 8, 1));
+	EXPECT_EQ(5, ringmpsc_try_send_many(&f.p[0], buf, LEN, 5));
+	EXPECT_EQ(3, ringmpsc_try_send_many(&f.p[0], buf + 10, LEN, 5));
+	EXPECT_EQ(-EAGAIN, ringmpsc_try_send_many(&f.p[0], buf, LEN, 1));
+	EXPECT_EQ(8, f.p[0].stats.messages);
+	EXPECT_EQ(2, f.p[0].stats.commits);
+	EXPECT_EQ(8, *tail_word(&f.mem[0]));
+	EXPECT_EQ(8, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(4, g.seq[4]);
+	EXPECT_EQ(5, g.seq[5]);
+	EXPECT_EQ(7, g.seq[7]);
+	EXPECT_EQ(0, g.bad);
 
 	/* More than capacity is clamped. */
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 16), 8);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);
+	EXPECT_EQ(8, ringmpsc_try_send_many(&f.p[0], buf, LEN, 16));
+	EXPECT_EQ(8, ringmpsc_consume(&f.c, on_msg, &g, 64));
 	lfix_fini(&f);
 
 	/* Unmirrored, tail at 2 of 4: two runs, one publication. */
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
-	REQUIRE_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 2), 2);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 4, 0));
+	ASSERT_EQ(2, ringmpsc_try_send_many(&f.p[0], buf, LEN, 2));
 	memset(&g, 0, sizeof(g));
 	g.len = LEN;
-	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 2);
+	ASSERT_EQ(2, ringmpsc_consume(&f.c, on_msg, &g, 64));
 	tail0 = f.p[0].stats.commits;
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf + 4, LEN, 4), 4);
-	CHECK_EQU(f.p[0].stats.commits, tail0 + 1);
-	CHECK_EQU(*tail_word(&f.mem[0]), 6);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 4);
-	CHECK_EQ(g.n, 6);
+	EXPECT_EQ(4, ringmpsc_try_send_many(&f.p[0], buf + 4, LEN, 4));
+	EXPECT_EQ(tail0 + 1, f.p[0].stats.commits);
+	EXPECT_EQ(6, *tail_word(&f.mem[0]));
+	EXPECT_EQ(4, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(6, g.n);
 	for (uint32_t i = 0; i < 6 && i < g.n; i++)
-		CHECK_EQ(g.seq[i], i);
-	CHECK_EQ(g.bad, 0);
+		EXPECT_EQ(i, g.seq[i]);
+	EXPECT_EQ(0, g.bad);
 
 	/* 8-byte messages into 16-byte slots. */
 	uint64_t small[3] = { 41, 42, 43 };
 	const void *m = NULL;
 	uint64_t w;
 
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], small, 8, 3), 3);
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 2);	/* slots 2, 3 */
+	EXPECT_EQ(3, ringmpsc_try_send_many(&f.p[0], small, 8, 3));
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 4));	/* slots 2, 3 */
 	memcpy(&w, (const unsigned char *)m + LEN, 8);
-	CHECK_EQU(w, 42);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 4), 1);
+	EXPECT_EQ(42, w);
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 2));
+	ASSERT_EQ(1, ringmpsc_peek(&f.c, 0, &m, 4));
 	memcpy(&w, m, 8);
-	CHECK_EQU(w, 43);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+	EXPECT_EQ(43, w);
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
 
 	/* With a reservation open: -EBUSY, as reserve and try_send say, not
 	 * -EAGAIN (which would have a caller retry forever).
 	 */
 	void *s = NULL;
 
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s), 1);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 2), -EBUSY);
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
+	ASSERT_EQ(1, ringmpsc_reserve(&f.p[0], 1, &s));
+	EXPECT_EQ(-EBUSY, ringmpsc_try_send_many(&f.p[0], buf, LEN, 2));
+	EXPECT_EQ(0, ringmpsc_commit(&f.p[0], 0));
 	lfix_fini(&f);
 }
 
@@ -618,60 +630,60 @@ TEST(try_send_many)
  * -> -EINVAL;
  * release publishes head and frees room for the producer.
  */
-TEST(peek_release)
+TEST_F(api, peek_release)
 {
 	struct lfix f;
 	const void *m = NULL, *m2 = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 8, 0), 0);
-	CHECK_EQ(ringmpsc_peek(&f.c, 2, &m, 1), -ENOENT);
-	CHECK_EQ(ringmpsc_peek(&f.c, UINT32_MAX, &m, 1), -ENOENT);
-	CHECK_EQ(ringmpsc_release(&f.c, 2, 1), -ENOENT);
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 0);
-	CHECK_EQU(f.c.stats.empty, 1);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), -EINVAL);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 8, 0));
+	EXPECT_EQ(-ENOENT, ringmpsc_peek(&f.c, 2, &m, 1));
+	EXPECT_EQ(-ENOENT, ringmpsc_peek(&f.c, UINT32_MAX, &m, 1));
+	EXPECT_EQ(-ENOENT, ringmpsc_release(&f.c, 2, 1));
+	EXPECT_EQ(0, ringmpsc_peek(&f.c, 0, &m, 8));
+	EXPECT_EQ(1, f.c.stats.empty);
+	EXPECT_EQ(-EINVAL, ringmpsc_release(&f.c, 0, 1));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 0));
 
 	for (uint64_t i = 0; i < 5; i++)
-		REQUIRE_EQ(send_seq(&f.p[1], i, LEN), 0);
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 0), -EINVAL);	/* not "empty" */
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 0);
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 3), 3);
-	CHECK_EQ(msg_bad_word(m, 1, 0, LEN), 0);
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m2, 8), 5);
-	CHECK(m == m2);
-	CHECK_EQ(ringmpsc_release(&f.c, 1, 6), -EINVAL);
-	CHECK_EQU(*head_word(&f.mem[1]), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 1, 2), 0);
-	CHECK_EQU(*head_word(&f.mem[1]), 2);
-	CHECK_EQU(f.c.stats.messages, 2);
-	CHECK_EQU(f.c.stats.batches, 1);
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 8), 3);
-	CHECK_EQ(msg_bad_word(m, 1, 2, LEN), 0);
+		ASSERT_EQ(0, send_seq(&f.p[1], i, LEN));
+	EXPECT_EQ(-EINVAL, ringmpsc_peek(&f.c, 1, &m, 0));	/* not "empty" */
+	EXPECT_EQ(0, ringmpsc_peek(&f.c, 0, &m, 8));
+	EXPECT_EQ(3, ringmpsc_peek(&f.c, 1, &m, 3));
+	EXPECT_EQ(0, msg_bad_word(m, 1, 0, LEN));
+	EXPECT_EQ(5, ringmpsc_peek(&f.c, 1, &m2, 8));
+	EXPECT_EQ(m2, m);
+	EXPECT_EQ(-EINVAL, ringmpsc_release(&f.c, 1, 6));
+	EXPECT_EQ(0, *head_word(&f.mem[1]));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 1, 2));
+	EXPECT_EQ(2, *head_word(&f.mem[1]));
+	EXPECT_EQ(2, f.c.stats.messages);
+	EXPECT_EQ(1, f.c.stats.batches);
+	EXPECT_EQ(3, ringmpsc_peek(&f.c, 1, &m, 8));
+	EXPECT_EQ(0, msg_bad_word(m, 1, 2, LEN));
 	/* Release covers only what the last peek handed out (spec.md 6). */
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 1), 1);
-	CHECK_EQ(ringmpsc_release(&f.c, 1, 2), -EINVAL);
-	CHECK_EQU(*head_word(&f.mem[1]), 2);
+	EXPECT_EQ(1, ringmpsc_peek(&f.c, 1, &m, 1));
+	EXPECT_EQ(-EINVAL, ringmpsc_release(&f.c, 1, 2));
+	EXPECT_EQ(2, *head_word(&f.mem[1]));
 
 	/* The producer sees the released room: 8 - 3 in flight. */
 	for (uint64_t i = 5; i < 10; i++)
-		CHECK_EQ(send_seq(&f.p[1], i, LEN), 0);
-	CHECK_EQ(send_seq(&f.p[1], 10, LEN), -EAGAIN);
+		EXPECT_EQ(0, send_seq(&f.p[1], i, LEN));
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[1], 10, LEN));
 
 	/* A ring that is not live (a channel ring not mapped yet). */
 	f.c.rings[0].live = false;
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 1), -ENOENT);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 0), -ENOENT);
-	REQUIRE_EQ(send_seq(&f.p[0], 0, LEN), 0);
+	EXPECT_EQ(-ENOENT, ringmpsc_peek(&f.c, 0, &m, 1));
+	EXPECT_EQ(-ENOENT, ringmpsc_release(&f.c, 0, 0));
+	ASSERT_EQ(0, send_seq(&f.p[0], 0, LEN));
 	struct got g = { .len = LEN };
 
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 8);	/* ring 1 only */
+	EXPECT_EQ(8, ringmpsc_consume(&f.c, on_msg, &g, 64));	/* ring 1 only */
 	for (uint32_t i = 0; i < g.n && i < 256; i++)
-		CHECK_EQ(g.ring[i], 1);
+		EXPECT_EQ(1, g.ring[i]);
 	f.c.rings[0].live = true;
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 1);
-	CHECK_EQ(g.ring[8], 0);
-	CHECK_EQ(g.bad, 0);
+	EXPECT_EQ(1, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(0, g.ring[8]);
+	EXPECT_EQ(0, g.bad);
 	lfix_fini(&f);
 }
 
@@ -683,16 +695,16 @@ static void refill(struct ringmpsc_producer *p, uint64_t *seq)
 }
 
 /* Check a call's messages against the expected sequences; count per ring. */
-static void account(const struct got *g, uint64_t next[], uint32_t per_ring[],
-		    uint32_t nr)
+static void account(struct __test_metadata *_metadata, const struct got *g,
+		    uint64_t next[], uint32_t per_ring[], uint32_t nr)
 {
 	for (uint32_t r = 0; r < nr; r++)
 		per_ring[r] = 0;
 	for (uint32_t i = 0; i < g->n && i < 256; i++) {
-		CHECK_EQ(g->seq[i], next[g->ring[i]]++);
+		EXPECT_EQ(next[g->ring[i]]++, g->seq[i]);
 		per_ring[g->ring[i]]++;
 	}
-	CHECK_EQ(g->bad, 0);
+	EXPECT_EQ(0, g->bad);
 }
 
 /* consume: budget 0 -> -EINVAL; never more than budget messages from a
@@ -703,7 +715,7 @@ static void account(const struct got *g, uint64_t next[], uint32_t per_ring[],
  * the others stay full; order and exactly-once hold throughout
  * (INV-RING-07/08).
  */
-TEST(consume_fairness)
+TEST_F(api, consume_fairness)
 {
 	enum { NR = 3, BUDGET = 4 };
 #ifdef RINGMPSC_RESCAN_EVERY
@@ -716,19 +728,19 @@ TEST(consume_fairness)
 	uint64_t sent[NR] = { 0 }, next[NR] = { 0 };
 	uint32_t per[NR], calls;
 
-	REQUIRE_EQ(lfix_init(&f, NR, LEN, 64, 0), 0);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 0), -EINVAL);
-	CHECK_EQ(ringmpsc_consume_batch(&f.c, on_batch, &g, 0), -EINVAL);
+	ASSERT_EQ(0, lfix_init(&f, NR, LEN, 64, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_consume(&f.c, on_msg, &g, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_consume_batch(&f.c, on_batch, &g, 0));
 
 	/* A full ring next to a ring with one message: both served. */
 	refill(&f.p[0], &sent[0]);
-	REQUIRE_EQ(send_seq(&f.p[2], sent[2]++, LEN), 0);
+	ASSERT_EQ(0, send_seq(&f.p[2], sent[2]++, LEN));
 	memset(&g, 0, sizeof(g));
 	g.len = LEN;
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, BUDGET), BUDGET + 1);
-	account(&g, next, per, NR);
-	CHECK_EQ(per[0], BUDGET);
-	CHECK_EQ(per[2], 1);
+	EXPECT_EQ(BUDGET + 1, ringmpsc_consume(&f.c, on_msg, &g, BUDGET));
+	account(_metadata, &g, next, per, NR);
+	EXPECT_EQ(BUDGET, per[0]);
+	EXPECT_EQ(1, per[2]);
 
 	/* All rings kept full: no ring gets more than its budget in a call,
 	 * and none waits more than the bound between two turns.
@@ -740,16 +752,16 @@ TEST(consume_fairness)
 			refill(&f.p[r], &sent[r]);
 		memset(&g, 0, sizeof(g));
 		g.len = LEN;
-		CHECK(ringmpsc_consume(&f.c, on_msg, &g, BUDGET) >= BUDGET);
-		account(&g, next, per, NR);
+		EXPECT_LE(BUDGET, ringmpsc_consume(&f.c, on_msg, &g, BUDGET));
+		account(_metadata, &g, next, per, NR);
 		for (uint32_t r = 0; r < NR; r++) {
-			CHECK(per[r] == 0 || per[r] == BUDGET);
+			EXPECT_TRUE(per[r] == 0 || per[r] == BUDGET);
 			gap[r] = per[r] ? 0 : gap[r] + 1;
 			if (gap[r] > max_gap)
 				max_gap = gap[r];
 		}
 	}
-	CHECK(max_gap < bound);
+	EXPECT_GT(bound, max_gap);
 
 	/* Drain ring 1 while 0 and 2 stay full, then give it one message:
 	 * it is served within the bound, never more than budget per ring.
@@ -759,24 +771,24 @@ TEST(consume_fairness)
 		refill(&f.p[2], &sent[2]);
 		memset(&g, 0, sizeof(g));
 		g.len = LEN;
-		CHECK(ringmpsc_consume(&f.c, on_msg, &g, BUDGET) > 0);
-		account(&g, next, per, NR);
+		EXPECT_LT(0, ringmpsc_consume(&f.c, on_msg, &g, BUDGET));
+		account(_metadata, &g, next, per, NR);
 	}
-	CHECK_EQU(next[1], sent[1]);
-	REQUIRE_EQ(send_seq(&f.p[1], sent[1]++, LEN), 0);
+	EXPECT_EQ(sent[1], next[1]);
+	ASSERT_EQ(0, send_seq(&f.p[1], sent[1]++, LEN));
 	for (calls = 1; calls <= bound + 1; calls++) {
 		refill(&f.p[0], &sent[0]);
 		refill(&f.p[2], &sent[2]);
 		memset(&g, 0, sizeof(g));
 		g.len = LEN;
-		CHECK(ringmpsc_consume(&f.c, on_msg, &g, BUDGET) >= 2 * BUDGET);
-		account(&g, next, per, NR);
-		CHECK(per[0] <= BUDGET && per[2] <= BUDGET);
+		EXPECT_LE(2 * BUDGET, ringmpsc_consume(&f.c, on_msg, &g, BUDGET));
+		account(_metadata, &g, next, per, NR);
+		EXPECT_TRUE(per[0] <= BUDGET && per[2] <= BUDGET);
 		if (per[1])
 			break;
 	}
-	CHECK(calls <= bound);
-	CHECK_EQU(next[1], sent[1]);
+	EXPECT_GE(bound, calls);
+	EXPECT_EQ(sent[1], next[1]);
 
 	/* Drain everything: each message once, in order. */
 	for (calls = 0; calls < 1000; calls++) {
@@ -785,49 +797,49 @@ TEST(consume_fairness)
 		memset(&g, 0, sizeof(g));
 		g.len = LEN;
 		n = ringmpsc_consume(&f.c, on_msg, &g, 64);
-		account(&g, next, per, NR);
+		account(_metadata, &g, next, per, NR);
 		if (n == 0)
 			break;
 	}
 	for (uint32_t r = 0; r < NR; r++)
-		CHECK_EQU(next[r], sent[r]);
-	CHECK_EQU(f.c.stats.messages, sent[0] + sent[1] + sent[2]);
+		EXPECT_EQ(sent[r], next[r]);
+	EXPECT_EQ(sent[0] + sent[1] + sent[2], f.c.stats.messages);
 	lfix_fini(&f);
 }
 
 /* Counters: exact values after a scripted exchange, and no wakeup is
  * requested while nobody sleeps (INV-WAKE-04).
  */
-TEST(stats)
+TEST_F(api, stats)
 {
 	struct lfix f;
 	struct got g = { .len = LEN };
 	uint64_t buf[4 * 2];
 	const void *m = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
 	for (uint32_t i = 0; i < 4; i++)
 		msg_fill(buf + 2 * i, 0, i, LEN);
-	CHECK_EQ(ringmpsc_try_send_many(&f.p[0], buf, LEN, 3), 3);	/* 1 commit */
-	CHECK_EQ(send_seq(&f.p[0], 3, LEN), 0);				/* 1 commit */
-	CHECK_EQ(send_seq(&f.p[0], 4, LEN), -EAGAIN);			/* full */
-	CHECK_EQ(ringmpsc_peek(&f.c, 1, &m, 1), 0);			/* empty */
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 2), 2);		/* 1 batch */
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 8), 2);		/* 1 batch */
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 8), 0);
-	CHECK_EQU(f.p[0].stats.messages, 4);
-	CHECK_EQU(f.p[0].stats.commits, 2);
-	CHECK_EQU(f.p[0].stats.full, 1);
-	CHECK_EQU(f.p[0].stats.wakeups, 0);
-	CHECK_EQU(f.c.stats.messages, 4);
-	CHECK_EQU(f.c.stats.batches, 2);
+	EXPECT_EQ(3, ringmpsc_try_send_many(&f.p[0], buf, LEN, 3));	/* 1 commit */
+	EXPECT_EQ(0, send_seq(&f.p[0], 3, LEN));				/* 1 commit */
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[0], 4, LEN));			/* full */
+	EXPECT_EQ(0, ringmpsc_peek(&f.c, 1, &m, 1));			/* empty */
+	EXPECT_EQ(2, ringmpsc_consume(&f.c, on_msg, &g, 2));		/* 1 batch */
+	EXPECT_EQ(2, ringmpsc_consume(&f.c, on_msg, &g, 8));		/* 1 batch */
+	EXPECT_EQ(0, ringmpsc_consume(&f.c, on_msg, &g, 8));
+	EXPECT_EQ(4, f.p[0].stats.messages);
+	EXPECT_EQ(2, f.p[0].stats.commits);
+	EXPECT_EQ(1, f.p[0].stats.full);
+	EXPECT_EQ(0, f.p[0].stats.wakeups);
+	EXPECT_EQ(4, f.c.stats.messages);
+	EXPECT_EQ(2, f.c.stats.batches);
 	/* Tail refreshes that found nothing: the peek, ring 1 in each
 	 * consume, ring 0 at the end of the second and in the third.
 	 */
-	CHECK_EQU(f.c.stats.empty, 6);
-	CHECK_EQU(f.c.stats.wakeups, 0);
-	CHECK_EQU(f.c.stats.broken, 0);
-	CHECK_EQU(f.p[1].stats.messages, 0);
+	EXPECT_EQ(6, f.c.stats.empty);
+	EXPECT_EQ(0, f.c.stats.wakeups);
+	EXPECT_EQ(0, f.c.stats.broken);
+	EXPECT_EQ(0, f.p[1].stats.messages);
 	lfix_fini(&f);
 }
 
@@ -836,46 +848,43 @@ TEST(stats)
  * while its cache says there is room, the consumer not at tail while its
  * cache says there are messages.
  */
-TEST(cached_indices)
+TEST_F(ring8, cached_indices)
 {
-	struct lfix f;
 	struct got g = { .len = LEN };
 	const void *m = NULL;
 	void *s = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 8, 0), 0);
 	for (uint64_t i = 0; i < 4; i++)
-		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
-	REQUIRE_EQ(ringmpsc_consume(&f.c, on_msg, &g, 2), 2);
-	CHECK_EQU(f.c.rings[0].cached_tail, 4);
-	REQUIRE_EQ(send_seq(&f.p[0], 4, LEN), 0);
+		ASSERT_EQ(0, send_seq(&self->f.p[0], i, LEN));
+	ASSERT_EQ(2, ringmpsc_consume(&self->f.c, on_msg, &g, 2));
+	EXPECT_EQ(4, self->f.c.rings[0].cached_tail);
+	ASSERT_EQ(0, send_seq(&self->f.p[0], 4, LEN));
 	/* 2 still cached: no tail refresh, the 5th is not seen yet. */
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 2);
-	CHECK_EQU(f.c.rings[0].cached_tail, 4);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
-	CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 8), 1);
-	CHECK_EQU(f.c.rings[0].cached_tail, 5);
-	CHECK_EQ(msg_bad_word(m, 0, 4, LEN), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);
+	EXPECT_EQ(2, ringmpsc_peek(&self->f.c, 0, &m, 8));
+	EXPECT_EQ(4, self->f.c.rings[0].cached_tail);
+	EXPECT_EQ(0, ringmpsc_release(&self->f.c, 0, 2));
+	EXPECT_EQ(1, ringmpsc_peek(&self->f.c, 0, &m, 8));
+	EXPECT_EQ(5, self->f.c.rings[0].cached_tail);
+	EXPECT_EQ(0, msg_bad_word(m, 0, 4, LEN));
+	EXPECT_EQ(0, ringmpsc_release(&self->f.c, 0, 1));
 
-	CHECK_EQU(*head_word(&f.mem[0]), 5);
-	CHECK_EQU(f.p[0].cached_head, 0);	/* room left: not refreshed */
-	CHECK(f.p[0].cached_head <= *head_word(&f.mem[0]));
+	EXPECT_EQ(5, *head_word(&self->f.mem[0]));
+	EXPECT_EQ(0, self->f.p[0].cached_head);	/* room left: not refreshed */
+	EXPECT_GE(*head_word(&self->f.mem[0]), self->f.p[0].cached_head);
 	for (uint64_t i = 5; i < 8; i++)
-		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
-	CHECK_EQU(f.p[0].cached_head, 0);	/* 8 - 0 == capacity */
-	REQUIRE_EQ(ringmpsc_reserve(&f.p[0], 1, &s), 1);
-	CHECK_EQU(f.p[0].cached_head, 5);	/* refreshed on apparent full */
-	CHECK_EQ(ringmpsc_commit(&f.p[0], 0), 0);
-	CHECK_EQ(g.bad, 0);
-	lfix_fini(&f);
+		ASSERT_EQ(0, send_seq(&self->f.p[0], i, LEN));
+	EXPECT_EQ(0, self->f.p[0].cached_head);	/* 8 - 0 == capacity */
+	ASSERT_EQ(1, ringmpsc_reserve(&self->f.p[0], 1, &s));
+	EXPECT_EQ(5, self->f.p[0].cached_head);	/* refreshed on apparent full */
+	EXPECT_EQ(0, ringmpsc_commit(&self->f.p[0], 0));
+	EXPECT_EQ(0, g.bad);
 }
 
 /* Free-running 64-bit indices (INV-RING-02): the ring works the same with
  * counters just below 2^32 (no 32-bit truncation) and around 2^63, through
  * several wraps, mirrored and not.
  */
-TEST(index_boundaries)
+TEST_F(api, index_boundaries)
 {
 	static const uint64_t starts[] = {
 		(1ull << 32) - 5, (1ull << 63) - 7, UINT64_MAX - (1ull << 20),
@@ -887,8 +896,8 @@ TEST(index_boundaries)
 			struct lfix f;
 			uint64_t sent = 0, next = 0;
 
-			REQUIRE_EQ(lfix_init_at(&f, 1, slot, 4, 0, starts[k]), 0);
-			REQUIRE_EQ(f.mem[0].mirrored, mirrored);
+			ASSERT_EQ(0, lfix_init_at(&f, 1, slot, 4, 0, starts[k]));
+			ASSERT_EQ(mirrored, f.mem[0].mirrored);
 			while (next < 37) {
 				int n = 0;
 
@@ -899,20 +908,20 @@ TEST(index_boundaries)
 					int got = ringmpsc_peek(&f.c, 0, &m, 3);
 
 					if (got <= 0) {
-						CHECK_EQ(got, 0);
+						EXPECT_EQ(0, got);
 						break;
 					}
 					for (int i = 0; i < got; i++, next++)
-						CHECK_EQ(msg_bad_word((const unsigned char *)m +
-								      (size_t)i * slot,
-								      0, next, slot), 0);
-					CHECK_EQ(ringmpsc_release(&f.c, 0, (uint32_t)got), 0);
+						EXPECT_EQ(0, msg_bad_word((const unsigned char *)m +
+									  (size_t)i * slot,
+									  0, next, slot));
+					EXPECT_EQ(0, ringmpsc_release(&f.c, 0, (uint32_t)got));
 					n += got;
 				}
-				REQUIRE(n > 0);
+				ASSERT_LT(0, n);
 			}
-			CHECK_EQU(*tail_word(&f.mem[0]), starts[k] + 37);
-			CHECK_EQU(*head_word(&f.mem[0]), starts[k] + 37);
+			EXPECT_EQ(starts[k] + 37, *tail_word(&f.mem[0]));
+			EXPECT_EQ(starts[k] + 37, *head_word(&f.mem[0]));
 			lfix_fini(&f);
 		}
 	}
@@ -924,7 +933,7 @@ TEST(index_boundaries)
  * reading (INV-RING-06, INV-RING-11). Checked exhaustively on small rings
  * through the header's own helper.
  */
-TEST(prefetch_in_free_space)
+TEST_F(api, prefetch_in_free_space)
 {
 	static const struct { uint32_t cap, slot; bool mirrored; } cfg[] = {
 		{ 2, 2048, true }, { 4, 1024, false }, { 4, 1024, true },
@@ -938,8 +947,8 @@ TEST(prefetch_in_free_space)
 		struct heap_ring h;
 		struct ringmpsc_producer p;
 
-		REQUIRE_EQ(heap_ring_init(&h, cap, slot, cfg[k].mirrored), 0);
-		REQUIRE_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
+		ASSERT_EQ(0, heap_ring_init(&h, cap, slot, cfg[k].mirrored));
+		ASSERT_EQ(0, ringmpsc_producer_init(&p, &h.mem));
 		for (uint64_t tail = 0; tail < 2 * cap; tail++) {
 			for (uint32_t used = 0; used < cap; used++) {
 				uint32_t free_slots = cap - used;
@@ -965,37 +974,37 @@ TEST(prefetch_in_free_space)
 		}
 		heap_ring_free(&h);
 	}
-	CHECK_EQ(bad, 0);
-	CHECK(prefetched > 0);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, prefetched);
 }
 
 /* The slow paths on local rings: a producer always sees its consumer as
  * present; refresh and recycle are no-ops (no module: no states); a wake
  * request writes the peer's eventfd; bad ring indices -> -EINVAL.
  */
-TEST(local_slow_paths)
+TEST_F(api, local_slow_paths)
 {
 	struct lfix f;
 	struct pollfd pfd;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
-	CHECK(ringmpsc_consumer_present(&f.p[1]));
-	CHECK(f.p[1].backend == f.l);
-	CHECK_EQ(f.p[1].ring, 1);
-	CHECK_EQ(ringmpsc_consumer_refresh(&f.c), 0);
-	CHECK_EQ(ringmpsc_consumer_recycle(&f.c, 1), 0);
-	CHECK_EQ(ringmpsc_consumer_recycle(&f.c, 2), -EINVAL);
-	CHECK_EQ(ringmpsc_consumer_wake_peer(&f.c, 2), -EINVAL);
-	CHECK(f.c.rings[0].live && !f.c.rings[1].detached);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
+	EXPECT_TRUE(ringmpsc_consumer_present(&f.p[1]));
+	EXPECT_EQ(f.l, f.p[1].backend);
+	EXPECT_EQ(1, f.p[1].ring);
+	EXPECT_EQ(0, ringmpsc_consumer_refresh(&f.c));
+	EXPECT_EQ(0, ringmpsc_consumer_recycle(&f.c, 1));
+	EXPECT_EQ(-EINVAL, ringmpsc_consumer_recycle(&f.c, 2));
+	EXPECT_EQ(-EINVAL, ringmpsc_consumer_wake_peer(&f.c, 2));
+	EXPECT_TRUE(f.c.rings[0].live && !f.c.rings[1].detached);
 
 	/* Producer 1 -> the consumer's eventfd. */
 	pfd = (struct pollfd){ .fd = ringmpsc_consumer_eventfd(&f.c), .events = POLLIN };
-	CHECK_EQ(poll(&pfd, 1, 0), 0);
-	CHECK_EQ(ringmpsc_producer_wake_peer(&f.p[1]), 0);
-	CHECK_EQU(f.p[1].stats.wakeups, 1);
-	CHECK_EQ(poll(&pfd, 1, 0), 1);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, ringmpsc_producer_wake_peer(&f.p[1]));
+	EXPECT_EQ(1, f.p[1].stats.wakeups);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	ringmpsc_wait_finish(&f.c);		/* drains it */
-	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
 
 	/* Consumer -> producer 1's eventfd, not producer 0's. */
 	struct pollfd pp[2] = {
@@ -1003,12 +1012,12 @@ TEST(local_slow_paths)
 		{ .fd = f.p[1].wait_fd, .events = POLLIN },
 	};
 
-	CHECK(pp[0].fd >= 0 && pp[1].fd >= 0 && pp[0].fd != pp[1].fd);
-	CHECK_EQ(ringmpsc_consumer_wake_peer(&f.c, 1), 0);
-	CHECK_EQU(f.c.stats.wakeups, 1);
-	CHECK_EQ(poll(pp, 2, 0), 1);
-	CHECK_EQ(pp[0].revents, 0);
-	CHECK(pp[1].revents & POLLIN);
+	EXPECT_TRUE(pp[0].fd >= 0 && pp[1].fd >= 0 && pp[0].fd != pp[1].fd);
+	EXPECT_EQ(0, ringmpsc_consumer_wake_peer(&f.c, 1));
+	EXPECT_EQ(1, f.c.stats.wakeups);
+	EXPECT_EQ(1, poll(pp, 2, 0));
+	EXPECT_EQ(0, pp[0].revents);
+	EXPECT_TRUE(pp[1].revents & POLLIN);
 	lfix_fini(&f);
 }
 
@@ -1016,36 +1025,34 @@ TEST(local_slow_paths)
  * opening /dev/ringmpsc (skipped where the module is loaded: the
  * kselftests cover channels).
  */
-TEST(channel_without_module)
+TEST_F(api, channel_without_module)
 {
 	struct ringmpsc_channel_attr attr = { 16, 4, 2, 0600, 0 };
 	struct ringmpsc_producer p;
 	struct ringmpsc_consumer c;
 
-	if (access(RINGMPSC_DEVICE, F_OK) == 0) {
-		tap_skip(RINGMPSC_DEVICE " exists");
-		return;
-	}
-	CHECK_EQ(ringmpsc_create("lib-test", &attr), -ENOENT);
-	CHECK_EQ(ringmpsc_unlink("lib-test"), -ENOENT);
-	CHECK_EQ(ringmpsc_producer_open(&p, "lib-test"), -ENOENT);
-	CHECK_EQ(ringmpsc_consumer_open(&c, "lib-test"), -ENOENT);
+	if (access(RINGMPSC_DEVICE, F_OK) == 0)
+		SKIP(return, RINGMPSC_DEVICE " exists");
+	EXPECT_EQ(-ENOENT, ringmpsc_create("lib-test", &attr));
+	EXPECT_EQ(-ENOENT, ringmpsc_unlink("lib-test"));
+	EXPECT_EQ(-ENOENT, ringmpsc_producer_open(&p, "lib-test"));
+	EXPECT_EQ(-ENOENT, ringmpsc_consumer_open(&c, "lib-test"));
 }
 
 /* Local rings are shared with a child forked after creation: the child
  * produces, the parent consumes (the layout works across processes).
  */
-TEST(local_fork)
+TEST_F(api, local_fork)
 {
 	struct lfix f;
 	struct got g = { .len = LEN };
 	pid_t pid;
 	int status = -1;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 8, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 8, 0));
 	fflush(stdout);
 	pid = fork();
-	REQUIRE(pid >= 0);
+	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int err = 0;
 
@@ -1053,12 +1060,12 @@ TEST(local_fork)
 			err = send_seq(&f.p[1], i, LEN);
 		_exit(err ? 1 : 0);
 	}
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_EQ(ringmpsc_consume(&f.c, on_msg, &g, 64), 6);
-	CHECK_EQ(g.ring[5], 1);
-	CHECK_EQ(g.seq[5], 5);
-	CHECK_EQ(g.bad, 0);
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(6, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(1, g.ring[5]);
+	EXPECT_EQ(5, g.seq[5]);
+	EXPECT_EQ(0, g.bad);
 	lfix_fini(&f);
 }
 
@@ -1067,7 +1074,7 @@ TEST(local_fork)
  * and what was only peeked is delivered again (INV-RING-08 at-least-once
  * across a crash, INV-LIFE-05).
  */
-TEST(consumer_crash_redelivery)
+TEST_F(api, consumer_crash_redelivery)
 {
 	struct lfix f;
 	struct got g = { .len = LEN };
@@ -1075,14 +1082,14 @@ TEST(consumer_crash_redelivery)
 	pid_t pid;
 	int status = -1;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 8, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 8, 0));
 	for (uint64_t i = 0; i < 6; i++) {
-		REQUIRE_EQ(send_seq(&f.p[0], i, LEN), 0);
-		REQUIRE_EQ(send_seq(&f.p[1], i, LEN), 0);
+		ASSERT_EQ(0, send_seq(&f.p[0], i, LEN));
+		ASSERT_EQ(0, send_seq(&f.p[1], i, LEN));
 	}
 	fflush(stdout);
 	pid = fork();
-	REQUIRE(pid >= 0);
+	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		const void *m = NULL;
 
@@ -1095,18 +1102,18 @@ TEST(consumer_crash_redelivery)
 		kill(getpid(), SIGKILL);
 		_exit(2);
 	}
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	CHECK_EQU(*head_word(&f.mem[0]), 2);
-	CHECK_EQU(*head_word(&f.mem[1]), 0);
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(2, *head_word(&f.mem[0]));
+	EXPECT_EQ(0, *head_word(&f.mem[1]));
 
-	REQUIRE_EQ(ringmpsc_local_consumer(f.l, &c2), 0);
-	CHECK_EQ(ringmpsc_consume(&c2, on_msg, &g, 64), 10);
+	ASSERT_EQ(0, ringmpsc_local_consumer(f.l, &c2));
+	EXPECT_EQ(10, ringmpsc_consume(&c2, on_msg, &g, 64));
 	for (uint32_t i = 0; i < g.n && i < 256; i++)
-		CHECK_EQ(g.seq[i], g.ring[i] == 0 ? i + 2 : i - 4);
-	CHECK_EQ(g.ring[0], 0);
-	CHECK_EQ(g.ring[4], 1);
-	CHECK_EQ(g.bad, 0);
+		EXPECT_EQ(g.ring[i] == 0 ? i + 2 : i - 4, g.seq[i]);
+	EXPECT_EQ(0, g.ring[0]);
+	EXPECT_EQ(1, g.ring[4]);
+	EXPECT_EQ(0, g.bad);
 	ringmpsc_consumer_close(&c2);
 	lfix_fini(&f);
 }
@@ -1116,7 +1123,7 @@ TEST(consumer_crash_redelivery)
  * the producer's last commit did, never a torn or uncommitted one
  * (INV-RING-09, INV-LIFE-04). 30 kills at varying times, 1 KiB messages.
  */
-TEST(producer_killed)
+TEST_F(api, producer_killed)
 {
 	const uint32_t slot = 1024;
 
@@ -1128,10 +1135,10 @@ TEST(producer_killed)
 		int status = -1;
 		long n;
 
-		REQUIRE_EQ(lfix_init(&f, 1, slot, 64, 0), 0);
+		ASSERT_EQ(0, lfix_init(&f, 1, slot, 64, 0));
 		fflush(stdout);
 		pid = fork();
-		REQUIRE(pid >= 0);
+		ASSERT_LE(0, pid);
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive us */
 			for (uint64_t i = 0;; ) {
@@ -1157,34 +1164,31 @@ TEST(producer_killed)
 			memset(&g, 0, sizeof(g));
 			g.len = slot;
 			n = ringmpsc_consume_batch(&f.c, on_batch, &g, 16);
-			CHECK(n >= 0);
+			EXPECT_LE(0, n);
 			for (uint32_t i = 0; i < g.n && i < 256; i++)
-				CHECK_EQ(g.seq[i], next + i);
+				EXPECT_EQ(next + i, g.seq[i]);
 			next += g.n;
-			CHECK_EQ(g.bad, 0);
+			EXPECT_EQ(0, g.bad);
 			if (spin % 16 == 0)
 				sched_yield();
 		}
 		kill(pid, SIGKILL);
-		CHECK_EQ(waitpid(pid, &status, 0), pid);
-		CHECK(WIFSIGNALED(status));
+		EXPECT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status));
 		/* Drain what it committed before dying. */
 		do {
 			memset(&g, 0, sizeof(g));
 			g.len = slot;
 			n = ringmpsc_consume_batch(&f.c, on_batch, &g, 64);
 			for (uint32_t i = 0; i < g.n && i < 256; i++)
-				CHECK_EQ(g.seq[i], next + i);
+				EXPECT_EQ(next + i, g.seq[i]);
 			next += g.n;
-			CHECK_EQ(g.bad, 0);
+			EXPECT_EQ(0, g.bad);
 		} while (n > 0);
-		CHECK_EQ(n, 0);
-		CHECK_EQU(next, *tail_word(&f.mem[0]));
+		EXPECT_EQ(0, n);
+		EXPECT_EQ(*tail_word(&f.mem[0]), next);
 		lfix_fini(&f);
 	}
 }
 
-int main(int argc, char **argv)
-{
-	return tap_main(argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -18,6 +18,13 @@
 #include "pingpong.h"
 #include "util.h"
 
+/* Seconds before the harness ends a test: four ping-pongs, whose every
+ * blocking call fails after PINGPONG_BLOCK_MS (60 s).
+ */
+#define TIMEOUT_S 300
+
+TEST_PROCESS_FIXTURE(barrier)
+
 static bool kernel_offers_asym(void)
 {
 	const long needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED |
@@ -30,24 +37,26 @@ static bool kernel_offers_asym(void)
 /* Every handle bound to ring memory uses the asymmetric barrier when the
  * kernel offers it, the full fence otherwise.
  */
-TEST(barrier_mode_follows_kernel)
+TEST_F_TIMEOUT(barrier, barrier_mode_follows_kernel, TIMEOUT_S)
 {
 	bool asym = kernel_offers_asym();
 	struct lfix f;
 
-	tap_diag("membarrier GLOBAL_EXPEDITED %s", asym ? "offered" : "not offered");
-	REQUIRE_EQ(lfix_init(&f, 2, 16, 4, 0), 0);
+	test_diag("membarrier GLOBAL_EXPEDITED %s", asym ? "offered" : "not offered");
+	ASSERT_EQ(0, lfix_init(&f, 2, 16, 4, 0));
 	for (uint32_t i = 0; i < f.n; i++) {
-		CHECK_EQ(f.p[i].asym_barrier, asym);
-		CHECK_EQ(f.c.rings[i].asym_barrier, asym);
+		EXPECT_EQ(asym, f.p[i].asym_barrier);
+		EXPECT_EQ(asym, f.c.rings[i].asym_barrier);
 	}
 	lfix_fini(&f);
 }
 
-/* -n as for the stress test: N / 100 round trips, at least 300. */
+/* RINGMPSC_STRESS_N as for the stress test: N / 100 round trips, at least
+ * 300.
+ */
 static uint64_t trips(void)
 {
-	uint64_t n = tap_count > 0 ? (uint64_t)tap_count : 10000000;
+	uint64_t n = test_env_count("RINGMPSC_STRESS_N", 10000000);
 
 	return n / 100 > 300 ? n / 100 : 300;
 }
@@ -56,7 +65,7 @@ static uint64_t trips(void)
  * registered publisher relies on the sleeper's membarrier(), a fenced one
  * on its own fence; neither may lose a wakeup (INV-WAKE-01/02/03).
  */
-TEST(pingpong_every_barrier_pairing)
+TEST_F_TIMEOUT(barrier, pingpong_every_barrier_pairing, TIMEOUT_S)
 {
 	for (int k = 0; k < 4; k++) {
 		struct pingpong pp = {
@@ -65,11 +74,11 @@ TEST(pingpong_every_barrier_pairing)
 			.child_fence = k & 2,
 		};
 
-		CHECK_EQ(pingpong_run(&pp), 0);
-		tap_diag("parent %s, child %s: %llu round trips in %.2fs",
-			 pp.parent_fence ? "fence" : "asym",
-			 pp.child_fence ? "fence" : "asym",
-			 (unsigned long long)pp.trips, pp.seconds);
+		EXPECT_EQ(0, pingpong_run(&pp));
+		test_diag("parent %s, child %s: %llu round trips in %.2fs",
+			  pp.parent_fence ? "fence" : "asym",
+			  pp.child_fence ? "fence" : "asym",
+			  (unsigned long long)pp.trips, pp.seconds);
 	}
 }
 
@@ -109,7 +118,7 @@ static int deny_and_check_prepare(struct ringmpsc_consumer *c)
 		return err;
 	err = ringmpsc_wait_prepare(c);	/* nothing sent yet: would sleep */
 	if (err != -EPERM) {
-		tap_diag("wait_prepare without membarrier: %d, want -EPERM", err);
+		test_diag("wait_prepare without membarrier: %d, want -EPERM", err);
 		return -EPROTO;
 	}
 	return 0;
@@ -120,7 +129,7 @@ static int deny_and_check_prepare(struct ringmpsc_consumer *c)
  * round trips complete although the parent publishes with a compiler
  * barrier only (INV-WAKE-06).
  */
-TEST(sleeper_without_membarrier_sleeps_in_slices)
+TEST_F_TIMEOUT(barrier, sleeper_without_membarrier_sleeps_in_slices, TIMEOUT_S)
 {
 	struct pingpong pp = {
 		.trips = trips(),
@@ -128,19 +137,13 @@ TEST(sleeper_without_membarrier_sleeps_in_slices)
 	};
 
 #if !defined(__x86_64__)
-	tap_skip("seccomp filter written for x86-64");
-	return;
+	SKIP(return, "seccomp filter written for x86-64");
 #endif
-	if (!kernel_offers_asym()) {
-		tap_skip("no membarrier GLOBAL_EXPEDITED: nothing to deny");
-		return;
-	}
-	CHECK_EQ(pingpong_run(&pp), 0);
-	tap_diag("%llu round trips in %.2fs", (unsigned long long)pp.trips,
-		 pp.seconds);
+	if (!kernel_offers_asym())
+		SKIP(return, "no membarrier GLOBAL_EXPEDITED: nothing to deny");
+	EXPECT_EQ(0, pingpong_run(&pp));
+	test_diag("%llu round trips in %.2fs", (unsigned long long)pp.trips,
+		  pp.seconds);
 }
 
-int main(int argc, char **argv)
-{
-	return tap_main(argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Stress: 1 to 8 producers, as threads or as forked processes over local
- * rings, each sending N messages (-n, default 10 million) through rings of
+ * rings, each sending N messages (RINGMPSC_STRESS_N, default 10 million;
+ * the blocking and multi-process 2-slot variants a tenth) through rings of
  * 2 to 4096 slots, mirrored and not, while one consumer checks every
  * message: per-producer order and exactly-once by sequence number
  * (INV-RING-07/08), the whole message intact (INV-RING-09, INV-RING-03;
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -70,7 +72,7 @@ struct presult {
 	uint64_t sum;
 	uint64_t wakeups;	/* consumer wakeups it asked for */
 	uint64_t full;
-	int err;
+	atomic_int err;	/* the above are final */
 };
 
 struct prod_arg {
@@ -81,7 +83,7 @@ struct prod_arg {
 	uint64_t count;
 	const struct cfg *cfg;
 	struct presult *res;
-	const int *stop;	/* the consumer gave up */
+	const atomic_int *stop;	/* the consumer gave up */
 };
 
 static inline void cpu_relax(void)
@@ -114,7 +116,7 @@ static int no_room(struct ringmpsc_producer *p, const struct prod_arg *a,
 {
 	const struct cfg *cfg = a->cfg;
 
-	if (__atomic_load_n(a->stop, __ATOMIC_RELAXED))
+	if (atomic_load_explicit(a->stop, memory_order_relaxed))
 		return -ECANCELED;
 	if (!cfg->blocking) {
 		/* Producers do not spin: on two shared CPUs the consumer
@@ -204,7 +206,7 @@ static void produce(struct prod_arg *a)
 	a->res->sum = sum;
 	a->res->wakeups = p.stats.wakeups;
 	a->res->full = p.stats.full;
-	__atomic_store_n(&a->res->err, err, __ATOMIC_RELEASE);
+	atomic_store_explicit(&a->res->err, err, memory_order_release);
 }
 
 static void *produce_thread(void *arg)
@@ -240,10 +242,10 @@ static void check_msgs(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 		if (bad) {
 			if (s->bad++ < 5) {
 				memcpy(w, m, sizeof(w));
-				tap_diag("ring %u: message %llu: word %u wrong "
-					 "(seq %llu)", ring,
-					 (unsigned long long)s->next[ring], bad - 1,
-					 (unsigned long long)w[0]);
+				test_diag("ring %u: message %llu: word %u wrong "
+					  "(seq %llu)", ring,
+					  (unsigned long long)s->next[ring], bad - 1,
+					  (unsigned long long)w[0]);
 			}
 			/* Resynchronise on what arrived, to count once. */
 			memcpy(w, m, sizeof(w));
@@ -288,7 +290,8 @@ static long consume_once(struct ringmpsc_consumer *c, struct cstate *s,
 	return total;
 }
 
-static void run_cfg(const struct cfg *cfg, uint64_t n_per)
+static void run_cfg(struct __test_metadata *_metadata, const struct cfg *cfg,
+		    uint64_t n_per)
 {
 	const uint64_t count = n_per / cfg->div ? n_per / cfg->div : 1;
 	const uint32_t np = cfg->producers;
@@ -298,7 +301,7 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 	struct cstate s = { .cfg = cfg };
 	struct prod_arg args[LFIX_MAX];
 	struct presult *res;
-	int *stop;
+	atomic_int *stop;
 	pid_t pids[LFIX_MAX] = { 0 };
 	uint64_t t0, iter = 0, idle = 0, timeouts = 0;
 	uint32_t spins = 0;
@@ -308,12 +311,12 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 	/* Results and the stop word, shared with forked producers. */
 	res = mmap(NULL, sizeof(*res) * (LFIX_MAX + 1), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	REQUIRE(res != MAP_FAILED);
+	ASSERT_NE(MAP_FAILED, res);
 	memset(res, 0, sizeof(*res) * (LFIX_MAX + 1));
 	stop = &res[LFIX_MAX].err;
-	REQUIRE_EQ(ringmpsc_local_create(&l, np, cfg->slot, cfg->capacity,
-					 cfg->flags), 0);
-	REQUIRE_EQ(ringmpsc_local_consumer(l, &c), 0);
+	ASSERT_EQ(0, ringmpsc_local_create(&l, np, cfg->slot, cfg->capacity,
+					   cfg->flags));
+	ASSERT_EQ(0, ringmpsc_local_consumer(l, &c));
 	t0 = now_ns();
 	fflush(stdout);
 	for (uint32_t i = 0; i < np; i++) {
@@ -324,15 +327,15 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 		};
 		if (cfg->procs) {
 			pids[i] = fork();
-			REQUIRE(pids[i] >= 0);
+			ASSERT_LE(0, pids[i]);
 			if (pids[i] == 0) {
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				produce(&args[i]);
 				_exit(res[i].err ? 1 : 0);
 			}
 		} else {
-			REQUIRE_EQ(pthread_create(&args[i].th, NULL, produce_thread,
-						  &args[i]), 0);
+			ASSERT_EQ(0, pthread_create(&args[i].th, NULL, produce_thread,
+						    &args[i]));
 		}
 	}
 
@@ -353,7 +356,7 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 			bool failed = false;
 
 			for (uint32_t i = 0; i < np; i++)
-				if (__atomic_load_n(&res[i].err, __ATOMIC_ACQUIRE))
+				if (atomic_load_explicit(&res[i].err, memory_order_acquire))
 					failed = true;
 			if (failed || ms_since(t0) > 1000u * 600)
 				break;
@@ -373,7 +376,7 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 	}
 	secs = (double)(now_ns() - t0) / 1e9;
 	if (s.total < want)
-		__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+		atomic_store_explicit(stop, 1, memory_order_relaxed);
 
 	for (uint32_t i = 0; i < np; i++) {
 		if (cfg->procs) {
@@ -381,36 +384,37 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 
 			if (s.total < want)	/* stuck: do not wait forever */
 				kill(pids[i], SIGKILL);
-			CHECK_EQ(waitpid(pids[i], &status, 0), pids[i]);
-			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			EXPECT_EQ(pids[i], waitpid(pids[i], &status, 0));
+			EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		} else {
 			pthread_join(args[i].th, NULL);
 		}
 	}
 	/* Nothing beyond what was sent. */
 	if (!cerr && !s.bad)
-		CHECK_EQ(ringmpsc_consume_batch(&c, check_msgs, &s, 64), 0);
+		EXPECT_EQ(0, ringmpsc_consume_batch(&c, check_msgs, &s, 64));
 
-	CHECK_EQ(cerr, 0);
-	CHECK_EQ(timeouts, 0);
-	CHECK_EQU(s.bad, 0);
-	CHECK_EQU(s.total, want);
-	CHECK_EQU(c.stats.messages, want);
-	CHECK_EQU(c.stats.broken, 0);
+	EXPECT_EQ(0, cerr);
+	EXPECT_EQ(0, timeouts);
+	EXPECT_EQ(0, s.bad);
+	EXPECT_EQ(want, s.total);
+	EXPECT_EQ(want, c.stats.messages);
+	EXPECT_EQ(0, c.stats.broken);
 	uint64_t pw = 0, full = 0;
 
 	for (uint32_t i = 0; i < np; i++) {
-		CHECK_EQ(res[i].err, 0);
-		CHECK_EQU(res[i].sent, count);
-		CHECK_EQU(s.next[i], count);		/* in order, each once */
-		CHECK_EQU(s.sum[i], res[i].sum);	/* checksum */
+		EXPECT_EQ(0, res[i].err);
+		EXPECT_EQ(count, res[i].sent);
+		EXPECT_EQ(count, s.next[i]);		/* in order, each once */
+		EXPECT_EQ(res[i].sum, s.sum[i]);	/* checksum */
 		pw += res[i].wakeups;
 		full += res[i].full;
 	}
-	tap_diag("%-22s %u x %llu msgs, %.2fs, %.1f M msg/s, full %llu, "
-		 "wakeups %llu/%llu", cfg->name, np, (unsigned long long)count,
-		 secs, (double)want / secs / 1e6, (unsigned long long)full,
-		 (unsigned long long)pw, (unsigned long long)c.stats.wakeups);
+	test_diag("%-22s %u x %llu msgs (%s build), %.2fs, %.1f M msg/s, "
+		  "full %llu, wakeups %llu/%llu", cfg->name, np,
+		  (unsigned long long)count, RINGMPSC_TEST_BUILD, secs,
+		  (double)want / secs / 1e6, (unsigned long long)full,
+		  (unsigned long long)pw, (unsigned long long)c.stats.wakeups);
 	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
 	munmap(res, sizeof(*res) * (LFIX_MAX + 1));
@@ -418,71 +422,73 @@ static void run_cfg(const struct cfg *cfg, uint64_t n_per)
 
 static uint64_t n_per_producer(void)
 {
-	return tap_count > 0 ? (uint64_t)tap_count : 10000000;
+	return test_env_count("RINGMPSC_STRESS_N", 10000000);
 }
 
-static void run_named(const char *name)
+/* One variant per configuration of cfgs[], by name. */
+FIXTURE(stress) {};
+FIXTURE_VARIANT(stress) {
+	const char *cfg;
+};
+
+FIXTURE_SETUP(stress)
 {
+	test_begin(_metadata);
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	test_end(_metadata);
+}
+
+FIXTURE_VARIANT_ADD(stress, thr_1p_cap2) { "thr-1p-cap2" };
+FIXTURE_VARIANT_ADD(stress, proc_1p_cap4) { "proc-1p-cap4" };
+FIXTURE_VARIANT_ADD(stress, thr_2p_cap4_mirrored) { "thr-2p-cap4-m" };
+FIXTURE_VARIANT_ADD(stress, thr_4p_cap64) { "thr-4p-cap64" };
+FIXTURE_VARIANT_ADD(stress, thr_8p_cap4096_mirrored) { "thr-8p-cap4096-m" };
+FIXTURE_VARIANT_ADD(stress, proc_5p_cap1024_nomirror) { "proc-5p-cap1024" };
+FIXTURE_VARIANT_ADD(stress, proc_8p_cap256_mirrored) { "proc-8p-cap256-m" };
+FIXTURE_VARIANT_ADD(stress, proc_2p_cap2_mirrored) { "proc-2p-cap2-m" };
+FIXTURE_VARIANT_ADD(stress, thr_3p_cap4_blocking) { "thr-3p-cap4-block" };
+FIXTURE_VARIANT_ADD(stress, proc_2p_cap8_blocking) { "proc-2p-cap8-block" };
+FIXTURE_VARIANT_ADD(stress, proc_8p_cap64_mirrored_blocking) { "proc-8p-cap64-m-block" };
+
+/*
+ * The consumer gives up after 600 s without the last message and reports
+ * what it got; the harness ends a test that outlives that by far.
+ */
+TEST_F_TIMEOUT(stress, run, 900)
+{
+	const struct cfg *cfg = NULL;
+
 	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++)
-		if (!strcmp(cfgs[i].name, name))
-			run_cfg(&cfgs[i], n_per_producer());
+		if (!strcmp(cfgs[i].name, variant->cfg))
+			cfg = &cfgs[i];
+	ASSERT_NE(NULL, cfg);
+	run_cfg(_metadata, cfg, n_per_producer());
 }
 
-static void note_counts(void)
-{
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	tap_diag("%llu messages per producer (%s build%s); the blocking and "
-		 "multi-process 2-slot variants send a tenth",
-		 (unsigned long long)n_per_producer(),
-		 RINGMPSC_TEST_BUILD,
-		 n_per_producer() < 10000000 ? ", reduced from 10000000" : "");
-}
-
-#define STRESS(fn, cfgname)		\
-	TEST(fn)			\
-	{				\
-		note_counts();		\
-		run_named(cfgname);	\
-	}
-
-STRESS(stress_thr_1p_cap2, "thr-1p-cap2")
-STRESS(stress_proc_1p_cap4, "proc-1p-cap4")
-STRESS(stress_thr_2p_cap4_mirrored, "thr-2p-cap4-m")
-STRESS(stress_thr_4p_cap64, "thr-4p-cap64")
-STRESS(stress_thr_8p_cap4096_mirrored, "thr-8p-cap4096-m")
-STRESS(stress_proc_5p_cap1024_nomirror, "proc-5p-cap1024")
-STRESS(stress_proc_8p_cap256_mirrored, "proc-8p-cap256-m")
-STRESS(stress_proc_2p_cap2_mirrored, "proc-2p-cap2-m")
-STRESS(stress_thr_3p_cap4_blocking, "thr-3p-cap4-block")
-STRESS(stress_proc_2p_cap8_blocking, "proc-2p-cap8-block")
-STRESS(stress_proc_8p_cap64_mirrored_blocking, "proc-8p-cap64-m-block")
+TEST_PROCESS_FIXTURE(pingpong)
 
 /* Ping-pong (pingpong.h): N / 100 round trips (100000 by default, at
  * least 300), every step a sleep and a wakeup (INV-WAKE-03).
  */
-TEST(stress_pingpong_wakeups)
+TEST_F_TIMEOUT(pingpong, wakeups, 300)
 {
 	struct pingpong pp = {
 		.trips = n_per_producer() / 100 > 300 ? n_per_producer() / 100 : 300,
 	};
 
-	CHECK_EQ(pingpong_run(&pp), 0);
-	tap_diag("pingpong: %llu round trips in %.2fs, %llu parent wakeups sent",
-		 (unsigned long long)pp.trips, pp.seconds,
-		 (unsigned long long)pp.parent_wakeups);
+	EXPECT_EQ(0, pingpong_run(&pp));
+	test_diag("pingpong: %llu round trips in %.2fs, %llu parent wakeups sent",
+		  (unsigned long long)pp.trips, pp.seconds,
+		  (unsigned long long)pp.parent_wakeups);
 	/* The parent's replies found the child asleep most of the time (not
 	 * asserted for short runs: under valgrind the child may win every
 	 * race).
 	 */
 	if (pp.trips >= 10000)
-		CHECK(pp.parent_wakeups > 0);
+		EXPECT_LT(0, pp.parent_wakeups);
 }
 
-int main(int argc, char **argv)
-{
-	return tap_main(argc, argv);
-}
+TEST_HARNESS_MAIN

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -17,6 +18,10 @@
 
 #define LEN 16
 #define LONG_MS 20000	/* "forever" for a wait that must be woken */
+/* Seconds before the harness ends a test: a few LONG_MS waits fail first. */
+#define TIMEOUT_S 120
+
+TEST_PROCESS_FIXTURE(wait)
 
 /* Wait until *flag has NEED_WAKEUP (the other thread is about to sleep). */
 static bool await_flag(const uint32_t *flag, uint32_t want)
@@ -39,7 +44,7 @@ struct waiter {
 	int timeout_ms;
 	int ret;
 	uint64_t ms;
-	int done;
+	atomic_int done;	/* ret and ms are set */
 };
 
 static void *consumer_waiter(void *arg)
@@ -49,7 +54,7 @@ static void *consumer_waiter(void *arg)
 
 	w->ret = ringmpsc_wait(w->c, w->timeout_ms);
 	w->ms = ms_since(t0);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&w->done, 1, memory_order_release);
 	return NULL;
 }
 
@@ -60,19 +65,20 @@ static void *space_waiter(void *arg)
 
 	w->ret = ringmpsc_wait_space(w->p, w->n, w->timeout_ms);
 	w->ms = ms_since(t0);
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&w->done, 1, memory_order_release);
 	return NULL;
 }
 
 static bool is_done(struct waiter *w)
 {
-	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&w->done, memory_order_acquire);
 }
 
-static void fill(struct ringmpsc_producer *p, uint32_t n)
+static void fill(struct __test_metadata *_metadata,
+		 struct ringmpsc_producer *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		CHECK_EQ(send_seq(p, i, LEN), 0);
+		EXPECT_EQ(0, send_seq(p, i, LEN));
 }
 
 /* Every live ring's consumer flag has the value @v. */
@@ -87,27 +93,27 @@ static bool cons_flags_are(struct lfix *f, uint32_t v)
 /* ringmpsc_wait on empty rings times out after the timeout, not before,
  * and leaves no NEED_WAKEUP flag behind; with a message it returns at once.
  */
-TEST(wait_timeout)
+TEST_F_TIMEOUT(wait, wait_timeout, TIMEOUT_S)
 {
 	struct lfix f;
 	uint64_t t0, ms;
 
-	REQUIRE_EQ(lfix_init(&f, 3, LEN, 4, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 3, LEN, 4, 0));
 	t0 = now_ns();
-	CHECK_EQ(ringmpsc_wait(&f.c, 60), -ETIMEDOUT);
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_wait(&f.c, 60));
 	ms = ms_since(t0);
-	CHECK(ms >= 59);
-	CHECK(cons_flags_are(&f, 0));
-	CHECK_EQ(ringmpsc_wait(&f.c, 0), -ETIMEDOUT);
+	EXPECT_LE(59, ms);
+	EXPECT_TRUE(cons_flags_are(&f, 0));
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_wait(&f.c, 0));
 
-	REQUIRE_EQ(send_seq(&f.p[2], 0, LEN), 0);
-	CHECK_EQU(f.p[2].stats.wakeups, 0);	/* nobody was asleep */
+	ASSERT_EQ(0, send_seq(&f.p[2], 0, LEN));
+	EXPECT_EQ(0, f.p[2].stats.wakeups);	/* nobody was asleep */
 	t0 = now_ns();
-	CHECK_EQ(ringmpsc_wait(&f.c, LONG_MS), 0);
-	CHECK_EQ(ringmpsc_wait(&f.c, 0), 0);
-	CHECK_EQ(ringmpsc_wait(&f.c, -1), 0);
-	CHECK(ms_since(t0) < 1000);
-	CHECK(cons_flags_are(&f, 0));
+	EXPECT_EQ(0, ringmpsc_wait(&f.c, LONG_MS));
+	EXPECT_EQ(0, ringmpsc_wait(&f.c, 0));
+	EXPECT_EQ(0, ringmpsc_wait(&f.c, -1));
+	EXPECT_GT(1000, ms_since(t0));
+	EXPECT_TRUE(cons_flags_are(&f, 0));
 	lfix_fini(&f);
 }
 
@@ -115,7 +121,7 @@ TEST(wait_timeout)
  * woken by a commit on any ring: the producer sees NEED_WAKEUP after its
  * barrier and signals (INV-WAKE-02/03); the flags are cleared after.
  */
-TEST(wait_wakes_on_commit)
+TEST_F_TIMEOUT(wait, wait_wakes_on_commit, TIMEOUT_S)
 {
 	static const int timeouts[] = { LONG_MS, -1 };
 
@@ -123,24 +129,24 @@ TEST(wait_wakes_on_commit)
 		struct lfix f;
 		struct waiter w = { 0 };
 
-		REQUIRE_EQ(lfix_init(&f, 3, LEN, 4, 0), 0);
+		ASSERT_EQ(0, lfix_init(&f, 3, LEN, 4, 0));
 		w.c = &f.c;
 		w.timeout_ms = timeouts[k];
-		REQUIRE_EQ(pthread_create(&w.th, NULL, consumer_waiter, &w), 0);
+		ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
 		/* The consumer sets its flag in every ring before sleeping. */
-		CHECK(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
-		CHECK(await_flag(cons_flags_word(&f.mem[2]), RINGMPSC_NEED_WAKEUP));
+		EXPECT_TRUE(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+		EXPECT_TRUE(await_flag(cons_flags_word(&f.mem[2]), RINGMPSC_NEED_WAKEUP));
 		sleep_ms(20);
-		CHECK(!is_done(&w));
-		CHECK_EQ(send_seq(&f.p[1], 7, LEN), 0);
-		CHECK_EQU(f.p[1].stats.wakeups, 1);
+		EXPECT_TRUE(!is_done(&w));
+		EXPECT_EQ(0, send_seq(&f.p[1], 7, LEN));
+		EXPECT_EQ(1, f.p[1].stats.wakeups);
 		pthread_join(w.th, NULL);
-		CHECK_EQ(w.ret, 0);
-		CHECK(w.ms < LONG_MS / 2);
-		CHECK(cons_flags_are(&f, 0));
+		EXPECT_EQ(0, w.ret);
+		EXPECT_GT(LONG_MS / 2, w.ms);
+		EXPECT_TRUE(cons_flags_are(&f, 0));
 		/* Later commits, with nobody asleep, make no wakeup. */
-		CHECK_EQ(send_seq(&f.p[1], 8, LEN), 0);
-		CHECK_EQU(f.p[1].stats.wakeups, 1);
+		EXPECT_EQ(0, send_seq(&f.p[1], 8, LEN));
+		EXPECT_EQ(1, f.p[1].stats.wakeups);
 		lfix_fini(&f);
 	}
 }
@@ -148,24 +154,24 @@ TEST(wait_wakes_on_commit)
 /* wait_space: bad n -> -EINVAL; room -> 0 at once; full -> -ETIMEDOUT
  * after the timeout with the producer flag cleared.
  */
-TEST(wait_space_timeout)
+TEST_F_TIMEOUT(wait, wait_space_timeout, TIMEOUT_S)
 {
 	struct lfix f;
 	uint64_t t0;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 0, 10), -EINVAL);
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 5, 10), -EINVAL);
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 4, 0), 0);
-	fill(&f.p[0], 3);
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 1, LONG_MS), 0);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 4, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_wait_space(&f.p[0], 0, 10));
+	EXPECT_EQ(-EINVAL, ringmpsc_wait_space(&f.p[0], 5, 10));
+	EXPECT_EQ(0, ringmpsc_wait_space(&f.p[0], 4, 0));
+	fill(_metadata, &f.p[0], 3);
+	EXPECT_EQ(0, ringmpsc_wait_space(&f.p[0], 1, LONG_MS));
 	t0 = now_ns();
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 2, 60), -ETIMEDOUT);
-	CHECK(ms_since(t0) >= 59);
-	CHECK_EQ(*prod_flags_word(&f.mem[0]), 0);
-	fill(&f.p[0], 1);
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 1, 0), -ETIMEDOUT);
-	CHECK_EQU(f.c.stats.wakeups, 0);
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_wait_space(&f.p[0], 2, 60));
+	EXPECT_LE(59, ms_since(t0));
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	fill(_metadata, &f.p[0], 1);
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_wait_space(&f.p[0], 1, 0));
+	EXPECT_EQ(0, f.c.stats.wakeups);
 	lfix_fini(&f);
 }
 
@@ -173,36 +179,36 @@ TEST(wait_space_timeout)
  * wakes it (the consumer sees NEED_WAKEUP after its barrier), it finds too
  * little room and sleeps again; the next release lets it return.
  */
-TEST(wait_space_wakes_on_release)
+TEST_F_TIMEOUT(wait, wait_space_wakes_on_release, TIMEOUT_S)
 {
 	struct lfix f;
 	struct waiter w = { 0 };
 	const void *m = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
-	fill(&f.p[1], 4);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
+	fill(_metadata, &f.p[1], 4);
 	w.p = &f.p[1];
 	w.n = 2;
 	w.timeout_ms = LONG_MS;
-	REQUIRE_EQ(pthread_create(&w.th, NULL, space_waiter, &w), 0);
-	CHECK(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 1, &m, 4), 4);
-	CHECK_EQ(ringmpsc_release(&f.c, 1, 1), 0);
-	CHECK_EQU(f.c.stats.wakeups, 1);
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, space_waiter, &w));
+	EXPECT_TRUE(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
+	ASSERT_EQ(4, ringmpsc_peek(&f.c, 1, &m, 4));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 1, 1));
+	EXPECT_EQ(1, f.c.stats.wakeups);
 	/* Woken, one slot free, not enough: it must go back to sleep. */
-	CHECK(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
+	EXPECT_TRUE(await_flag(prod_flags_word(&f.mem[1]), RINGMPSC_NEED_WAKEUP));
 	sleep_ms(20);
-	CHECK(!is_done(&w));
-	CHECK_EQ(ringmpsc_release(&f.c, 1, 1), 0);
+	EXPECT_TRUE(!is_done(&w));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 1, 1));
 	pthread_join(w.th, NULL);
-	CHECK_EQ(w.ret, 0);
-	CHECK(w.ms < LONG_MS / 2);
-	CHECK_EQ(*prod_flags_word(&f.mem[1]), 0);
-	CHECK(f.c.stats.wakeups >= 2);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_GT(LONG_MS / 2, w.ms);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[1]));
+	EXPECT_LE(2, f.c.stats.wakeups);
 	/* The room is really there. */
-	CHECK_EQ(send_seq(&f.p[1], 4, LEN), 0);
-	CHECK_EQ(send_seq(&f.p[1], 5, LEN), 0);
-	CHECK_EQ(send_seq(&f.p[1], 6, LEN), -EAGAIN);
+	EXPECT_EQ(0, send_seq(&f.p[1], 4, LEN));
+	EXPECT_EQ(0, send_seq(&f.p[1], 5, LEN));
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[1], 6, LEN));
 	lfix_fini(&f);
 }
 
@@ -230,32 +236,32 @@ static void *blocking_sender(void *arg)
  * when it stays full; a sender blocked on a full ring completes once the
  * consumer frees a slot.
  */
-TEST(send_blocking)
+TEST_F_TIMEOUT(wait, send_blocking, TIMEOUT_S)
 {
 	struct lfix f;
 	struct sender s = { 0 };
 	uint64_t buf[3] = { 0 };
 	const void *m = NULL;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
-	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN + 8, 10), -EMSGSIZE);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
+	EXPECT_EQ(-EMSGSIZE, ringmpsc_send(&f.p[0], buf, LEN + 8, 10));
 	msg_fill(buf, 0, 0, LEN);
-	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 0), 0);
+	EXPECT_EQ(0, ringmpsc_send(&f.p[0], buf, LEN, 0));
 	msg_fill(buf, 0, 1, LEN);
-	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, -1), 0);
-	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 30), -ETIMEDOUT);
-	CHECK_EQ(ringmpsc_send(&f.p[0], buf, LEN, 0), -ETIMEDOUT);
+	EXPECT_EQ(0, ringmpsc_send(&f.p[0], buf, LEN, -1));
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_send(&f.p[0], buf, LEN, 30));
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_send(&f.p[0], buf, LEN, 0));
 
 	s.p = &f.p[0];
-	REQUIRE_EQ(pthread_create(&s.th, NULL, blocking_sender, &s), 0);
-	CHECK(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 2);
-	CHECK_EQ(msg_bad_word(m, 0, 0, LEN), 0);
-	CHECK_EQ(ringmpsc_release(&f.c, 0, 2), 0);
+	ASSERT_EQ(0, pthread_create(&s.th, NULL, blocking_sender, &s));
+	EXPECT_TRUE(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, msg_bad_word(m, 0, 0, LEN));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 2));
 	pthread_join(s.th, NULL);
-	CHECK_EQ(s.ret, 0);
-	REQUIRE_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 1);
-	CHECK_EQ(msg_bad_word(m, 0, 100, LEN), 0);
+	EXPECT_EQ(0, s.ret);
+	ASSERT_EQ(1, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, msg_bad_word(m, 0, 100, LEN));
 	lfix_fini(&f);
 }
 
@@ -264,30 +270,30 @@ TEST(send_blocking)
  * commit then makes the eventfd readable; wait_finish clears the flags and
  * drains the eventfd.
  */
-TEST(wait_prepare_finish)
+TEST_F_TIMEOUT(wait, wait_prepare_finish, TIMEOUT_S)
 {
 	struct lfix f;
 	struct pollfd pfd;
 	int fd;
 
-	REQUIRE_EQ(lfix_init(&f, 2, LEN, 4, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
 	fd = ringmpsc_consumer_eventfd(&f.c);
-	CHECK(fd >= 0);
+	EXPECT_LE(0, fd);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 
-	CHECK_EQ(ringmpsc_wait_prepare(&f.c), 0);
-	CHECK(cons_flags_are(&f, RINGMPSC_NEED_WAKEUP));
-	CHECK_EQ(poll(&pfd, 1, 0), 0);
-	CHECK_EQ(send_seq(&f.p[0], 0, LEN), 0);
-	CHECK_EQU(f.p[0].stats.wakeups, 1);
-	CHECK_EQ(poll(&pfd, 1, LONG_MS), 1);
-	CHECK(pfd.revents & POLLIN);
+	EXPECT_EQ(0, ringmpsc_wait_prepare(&f.c));
+	EXPECT_TRUE(cons_flags_are(&f, RINGMPSC_NEED_WAKEUP));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, send_seq(&f.p[0], 0, LEN));
+	EXPECT_EQ(1, f.p[0].stats.wakeups);
+	EXPECT_EQ(1, poll(&pfd, 1, LONG_MS));
+	EXPECT_TRUE(pfd.revents & POLLIN);
 	ringmpsc_wait_finish(&f.c);
-	CHECK(cons_flags_are(&f, 0));
-	CHECK_EQ(poll(&pfd, 1, 0), 0);		/* count drained */
+	EXPECT_TRUE(cons_flags_are(&f, 0));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));		/* count drained */
 
-	CHECK_EQ(ringmpsc_wait_prepare(&f.c), 1);	/* a message waits */
-	CHECK(cons_flags_are(&f, 0));
+	EXPECT_EQ(1, ringmpsc_wait_prepare(&f.c));	/* a message waits */
+	EXPECT_TRUE(cons_flags_are(&f, 0));
 	ringmpsc_wait_finish(&f.c);
 	lfix_fini(&f);
 }
@@ -321,29 +327,29 @@ static void count_msg(void *ctx, uint32_t ring, const void *msg)
 		(*next)++;
 }
 
-TEST(no_wakeup_when_busy)
+TEST_F_TIMEOUT(wait, no_wakeup_when_busy, TIMEOUT_S)
 {
 	struct lfix f;
 	struct spinner s = { 0 };
 	uint64_t next = 0, t0 = now_ns();
 	long n;
 
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 4, 0), 0);
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 4, 0));
 	s.p = &f.p[0];
 	s.count = 10000;
-	REQUIRE_EQ(pthread_create(&s.th, NULL, spin_producer, &s), 0);
+	ASSERT_EQ(0, pthread_create(&s.th, NULL, spin_producer, &s));
 	while (next < s.count && ms_since(t0) < LONG_MS) {
 		n = ringmpsc_consume(&f.c, count_msg, &next, 64);
-		CHECK(n >= 0);
+		EXPECT_LE(0, n);
 		if (n == 0)
 			sched_yield();
 	}
 	pthread_join(s.th, NULL);
-	CHECK_EQU(next, s.count);
-	CHECK_EQU(f.p[0].stats.wakeups, 0);
-	CHECK_EQU(f.c.stats.wakeups, 0);
-	CHECK_EQU(*prod_flags_word(&f.mem[0]), 0);
-	CHECK_EQU(*cons_flags_word(&f.mem[0]), 0);
+	EXPECT_EQ(s.count, next);
+	EXPECT_EQ(0, f.p[0].stats.wakeups);
+	EXPECT_EQ(0, f.c.stats.wakeups);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	EXPECT_EQ(0, *cons_flags_word(&f.mem[0]));
 	lfix_fini(&f);
 }
 
@@ -353,39 +359,39 @@ static void on_usr1(int sig)
 }
 
 /* A signal interrupts a blocking wait: -EINTR, flags cleared. */
-TEST(wait_eintr)
+TEST_F_TIMEOUT(wait, wait_eintr, TIMEOUT_S)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	struct lfix f;
 	struct waiter w = { 0 }, ws = { 0 };
 
-	REQUIRE_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
 	w.c = &f.c;
 	w.timeout_ms = LONG_MS;
-	REQUIRE_EQ(pthread_create(&w.th, NULL, consumer_waiter, &w), 0);
-	CHECK(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
+	EXPECT_TRUE(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
 	while (!is_done(&w)) {		/* until the signal hits the poll */
 		pthread_kill(w.th, SIGUSR1);
 		sleep_ms(5);
 	}
 	pthread_join(w.th, NULL);
-	CHECK_EQ(w.ret, -EINTR);
-	CHECK_EQ(*cons_flags_word(&f.mem[0]), 0);
+	EXPECT_EQ(-EINTR, w.ret);
+	EXPECT_EQ(0, *cons_flags_word(&f.mem[0]));
 
-	fill(&f.p[0], 2);
+	fill(_metadata, &f.p[0], 2);
 	ws.p = &f.p[0];
 	ws.n = 1;
 	ws.timeout_ms = LONG_MS;
-	REQUIRE_EQ(pthread_create(&ws.th, NULL, space_waiter, &ws), 0);
-	CHECK(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	ASSERT_EQ(0, pthread_create(&ws.th, NULL, space_waiter, &ws));
+	EXPECT_TRUE(await_flag(prod_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
 	while (!is_done(&ws)) {
 		pthread_kill(ws.th, SIGUSR1);
 		sleep_ms(5);
 	}
 	pthread_join(ws.th, NULL);
-	CHECK_EQ(ws.ret, -EINTR);
-	CHECK_EQ(*prod_flags_word(&f.mem[0]), 0);
+	EXPECT_EQ(-EINTR, ws.ret);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
 	signal(SIGUSR1, SIG_DFL);
 	lfix_fini(&f);
 }
@@ -393,25 +399,25 @@ TEST(wait_eintr)
 /* Handles without an eventfd (rings in plain memory) cannot block:
  * -EOPNOTSUPP from every blocking call, nothing left flagged.
  */
-TEST(wait_unsupported)
+TEST_F_TIMEOUT(wait, wait_unsupported, TIMEOUT_S)
 {
 	struct heap_ring h;
 	struct ringmpsc_producer p;
 	struct ringmpsc_consumer c;
 	uint64_t buf[2] = { 0 };
 
-	REQUIRE_EQ(heap_ring_init(&h, 2, LEN, false), 0);
-	REQUIRE_EQ(ringmpsc_producer_init(&p, &h.mem), 0);
-	REQUIRE_EQ(mem_consumer_init(&c, &h.mem, 1), 0);
-	CHECK_EQ(ringmpsc_try_send(&p, buf, LEN), 0);
-	CHECK_EQ(ringmpsc_try_send(&p, buf, LEN), 0);
-	CHECK_EQ(ringmpsc_wait_space(&p, 1, 10), -EOPNOTSUPP);
-	CHECK_EQ(ringmpsc_send(&p, buf, LEN, 10), -EOPNOTSUPP);
-	CHECK_EQ(ringmpsc_wait(&c, 10), -EOPNOTSUPP);
-	CHECK_EQ(ringmpsc_wait_prepare(&c), -EOPNOTSUPP);
-	CHECK_EQ(ringmpsc_consumer_eventfd(&c), -EOPNOTSUPP);
-	CHECK_EQ(*prod_flags_word(&h.mem), 0);
-	CHECK_EQ(*cons_flags_word(&h.mem), 0);
+	ASSERT_EQ(0, heap_ring_init(&h, 2, LEN, false));
+	ASSERT_EQ(0, ringmpsc_producer_init(&p, &h.mem));
+	ASSERT_EQ(0, mem_consumer_init(&c, &h.mem, 1));
+	EXPECT_EQ(0, ringmpsc_try_send(&p, buf, LEN));
+	EXPECT_EQ(0, ringmpsc_try_send(&p, buf, LEN));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_wait_space(&p, 1, 10));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_send(&p, buf, LEN, 10));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_wait(&c, 10));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_wait_prepare(&c));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_consumer_eventfd(&c));
+	EXPECT_EQ(0, *prod_flags_word(&h.mem));
+	EXPECT_EQ(0, *cons_flags_word(&h.mem));
 	mem_consumer_free(&c);
 	heap_ring_free(&h);
 }
@@ -422,7 +428,7 @@ TEST(wait_unsupported)
  * step through a sleep and a wakeup (INV-WAKE-03): a lost wakeup shows as
  * a timeout.
  */
-TEST(wait_across_fork)
+TEST_F_TIMEOUT(wait, wait_across_fork, TIMEOUT_S)
 {
 	const uint32_t trips = 300;
 	struct lfix up, down;	/* child -> parent, parent -> child */
@@ -431,11 +437,11 @@ TEST(wait_across_fork)
 	uint32_t got = 0;
 	uint64_t reply[2];
 
-	REQUIRE_EQ(lfix_init(&up, 1, LEN, 2, 0), 0);
-	REQUIRE_EQ(lfix_init(&down, 1, LEN, 2, 0), 0);
+	ASSERT_EQ(0, lfix_init(&up, 1, LEN, 2, 0));
+	ASSERT_EQ(0, lfix_init(&down, 1, LEN, 2, 0));
 	fflush(stdout);
 	pid = fork();
-	REQUIRE(pid >= 0);
+	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int err = 0;
 
@@ -456,7 +462,7 @@ TEST(wait_across_fork)
 				err = ringmpsc_release(&down.c, 0, 1);
 		}
 		if (err)
-			tap_diag("child: error %d", err);
+			test_diag("child: error %d", err);
 		_exit(err ? 1 : 0);
 	}
 	while (got < trips) {
@@ -466,28 +472,28 @@ TEST(wait_across_fork)
 		if (n == 0) {
 			int err = ringmpsc_wait(&up.c, LONG_MS);
 
-			CHECK_EQ(err, 0);
+			EXPECT_EQ(0, err);
 			if (err)
 				break;
 			continue;
 		}
-		CHECK_EQ(n, 1);
+		EXPECT_EQ(1, n);
 		if (n != 1)
 			break;
-		CHECK_EQ(msg_bad_word(m, 0, got, LEN), 0);
-		CHECK_EQ(ringmpsc_release(&up.c, 0, 1), 0);
+		EXPECT_EQ(0, msg_bad_word(m, 0, got, LEN));
+		EXPECT_EQ(0, ringmpsc_release(&up.c, 0, 1));
 		msg_fill(reply, 0, got, LEN);
-		CHECK_EQ(ringmpsc_send(&down.p[0], reply, LEN, LONG_MS), 0);
+		EXPECT_EQ(0, ringmpsc_send(&down.p[0], reply, LEN, LONG_MS));
 		got++;
 	}
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_EQU(got, trips);
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(trips, got);
 	/* How often the reply found the child asleep depends on timing; the
 	 * deterministic wakeup tests above assert the protocol itself.
 	 */
-	tap_diag("wait_across_fork: %llu of %u replies woke the child",
-		 (unsigned long long)down.p[0].stats.wakeups, trips);
+	test_diag("wait_across_fork: %llu of %u replies woke the child",
+		  (unsigned long long)down.p[0].stats.wakeups, trips);
 	lfix_fini(&up);
 	lfix_fini(&down);
 }
@@ -576,21 +582,20 @@ static bool readable(int fd)
 	return poll(&pfd, 1, 0) == 1;
 }
 
-TEST(dekker_halves)
+TEST_F_TIMEOUT(wait, dekker_halves, TIMEOUT_S)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
 	struct sigaction old;
 	struct lfix f;
-	uint64_t t0;
+	const void *m = NULL;
+	uint64_t t0, count;
 	void *s = NULL;
 
-	if (tap_build_is("tsan")) {
-		/* TSan runs its own code around the faulting atomic store. */
-		tap_skip("fault injection under TSan");
-		return;
-	}
-	REQUIRE_EQ(sigaction(SIGSEGV, &sa, &old), 0);
-	REQUIRE_EQ(lfix_init(&f, 1, LEN, 2, 0), 0);
+	/* TSan runs its own code around the faulting atomic store. */
+	if (test_build_is("tsan"))
+		SKIP(return, "fault injection under TSan");
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, &old));
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
 	dk = &f;
 
 	/* Sleeper half, consumer: the commit lands between its first look
@@ -598,61 +603,49 @@ TEST(dekker_halves)
 	 */
 	arm(f.mem[0].cons, act_commit);
 	t0 = now_ns();
-	CHECK_EQ(ringmpsc_wait(&f.c, 10000), 0);
-	CHECK(ms_since(t0) < 5000);
-	CHECK_EQ(armed.hits, 1);
-	CHECK_EQU(f.p[0].stats.wakeups, 0);	/* it saw no flag */
-	CHECK_EQ(*cons_flags_word(&f.mem[0]), 0);
+	EXPECT_EQ(0, ringmpsc_wait(&f.c, 10000));
+	EXPECT_GT(5000, ms_since(t0));
+	EXPECT_EQ(1, armed.hits);
+	EXPECT_EQ(0, f.p[0].stats.wakeups);	/* it saw no flag */
+	EXPECT_EQ(0, *cons_flags_word(&f.mem[0]));
 
 	/* Publisher half, consumer side: the consumer releases while the
 	 * producer is about to sleep; the release must see the flag.
 	 */
-	CHECK_EQ(send_seq(&f.p[0], 1, LEN), 0);		/* ring full */
+	EXPECT_EQ(0, send_seq(&f.p[0], 1, LEN));		/* ring full */
 	arm(f.mem[0].cons, act_producer_flags);
-	{
-		const void *m = NULL;
-
-		CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 1), 1);
-		CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);	/* head store faults */
-	}
-	CHECK_EQ(armed.hits, 2);
-	CHECK_EQU(f.c.stats.wakeups, 1);
-	CHECK(readable(f.p[0].wait_fd));
+	EXPECT_EQ(1, ringmpsc_peek(&f.c, 0, &m, 1));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));	/* head store faults */
+	EXPECT_EQ(2, armed.hits);
+	EXPECT_EQ(1, f.c.stats.wakeups);
+	EXPECT_TRUE(readable(f.p[0].wait_fd));
 	__atomic_store_n(prod_flags_word(&f.mem[0]), 0, __ATOMIC_RELAXED);
 
 	/* Sleeper half, producer: a full ring; the release lands between
 	 * its first look and its flag; wait_space must return at once.
 	 */
-	CHECK_EQ(send_seq(&f.p[0], 2, LEN), 0);
-	CHECK_EQ(ringmpsc_reserve(&f.p[0], 1, &s), -EAGAIN);
-	{
-		uint64_t count;
-
-		/* Drop the count left by the previous step. */
-		CHECK_EQ(read(f.p[0].wait_fd, &count, sizeof(count)), 8);
-	}
+	EXPECT_EQ(0, send_seq(&f.p[0], 2, LEN));
+	EXPECT_EQ(-EAGAIN, ringmpsc_reserve(&f.p[0], 1, &s));
+	/* Drop the count left by the previous step. */
+	EXPECT_EQ(8, read(f.p[0].wait_fd, &count, sizeof(count)));
 	arm(f.mem[0].prod, act_release);
 	t0 = now_ns();
-	CHECK_EQ(ringmpsc_wait_space(&f.p[0], 1, 10000), 0);
-	CHECK(ms_since(t0) < 5000);
-	CHECK_EQ(armed.hits, 3);
-	CHECK_EQU(f.c.stats.wakeups, 1);	/* the release saw no flag */
+	EXPECT_EQ(0, ringmpsc_wait_space(&f.p[0], 1, 10000));
+	EXPECT_GT(5000, ms_since(t0));
+	EXPECT_EQ(3, armed.hits);
+	EXPECT_EQ(1, f.c.stats.wakeups);	/* the release saw no flag */
 
 	/* Publisher half, producer side: the consumer gets ready to sleep
 	 * while the producer stores tail; the commit must see the flag.
 	 */
-	{
-		const void *m = NULL;
-
-		CHECK_EQ(ringmpsc_peek(&f.c, 0, &m, 2), 1);
-		CHECK_EQ(ringmpsc_release(&f.c, 0, 1), 0);	/* now empty */
-	}
+	EXPECT_EQ(1, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));	/* now empty */
 	ringmpsc_wait_finish(&f.c);
 	arm(f.mem[0].prod, act_consumer_prepares);
-	CHECK_EQ(send_seq(&f.p[0], 3, LEN), 0);		/* tail store faults */
-	CHECK_EQ(armed.hits, 4);
-	CHECK_EQU(f.p[0].stats.wakeups, 1);
-	CHECK(readable(ringmpsc_consumer_eventfd(&f.c)));
+	EXPECT_EQ(0, send_seq(&f.p[0], 3, LEN));		/* tail store faults */
+	EXPECT_EQ(4, armed.hits);
+	EXPECT_EQ(1, f.p[0].stats.wakeups);
+	EXPECT_TRUE(readable(ringmpsc_consumer_eventfd(&f.c)));
 	ringmpsc_wait_finish(&f.c);
 
 	sigaction(SIGSEGV, &old, NULL);
@@ -660,7 +653,4 @@ TEST(dekker_halves)
 	lfix_fini(&f);
 }
 
-int main(int argc, char **argv)
-{
-	return tap_main(argc, argv);
-}
+TEST_HARNESS_MAIN

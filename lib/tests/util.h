@@ -1,20 +1,133 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the library's host tests: clocks, a self-checking
+ * Helpers shared by the library's host tests: the kselftest harness and
+ * what every test process needs around it, clocks, a self-checking
  * message format, rings in ordinary heap memory, and access to the shared
  * words of a ring.
  */
 #ifndef RINGMPSC_TEST_UTIL_H
 #define RINGMPSC_TEST_UTIL_H
 
+#include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "../invariants.h"	/* before ringmpsc.h: INV checks on */
 #include "ringmpsc.h"
-#include "tap.h"
+
+/*
+ * The harness macros compare expected and seen values of mixed signedness,
+ * and the 6.1 harness has unused parameters of its own: neither is a bug
+ * of the test, so -Wextra -Werror builds must not stop on them.
+ */
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+
+/* Which build this is: plain, tsan, asan (set by lib/tests/tests.mk). */
+#ifndef RINGMPSC_TEST_BUILD
+#define RINGMPSC_TEST_BUILD "plain"
+#endif
+
+static inline bool test_build_is(const char *what)
+{
+	return strcmp(RINGMPSC_TEST_BUILD, what) == 0;
+}
+
+/*
+ * A line for the log, "# " first. One write to stderr: lines of threads
+ * and forked children do not mix, and none is left in a stdio buffer when
+ * the harness ends a test's process with _exit().
+ */
+static inline __attribute__((format(printf, 1, 2))) void
+test_diag(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	dprintf(STDERR_FILENO, "# %s\n", buf);
+}
+
+/*
+ * The positive count in environment variable @name (the sizes
+ * lib/tests/run-tests.sh chooses per build), or @dflt when it is unset. A
+ * value that is not a positive number ends the test's process, which
+ * fails the test.
+ */
+static inline uint64_t test_env_count(const char *name, uint64_t dflt)
+{
+	const char *s = getenv(name);
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return dflt;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || !v || *s == '-') {
+		test_diag("%s=%s: want a positive number", name, s);
+		exit(2);
+	}
+	return v;
+}
+
+/*
+ * First and last steps of every test, in the process the harness forks
+ * for it (the FIXTURE_SETUP and FIXTURE_TEARDOWN of every fixture call
+ * them).
+ *
+ * The harness puts each test's process in a process group of its own, out
+ * of reach of a kill of the runner's group (timeout(1), ^C): the test dies
+ * with the harness instead.
+ *
+ * The harness ends each test's process with _exit(), which skips the leak
+ * check LeakSanitizer would run at exit: the asan build runs it here, so
+ * that a leak fails the test that made it. ThreadSanitizer reports at
+ * _exit() itself (its exit status, 66, fails the test), ASan, UBSan and
+ * the INV- assertions stop the process at their first error, and valgrind
+ * checks for leaks and sets its error exit status at _exit() too.
+ */
+static pid_t test_harness_pid;
+
+__attribute__((constructor)) static void test_note_harness_pid(void)
+{
+	test_harness_pid = getpid();
+}
+
+static inline void test_begin(struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, prctl(PR_SET_PDEATHSIG, SIGKILL));
+	ASSERT_EQ(test_harness_pid, getppid());	/* not gone already */
+}
+
+static inline void test_end(struct __test_metadata *_metadata)
+{
+#ifdef __SANITIZE_ADDRESS__
+	EXPECT_EQ(0, __lsan_do_recoverable_leak_check())
+		TH_LOG("LeakSanitizer found leaks: see its report above");
+#endif
+}
+
+/*
+ * TEST_PROCESS_FIXTURE(name): a fixture without shared data for tests
+ * that set up their own rings; its setup and teardown are test_begin()
+ * and test_end().
+ */
+#define TEST_PROCESS_FIXTURE(name)					\
+	FIXTURE(name) {};						\
+	FIXTURE_SETUP(name) { test_begin(_metadata); }			\
+	FIXTURE_TEARDOWN(name) { test_end(_metadata); }
 
 static inline uint64_t now_ns(void)
 {
