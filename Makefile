@@ -89,7 +89,7 @@ CHECKPATCH    := $(LINUX_SRC)/scripts/checkpatch.pl
 
 # ---- top-level targets -----------------------------------------------------
 .DEFAULT_GOAL := all
-.PHONY: all module clean deps lint lint-kernel lint-user check check-host \
+.PHONY: all module clean deps lint lint-kernel lint-user lint-inv check check-host \
 	vm-check demo vm-demo help FORCE
 
 all: module $(ALL_TARGETS)
@@ -152,7 +152,11 @@ check:
 		$(CHECK_HOST_TARGETS) vm-check $(CHECK_MODEL_TARGETS)
 
 # ---- lint --------------------------------------------------------------------
-lint: lint-kernel lint-user
+lint: lint-kernel lint-user lint-inv
+
+# spec.md, code, tests and models agree on the INV- ids (scripts/inv-check).
+lint-inv:
+	scripts/inv-check
 
 KERNEL_LINT_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) \
 		      $(wildcard uapi/linux/*.h)

@@ -12,12 +12,16 @@
 
 int ringmpsc_producer_wake_peer(struct ringmpsc_producer *p)
 {
+	if (!p || !p->ops)
+		return -EBADF;		/* closed */
 	p->stats.wakeups++;
 	return p->ops->wake_peer(p);
 }
 
 int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring)
 {
+	if (!c || !c->ops)
+		return -EBADF;		/* closed */
 	if (ring >= c->nr_rings)
 		return -EINVAL;
 	c->stats.wakeups++;
@@ -26,6 +30,8 @@ int ringmpsc_consumer_wake_peer(struct ringmpsc_consumer *c, uint32_t ring)
 
 bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
 {
+	if (!p || !p->ops)
+		return false;		/* closed */
 	/* Without a module nobody tracks the consumer: assume one. */
 	return !p->ops->consumer_present || p->ops->consumer_present(p);
 }

@@ -232,7 +232,10 @@ TEST(detach_then_recycle)
 	EXPECT_FALSE(c.rings[0].live);
 	EXPECT_EQ(1u, c.rings[0].generation);
 
-	/* A new producer on the same ring, new generation, from 0. */
+	/* A new producer on the same ring, new generation, from 0; the
+	 * consumer reads it through the mappings it made before the recycle:
+	 * the pages were zeroed in place, not replaced. INV-MOD-01
+	 */
 	ASSERT_EQ(0, ringmpsc_producer_open(&p, name));
 	EXPECT_EQ(0u, p.tail);
 	m.seq = 10;

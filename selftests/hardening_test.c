@@ -237,6 +237,9 @@ TEST_F(h, recycle_discard)
 	self->p = -1;
 	ASSERT_EQ(RINGMPSC_RING_DETACHED, rm_ring_state(ctrl, o, ring));
 
+	/* The corrupt tail is only a number to the module: compared with
+	 * head, never used to address anything. INV-LIFE-08
+	 */
 	EXPECT_EQ(-ENOTEMPTY, recycle2(self->c, ring, gen, 0, 0));
 	EXPECT_EQ(-ENOTEMPTY, recycle0(self->c, ring, gen));
 	EXPECT_EQ(-EINVAL, recycle2(self->c, ring, gen, 1U << 1, 0));

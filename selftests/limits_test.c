@@ -5,7 +5,7 @@
  * unlink plus the last close frees everything (memory comes back; the
  * rmmod at the end of the VM run checks the references).
  *
- * Module parameters (kmod/channel.c): channels_per_user (EMFILE beyond),
+ * Module parameters (kmod/registry.c): channels_per_user (EMFILE beyond),
  * producers_per_channel (EMFILE beyond), bytes_per_channel (ENOSPC beyond).
  * Rings of a channel: a producer finds none free -> EMFILE.
  */

@@ -196,7 +196,16 @@ TEST_F(api, local_create_limits)
 	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_consumer_channel_stats(&c, &st));
 	ringmpsc_producer_close(&p);
 	ringmpsc_consumer_close(&c);
-	EXPECT_EQ(0, ringmpsc_consume(&c, on_msg, &g, 4));	/* closed */
+	/* Closed handles answer with errors, never crash. */
+	EXPECT_EQ(0, ringmpsc_consume(&c, on_msg, &g, 4));
+	EXPECT_EQ(-EMSGSIZE, ringmpsc_try_send(&p, &g, 8));	/* slot_size 0 */
+	EXPECT_FALSE(ringmpsc_consumer_present(&p));
+	EXPECT_EQ(-EBADF, ringmpsc_producer_wake_peer(&p));
+	EXPECT_EQ(-EBADF, ringmpsc_consumer_wake_peer(&c, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_channel_stats(&p, &st));
+	EXPECT_EQ(-EINVAL, ringmpsc_wait_space(&p, 1, 0));
+	ringmpsc_producer_close(&p);	/* twice: no-op */
+	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
 	EXPECT_EQ(fds, count_fds());
 }

@@ -323,7 +323,7 @@ static void consumer_fuzz(struct __test_metadata *_metadata,
 			case 3: tail = rnd(&rs); break;
 			default: tail = head + (x >> 40) % (cap + 1); break;
 			}
-			__atomic_store_n(tail_word(mem), tail, __ATOMIC_RELEASE);
+			ringmpsc_smp_store_release(tail_word(mem), tail);
 		} else {
 			tail = r->cached_tail;	/* not re-read until drained */
 		}
@@ -366,7 +366,7 @@ static void consumer_fuzz(struct __test_metadata *_metadata,
 			EXPECT_TRUE(r->broken);
 			broken++;
 			/* A new consumer picks the ring up from head. */
-			__atomic_store_n(tail_word(mem), r->head, __ATOMIC_RELEASE);
+			ringmpsc_smp_store_release(tail_word(mem), r->head);
 			mem_consumer_free(&c);
 			ASSERT_EQ(0, mem_consumer_init(&c, mem, 1));
 		}
@@ -500,7 +500,7 @@ static void producer_fuzz(struct __test_metadata *_metadata,
 		case 3: head = rnd(&rs); break;
 		default: head = p.tail - (x >> 40) % (cap + 1); break;	/* sane */
 		}
-		__atomic_store_n(head_word(mem), head, __ATOMIC_RELEASE);
+		ringmpsc_smp_store_release(head_word(mem), head);
 		n = ringmpsc_reserve(&p, want, &slots);
 		if (p.cached_head != old) {
 			EXPECT_EQ(head, p.cached_head);
@@ -573,9 +573,9 @@ static void *scribbler(void *arg)
 		case 1: v = base - (x >> 40) % 8; break;
 		default: v = base + (x >> 40) % (2 * h->cap + 2); break;
 		}
-		__atomic_store_n(h->word, v, __ATOMIC_RELEASE);
-		__atomic_store_n(h->flags, (uint32_t)(x >> 32) & RINGMPSC_NEED_WAKEUP,
-				 __ATOMIC_RELAXED);
+		ringmpsc_smp_store_release(h->word, v);
+		RINGMPSC_WRITE_ONCE(*h->flags,
+				    (uint32_t)(x >> 32) & RINGMPSC_NEED_WAKEUP);
 		h->writes++;
 		if (h->writes % 64 == 0)
 			sched_yield();

@@ -28,7 +28,7 @@ static bool await_flag(const uint32_t *flag, uint32_t want)
 {
 	uint64_t t0 = now_ns();
 
-	while ((__atomic_load_n(flag, __ATOMIC_ACQUIRE) & RINGMPSC_NEED_WAKEUP) != want) {
+	while ((ringmpsc_smp_load_acquire(flag) & RINGMPSC_NEED_WAKEUP) != want) {
 		if (ms_since(t0) > LONG_MS)
 			return false;
 		sleep_ms(1);
@@ -570,9 +570,8 @@ static void act_producer_flags(void)
 	/* What wait_space does before sleeping: NEED_WAKEUP, then a full
 	 * barrier; the producer is now committed to re-check or sleep.
 	 */
-	__atomic_store_n(prod_flags_word(&dk->mem[0]), RINGMPSC_NEED_WAKEUP,
-			 __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	RINGMPSC_WRITE_ONCE(*prod_flags_word(&dk->mem[0]), RINGMPSC_NEED_WAKEUP);
+	ringmpsc_smp_mb();	/* INV-WAKE-01 */
 }
 
 static bool readable(int fd)
@@ -619,7 +618,7 @@ TEST_F_TIMEOUT(wait, dekker_halves, TIMEOUT_S)
 	EXPECT_EQ(2, armed.hits);
 	EXPECT_EQ(1, f.c.stats.wakeups);
 	EXPECT_TRUE(readable(f.p[0].wait_fd));
-	__atomic_store_n(prod_flags_word(&f.mem[0]), 0, __ATOMIC_RELAXED);
+	RINGMPSC_WRITE_ONCE(*prod_flags_word(&f.mem[0]), 0);
 
 	/* Sleeper half, producer: a full ring; the release lands between
 	 * its first look and its flag; wait_space must return at once.
