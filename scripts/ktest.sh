@@ -29,7 +29,19 @@ tmo=$3
 shift 3
 
 mod=$(basename "$ko" .ko)
+# Reports of the stock kernels, then of the debug kernel's checkers (KASAN,
+# KFENCE, lockdep, sleep-in-atomic, slub_debug's "BUG <cache> (...)").
 KLOG_PATTERN='WARNING:|BUG:|Oops|general protection fault|unreferenced object|UBSAN:|KASAN:|kernel BUG|Call Trace:|list_add corruption|list_del corruption|refcount_t:|INFO: task .* blocked|possible circular locking|inconsistent lock state'
+KLOG_PATTERN="$KLOG_PATTERN"'|KFENCE:|possible recursive locking|suspicious RCU usage|bad unlock balance|held lock freed|trying to register non-static key|sleeping function called from invalid context|BUG [^ ]+ \((Not tainted|Tainted)'
+
+# kmemleak and lockdep exist only on debug kernels; kmemleak's file lists
+# what its last scan found, lockdep's debug_locks drops to 0 when it stops
+# checking (after a report, or when one of its tables is full).
+kml=/sys/kernel/debug/kmemleak
+lockdep=/proc/lockdep_stats
+problems=
+problem() { problems="$problems$*
+"; }
 
 status=0
 mark="ringmpsc-ktest: begin $$ $(date +%s)"
@@ -39,6 +51,15 @@ if grep -q "^$mod " /proc/modules 2>/dev/null; then
 	echo "RINGMPSC-INSMOD FAILED ($mod is already loaded; not touching it)"
 	echo "RINGMPSC-DONE"
 	exit 1
+fi
+
+# Leaks from boot are not ours: two scans report those old enough (5 s),
+# "clear" forgets them.
+if [ -e "$kml" ]; then
+	sleep 5
+	{ echo scan >"$kml" && echo scan >"$kml" &&
+		echo clear >"$kml"; } 2>/dev/null ||
+		problem "kmemleak: cannot scan before the tests (disabled?)"
 fi
 
 if insmod "$ko"; then
@@ -92,22 +113,29 @@ if [ "$loaded" = 1 ]; then
 	fi
 fi
 
-# kmemleak, when the kernel has it: scan twice (objects must age first).
-kml=/sys/kernel/debug/kmemleak
-if [ -w "$kml" ]; then
+# kmemleak: scan twice (objects must age 5 s first, and a leak is reported
+# after two scans that found it unreferenced). debugfs files have size 0:
+# read the contents.
+if [ -e "$kml" ]; then
 	sleep 6
-	echo scan >"$kml"
-	echo scan >"$kml"
-	if [ -s "$kml" ]; then
-		sed 's/^/RINGMPSC-KLOG-LINE kmemleak: /' "$kml"
-		klog_leak=1
+	if { echo scan >"$kml" && echo scan >"$kml"; } 2>/dev/null; then
+		leaks=$(cat "$kml")
+		[ -z "$leaks" ] || problem "$(echo "$leaks" | head -n 40 |
+			sed 's/^/kmemleak: /')
+kmemleak: $(echo "$leaks" | grep -c 'unreferenced object') unreferenced objects in all"
+	else
+		problem "kmemleak: cannot scan after the tests (disabled?)"
 	fi
+fi
+if [ -r "$lockdep" ] && grep -Eq 'debug_locks: +0$' "$lockdep"; then
+	problem "lockdep: off (debug_locks 0): it reported or ran out of room, see the log"
 fi
 
 # Kernel log since our mark.
 klog=$(dmesg | sed -n "/$mark/,\$p" | grep -E "$KLOG_PATTERN")
-if [ -n "$klog" ] || [ -n "$klog_leak" ]; then
-	echo "$klog" | sed '/^$/d; s/^/RINGMPSC-KLOG-LINE /'
+if [ -n "$klog" ] || [ -n "$problems" ]; then
+	printf '%s\n%s\n' "$klog" "$problems" |
+		sed '/^$/d; s/^/RINGMPSC-KLOG-LINE /'
 	echo "RINGMPSC-KLOG dirty"
 	status=1
 else

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The debug kernel run:
+#   make debug-kernel   build the debug kernel (scripts/debug-kernel: Debian's
+#                       kernel source with scripts/debug-kernel.config, i.e.
+#                       KASAN, KFENCE, lockdep, kmemleak, ...), once per key,
+#                       cached outside the repository
+#   make module-debug   the module against it, with its invariant checks
+#                       (RINGMPSC_DEBUG) and -g, in $(BUILD)/kdebug/
+#   make check-debug    boot it, run VM_TEST_BINS and DEBUG_TEST_BINS with
+#                       panic_on_warn; any checker's report fails the run
+#
+# A fragment adds what only the debug run takes (the fuzzer, crash storms):
+#   DEBUG_TEST_BINS += $(BUILD)/fuzz/fuzz_test
+# each a static binary that prints TAP like the kselftests (it may be
+# made by a rule of that fragment). DEBUG_TEST_BINS is not set here: a
+# fragment read before this one may already have added to it.
+#
+# Reports name module frames as function+offset; the source line is
+#   $(scripts/debug-kernel dir)/src/scripts/faddr2line \
+#	build/kdebug/kmod/ringmpsc.ko rmpsc_ioctl+0x12/0x340
+
+# The checkers make TCG much slower than the stock kernels.
+DEBUG_VM_TIMEOUT   ?= 3600
+DEBUG_TEST_TIMEOUT ?= 1500
+DEBUG_VM_MEM       ?= 2G
+# Freed pages are poisoned and checked when reused (CONFIG_PAGE_POISONING).
+DEBUG_VM_APPEND    ?= page_poison=1
+DEBUG_KERNEL_TOOL   = scripts/debug-kernel --source "$(LINUX_SRC_TAR)"
+DEBUG_MODULE_KO    := $(BUILD)/kdebug/kmod/$(MODULE_NAME).ko
+
+DEPS_PACKAGES += flex bison bc libelf-dev
+
+.PHONY: debug-kernel module-debug check-debug debug-test-bins
+
+debug-kernel:
+	@$(DEBUG_KERNEL_TOOL) build >/dev/null
+
+# Whatever kmod/ is in the tree, built in a copy of its own (as for the
+# other kernels in the top-level Makefile).
+module-debug: debug-kernel
+	scripts/mirror-tree $(BUILD)/kdebug Kbuild kmod uapi
+	$(MAKE) -C "$$($(DEBUG_KERNEL_TOOL) kbuild)" M=$(CURDIR)/$(BUILD)/kdebug \
+		RINGMPSC_DEBUG=1 KCFLAGS=-g modules
+
+# VM_TEST_BINS is complete only once every fragment is read (this one comes
+# before selftests/), so the binaries are made when the recipe runs.
+debug-test-bins:
+	@$(MAKE) --no-print-directory $(VM_TEST_BINS) $(DEBUG_TEST_BINS)
+
+check-debug: module-debug debug-test-bins
+	VM_MEM=$(DEBUG_VM_MEM) scripts/vm-run -k "$$($(DEBUG_KERNEL_TOOL) image)" \
+		-m $(DEBUG_MODULE_KO) -t $(DEBUG_VM_TIMEOUT) -T $(DEBUG_TEST_TIMEOUT) \
+		--append "$(strip $(DEBUG_VM_APPEND) $(VM_APPEND))" \
+		$(VM_TEST_BINS) $(DEBUG_TEST_BINS)
