@@ -13,6 +13,18 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
+/*
+ * The release this header belongs to: the module (MODULE_VERSION) and the
+ * library (ringmpsc_version(), the shared object's version) take theirs
+ * from here, so one number names both. Compatibility between a module and
+ * a library of different releases is not decided by it: see
+ * RINGMPSC_ABI_VERSION and the INFO feature bits (spec.md, section 5).
+ */
+#define RINGMPSC_VERSION_MAJOR	1
+#define RINGMPSC_VERSION_MINOR	0
+#define RINGMPSC_VERSION_PATCH	0
+#define RINGMPSC_VERSION_STRING	"1.0.0"
+
 #define RINGMPSC_DEVICE		"/dev/ringmpsc"
 #define RINGMPSC_ABI_VERSION	1
 #define RINGMPSC_CTRL_MAGIC	0x52474d50	/* "RGMP" */
