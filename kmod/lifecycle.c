@@ -9,6 +9,7 @@
  */
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 
@@ -319,6 +320,7 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
 	const struct ringmpsc_recycle *a = &arg->recycle;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
+	u32 ring;
 	int ret;
 
 	if (!ch)
@@ -328,12 +330,14 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	if (a->ring >= ch->nr_rings || a->reserved ||
 	    (a->flags & ~RINGMPSC_RECYCLE_FLAGS))
 		return -EINVAL;
+	/* The index is the user's: no speculative read past the table. */
+	ring = array_index_nospec(a->ring, ch->nr_rings);
 	mutex_lock(&ch->lock);
-	if (rmpsc_ring_state(ch, a->ring) == RINGMPSC_RING_DETACHED &&
-	    ch->rings[a->ring]->generation != a->generation)
+	if (rmpsc_ring_state(ch, ring) == RINGMPSC_RING_DETACHED &&
+	    ch->rings[ring]->generation != a->generation)
 		ret = -ESTALE;
 	else
-		ret = rmpsc_recycle(ch, a->ring,
+		ret = rmpsc_recycle(ch, ring,
 				    a->flags & RINGMPSC_RECYCLE_DISCARD);
 	mutex_unlock(&ch->lock);
 	return ret;

@@ -17,6 +17,7 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -264,7 +265,8 @@ long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 /*
  * Decode a page offset: the region, the ring, the page index inside the
  * region and the region's length in pages. -EINVAL if it is not inside a
- * region.
+ * region. The offset is the user's: the indices are clamped under
+ * speculation too (array_index_nospec), not only checked.
  */
 static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 			enum rmpsc_region *region, u32 *ring,
@@ -277,7 +279,7 @@ static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 	if (pgoff < ch->ctrl_pages) {
 		*region = RMPSC_REGION_CTRL;
 		*ring = 0;
-		*index = pgoff;
+		*index = array_index_nospec(pgoff, ch->ctrl_pages);
 		*start = 0;
 		*npages = ch->ctrl_pages;
 		return 0;
@@ -286,7 +288,7 @@ static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 	nr = pgoff / ch->ring_stride_pages;
 	if (nr >= ch->nr_rings)
 		return -EINVAL;
-	*ring = nr;
+	*ring = array_index_nospec(nr, ch->nr_rings);
 	rel = pgoff % ch->ring_stride_pages;
 	*start = ch->ctrl_pages + nr * ch->ring_stride_pages;
 	if (rel == 0) {

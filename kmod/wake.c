@@ -7,6 +7,7 @@
  */
 #include <linux/err.h>
 #include <linux/eventfd.h>
+#include <linux/nospec.h>
 
 #include "compat.h"
 #include "rmpsc.h"
@@ -118,6 +119,7 @@ long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	}
 	if (a->ring >= ch->nr_rings)
 		return -EINVAL;
-	rmpsc_wake_producer(ch, a->ring);
+	/* The index is the user's: no speculative read past the table. */
+	rmpsc_wake_producer(ch, array_index_nospec(a->ring, ch->nr_rings));
 	return 0;
 }
