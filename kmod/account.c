@@ -3,8 +3,9 @@
  * ringmpsc: per-owner memory accounting and its limit, bytes_per_user
  * (spec.md section 7, "Limits"; INV-MOD-07).
  *
- * One account per owner kuid, across all namespaces, holds the control
- * area and every allocated ring of each live channel the owner created,
+ * One account per owner kuid, across all namespaces, holds all the memory
+ * the module allocates for each live channel the owner created (the
+ * channel, its ring table and control area, every allocated ring),
  * from CREATE until the channel is freed, whether it is still linked or
  * not: a user cannot escape the limit by unlinking channels it keeps
  * attached.
@@ -30,6 +31,17 @@ struct rmpsc_user {
 
 static DEFINE_SPINLOCK(rmpsc_users_lock);
 static DEFINE_HASHTABLE(rmpsc_users, 6);
+
+/*
+ * The memory kmalloc() takes for @size bytes, which is what a charge
+ * counts: the slab object, or whole pages in powers of two beyond the
+ * largest slab. kvmalloc()'s vmalloc fallback takes whole pages, no more
+ * than that but for its own small bookkeeping.
+ */
+u64 rmpsc_kmalloc_bytes(size_t size)
+{
+	return kmalloc_size_roundup(size);
+}
 
 /* The account of @uid, with one more channel holding it. */
 struct rmpsc_user *rmpsc_user_get(kuid_t uid)

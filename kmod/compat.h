@@ -8,10 +8,7 @@
 #define RMPSC_COMPAT_H
 
 #include <linux/eventfd.h>
-#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
-#include <linux/printk.h>
-#include <linux/refcount.h>
 
 static inline void rmpsc_eventfd_signal(struct eventfd_ctx *ctx)
 {
@@ -39,22 +36,6 @@ static inline void rmpsc_vm_flags_clear(struct vm_area_struct *vma,
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
-#endif
-}
-
-/*
- * A linked channel pins its IPC namespace. put_ipc_ns() is exported only
- * by newer kernels; elsewhere the reference is dropped only if it is not
- * the last one (the namespace then outlives its last task: a bounded leak
- * that happens only if a namespace dies with channels still linked).
- */
-static inline void rmpsc_put_ipc_ns(struct ipc_namespace *ns)
-{
-#ifdef RMPSC_HAVE_PUT_IPC_NS
-	put_ipc_ns(ns);
-#else
-	if (!refcount_dec_not_one(&ns->ns.count))
-		pr_info_once("ringmpsc: kept a dead IPC namespace\n");
 #endif
 }
 

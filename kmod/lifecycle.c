@@ -9,6 +9,7 @@
  */
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 
@@ -27,7 +28,8 @@ static const u32 rmpsc_ring_next[] = {
  * rmpsc_ring_transition - move ring @i to state @to, with every side
  * effect of the change (spec.md section 7, "Lifecycle state machine"):
  *
- *   UNUSED   -> FREE      pages charged to the owner and allocated zeroed
+ *   UNUSED   -> FREE      the ring and its pages charged to the owner and
+ *                         allocated zeroed
  *   DETACHED -> FREE      pages zeroed, generation + 1 (recycle)
  *   FREE     -> ACTIVE    @producer attached; the consumer is woken
  *   ACTIVE   -> DETACHED  producer gone: its flags word cleared, its
@@ -43,23 +45,24 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
 {
 	struct ringmpsc_ctrl_header *h = rmpsc_ctrl_header(ch);
 	struct ringmpsc_ctrl_ring *cr = rmpsc_ctrl_ring(ch, i);
-	struct rmpsc_ring *r = &ch->rings[i];
-	u32 from = r->state, owner = 0;
+	u32 from = rmpsc_ring_state(ch, i), owner = 0;
+	struct rmpsc_ring *r = ch->rings[i];
 	int ret;
 
 	lockdep_assert_held(&ch->lock);
 	RMPSC_INV(to == rmpsc_ring_next[from], "INV-LIFE-01");
 	switch (from) {
 	case RINGMPSC_RING_UNUSED:
-		/* INV-MOD-07 */
+		/* The ring's state and its pages, all charged. INV-MOD-07 */
 		ret = rmpsc_charge(ch, ch->ring_bytes);
 		if (ret)
 			return ret;
-		ret = rmpsc_ring_alloc(ch, r);
+		ret = rmpsc_ring_alloc(ch, i);
 		if (ret) {
 			rmpsc_uncharge(ch, ch->ring_bytes);
 			return ret;
 		}
+		r = ch->rings[i];
 		ch->stats.bytes_allocated += ch->ring_bytes;
 		break;
 	case RINGMPSC_RING_DETACHED:
@@ -128,8 +131,8 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 		 * producers issue useless wake calls. INV-MOD-05
 		 */
 		for (i = 0; i < ch->nr_rings; i++)
-			if (ch->rings[i].state != RINGMPSC_RING_UNUSED)
-				rmpsc_ring_clear_flags(ch, &ch->rings[i],
+			if (ch->rings[i])
+				rmpsc_ring_clear_flags(ch, ch->rings[i],
 						       RINGMPSC_ROLE_CONSUMER);
 	}
 	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */
@@ -159,10 +162,10 @@ int rmpsc_prealloc_rings(struct rmpsc_chan *ch)
  */
 static int rmpsc_recycle(struct rmpsc_chan *ch, u32 i, bool discard)
 {
-	struct rmpsc_ring *r = &ch->rings[i];
+	struct rmpsc_ring *r = ch->rings[i];
 
 	lockdep_assert_held(&ch->lock);
-	if (r->state != RINGMPSC_RING_DETACHED)
+	if (rmpsc_ring_state(ch, i) != RINGMPSC_RING_DETACHED)
 		return -EINVAL;
 	/* Nothing committed is discarded unless the consumer says so.
 	 * INV-LIFE-02
@@ -182,18 +185,18 @@ static int rmpsc_pick_ring(struct rmpsc_chan *ch, u32 *out)
 
 	lockdep_assert_held(&ch->lock);
 	for (i = 0; i < ch->nr_rings; i++) {
-		if (ch->rings[i].state == RINGMPSC_RING_FREE)
+		if (rmpsc_ring_state(ch, i) == RINGMPSC_RING_FREE)
 			goto found;
 	}
 	if (!ch->consumer) {
 		for (i = 0; i < ch->nr_rings; i++) {
-			if (ch->rings[i].state == RINGMPSC_RING_DETACHED &&
+			if (rmpsc_ring_state(ch, i) == RINGMPSC_RING_DETACHED &&
 			    !rmpsc_recycle(ch, i, false))
 				goto found;
 		}
 	}
 	for (i = 0; i < ch->nr_rings; i++) {
-		if (ch->rings[i].state == RINGMPSC_RING_UNUSED) {
+		if (rmpsc_ring_state(ch, i) == RINGMPSC_RING_UNUSED) {
 			ret = rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE,
 						    NULL);
 			if (ret)
@@ -221,7 +224,7 @@ static int rmpsc_attach_producer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 	f->ring = i;
 	rmpsc_ring_transition(ch, i, RINGMPSC_RING_ACTIVE, f);
 	a->ring = i;
-	a->generation = ch->rings[i].generation;
+	a->generation = ch->rings[i]->generation;
 out:
 	mutex_unlock(&ch->lock);
 	return ret;
@@ -301,7 +304,7 @@ void rmpsc_file_detach(struct rmpsc_file *f)
 		return;
 	mutex_lock(&ch->lock);
 	if (f->role == RINGMPSC_ROLE_PRODUCER) {
-		RMPSC_INV(ch->rings[f->ring].producer == f, "INV-LIFE-01");
+		RMPSC_INV(ch->rings[f->ring]->producer == f, "INV-LIFE-01");
 		/* Committed messages stay for the consumer. INV-LIFE-04 */
 		rmpsc_ring_transition(ch, f->ring, RINGMPSC_RING_DETACHED,
 				      NULL);
@@ -317,6 +320,7 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
 	const struct ringmpsc_recycle *a = &arg->recycle;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
+	u32 ring;
 	int ret;
 
 	if (!ch)
@@ -326,12 +330,14 @@ long rmpsc_ioc_recycle(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	if (a->ring >= ch->nr_rings || a->reserved ||
 	    (a->flags & ~RINGMPSC_RECYCLE_FLAGS))
 		return -EINVAL;
+	/* The index is the user's: no speculative read past the table. */
+	ring = array_index_nospec(a->ring, ch->nr_rings);
 	mutex_lock(&ch->lock);
-	if (ch->rings[a->ring].state == RINGMPSC_RING_DETACHED &&
-	    ch->rings[a->ring].generation != a->generation)
+	if (rmpsc_ring_state(ch, ring) == RINGMPSC_RING_DETACHED &&
+	    ch->rings[ring]->generation != a->generation)
 		ret = -ESTALE;
 	else
-		ret = rmpsc_recycle(ch, a->ring,
+		ret = rmpsc_recycle(ch, ring,
 				    a->flags & RINGMPSC_RECYCLE_DISCARD);
 	mutex_unlock(&ch->lock);
 	return ret;

@@ -17,6 +17,8 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -33,7 +35,16 @@ enum rmpsc_region {
 	RMPSC_REGION_DATA,
 };
 
-/* The sizes of a channel's regions, from its geometry (already checked). */
+static size_t rmpsc_ring_struct_size(struct rmpsc_chan *ch)
+{
+	struct rmpsc_ring *r;
+
+	return struct_size(r, data, ch->data_pages);
+}
+
+/* The sizes of a channel's regions and of its memory, from its geometry
+ * (already checked).
+ */
 void rmpsc_layout(struct rmpsc_chan *ch)
 {
 	u64 bytes = (u64)ch->capacity * ch->slot_size;
@@ -51,7 +62,15 @@ void rmpsc_layout(struct rmpsc_chan *ch)
 	ch->data_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
 	ch->ctrl_pages = PAGE_ALIGN(ctrl) >> PAGE_SHIFT;
 	ch->ring_stride_pages = 2 + ch->data_pages * (ch->mirrored ? 2 : 1);
-	ch->ring_bytes = (u64)(2 + ch->data_pages) << PAGE_SHIFT;
+	/* What CREATE and each ring's allocation take, all of it charged
+	 * (INV-MOD-07): the channel, its ring table and control area; a
+	 * ring's state with its page array, and its pages.
+	 */
+	ch->base_bytes = rmpsc_kmalloc_bytes(sizeof(*ch)) +
+			 rmpsc_kmalloc_bytes(ch->nr_rings * sizeof(*ch->rings)) +
+			 ((u64)ch->ctrl_pages << PAGE_SHIFT);
+	ch->ring_bytes = rmpsc_kmalloc_bytes(rmpsc_ring_struct_size(ch)) +
+			 ((u64)(2 + ch->data_pages) << PAGE_SHIFT);
 }
 
 int rmpsc_ctrl_alloc(struct rmpsc_chan *ch)
@@ -110,43 +129,41 @@ void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r)
 {
 	unsigned long i;
 
-	if (r->data) {
-		for (i = 0; i < ch->data_pages; i++)
-			rmpsc_free_page(r->data[i]);
-		kvfree(r->data);
-		r->data = NULL;
-	}
+	if (!r)
+		return;
+	for (i = 0; i < ch->data_pages; i++)
+		rmpsc_free_page(r->data[i]);
 	rmpsc_free_page(r->prod);
 	rmpsc_free_page(r->cons);
-	r->prod = NULL;
-	r->cons = NULL;
+	kvfree(r);
 }
 
-/* Zeroed pages, charged to the caller's memory cgroup. Under ch->lock. */
-int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r)
+/* Ring @i (UNUSED) with zeroed pages, charged to the caller's memory
+ * cgroup. Under ch->lock.
+ */
+int rmpsc_ring_alloc(struct rmpsc_chan *ch, u32 i)
 {
-	struct page **data;
-	unsigned long i;
+	struct rmpsc_ring *r;
+	unsigned long p;
 
 	lockdep_assert_held(&ch->lock);
-	data = kvcalloc(ch->data_pages, sizeof(*data), GFP_KERNEL_ACCOUNT);
-	if (!data)
+	r = kvzalloc(rmpsc_ring_struct_size(ch), GFP_KERNEL_ACCOUNT);
+	if (!r)
 		return -ENOMEM;
-	r->data = data;
 	r->prod = rmpsc_alloc_page();
 	r->cons = rmpsc_alloc_page();
 	if (!r->prod || !r->cons)
 		goto fail;
-	for (i = 0; i < ch->data_pages; i++) {
-		data[i] = rmpsc_alloc_page();
-		if (!data[i])
+	for (p = 0; p < ch->data_pages; p++) {
+		r->data[p] = rmpsc_alloc_page();
+		if (!r->data[p])
 			goto fail;
 		cond_resched();
 	}
-	/* Release: published to mmap and the fault handler, which check it
-	 * without the lock; pairs with rmpsc_ring_allocated().
+	/* Release: published to mmap, the fault handler and WAKE, which
+	 * read it without the lock; pairs with rmpsc_ring_get().
 	 */
-	smp_store_release(&r->allocated, true);
+	smp_store_release(&ch->rings[i], r);
 	return 0;
 fail:
 	rmpsc_ring_free(ch, r);
@@ -248,7 +265,8 @@ long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 /*
  * Decode a page offset: the region, the ring, the page index inside the
  * region and the region's length in pages. -EINVAL if it is not inside a
- * region.
+ * region. The offset is the user's: the indices are clamped under
+ * speculation too (array_index_nospec), not only checked.
  */
 static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 			enum rmpsc_region *region, u32 *ring,
@@ -261,7 +279,7 @@ static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 	if (pgoff < ch->ctrl_pages) {
 		*region = RMPSC_REGION_CTRL;
 		*ring = 0;
-		*index = pgoff;
+		*index = array_index_nospec(pgoff, ch->ctrl_pages);
 		*start = 0;
 		*npages = ch->ctrl_pages;
 		return 0;
@@ -270,7 +288,7 @@ static int rmpsc_decode(struct rmpsc_chan *ch, unsigned long pgoff,
 	nr = pgoff / ch->ring_stride_pages;
 	if (nr >= ch->nr_rings)
 		return -EINVAL;
-	*ring = nr;
+	*ring = array_index_nospec(nr, ch->nr_rings);
 	rel = pgoff % ch->ring_stride_pages;
 	*start = ch->ctrl_pages + nr * ch->ring_stride_pages;
 	if (rel == 0) {
@@ -302,8 +320,8 @@ static struct page *rmpsc_page(struct rmpsc_chan *ch, unsigned long pgoff)
 		return NULL;
 	if (region == RMPSC_REGION_CTRL)
 		return virt_to_page(ch->ctrl + (index << PAGE_SHIFT));
-	r = &ch->rings[ring];
-	if (!rmpsc_ring_allocated(r))
+	r = rmpsc_ring_get(ch, ring);
+	if (!r)
 		return NULL;
 	if (region == RMPSC_REGION_PROD)
 		return r->prod;
@@ -371,7 +389,7 @@ int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma)
 		/* A producer maps only its own ring. INV-RING-04 */
 		if (f->role == RINGMPSC_ROLE_PRODUCER && ring != f->ring)
 			return -EACCES;
-		if (!rmpsc_ring_allocated(&ch->rings[ring]))
+		if (!rmpsc_ring_get(ch, ring))
 			return -ENXIO;
 	}
 	if (vma->vm_flags & VM_EXEC)

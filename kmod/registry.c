@@ -11,12 +11,12 @@
 #include <linux/ipc_namespace.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "compat.h"
 #include "invariants.h"
 #include "rmpsc.h"
 
@@ -53,8 +53,9 @@ static void rmpsc_chan_free(struct kref *ref)
 	RMPSC_INV(!ch->consumer && !ch->linked, "INV-LIFE-07");
 	if (ch->rings) {
 		for (i = 0; i < ch->nr_rings; i++) {
-			RMPSC_INV(!ch->rings[i].producer, "INV-LIFE-07");
-			rmpsc_ring_free(ch, &ch->rings[i]);
+			RMPSC_INV(!ch->rings[i] || !ch->rings[i]->producer,
+				  "INV-LIFE-07");
+			rmpsc_ring_free(ch, ch->rings[i]);
 		}
 		kvfree(ch->rings);
 	}
@@ -177,8 +178,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	ch->nr_rings = a->max_producers;
 
 	rmpsc_layout(ch);
-	total = ((u64)ch->ctrl_pages << PAGE_SHIFT) +
-		(u64)ch->nr_rings * ch->ring_bytes;
+	total = ch->base_bytes + (u64)ch->nr_rings * ch->ring_bytes;
 	ret = -ENOSPC;
 	if (total > READ_ONCE(bytes_per_channel))
 		goto err;
@@ -187,7 +187,10 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	ch->user = rmpsc_user_get(ch->uid);
 	if (!ch->user)
 		goto err;
-	ret = rmpsc_charge(ch, (u64)ch->ctrl_pages << PAGE_SHIFT);
+	/* The channel and its ring table too, not only what is mapped:
+	 * they can be most of a channel whose rings are unused. INV-MOD-07
+	 */
+	ret = rmpsc_charge(ch, ch->base_bytes);
 	if (ret)
 		goto err;
 	ret = -ENOMEM;
@@ -207,6 +210,17 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 err:
 	rmpsc_chan_put(ch);
 	return ERR_PTR(ret);
+}
+
+/*
+ * Drop a channel's reference on its IPC namespace. put_ipc_ns() is not
+ * exported by every kernel (6.1), but every namespace carries its own
+ * operations, whose put is the same call: the last reference frees the
+ * namespace, its mqueue mount and the ucounts of its creator.
+ */
+static void rmpsc_put_ipc_ns(struct ipc_namespace *ns)
+{
+	ns->ns.ops->put(&ns->ns);
 }
 
 /* Drop what a linked channel held, once it is off the registry list.

@@ -46,9 +46,10 @@
  * mmap_lock, even when the last reference was a vma.
  *
  * Without a lock: rmpsc_file.chan (store-release at ATTACH, then read with
- * rmpsc_file_chan()), rmpsc_ring.allocated (store-release when the pages
- * exist, read with rmpsc_ring_allocated() by mmap and the fault handler),
- * the wakeup counters (atomic64) and the channel's kref.
+ * rmpsc_file_chan()), rmpsc_chan.rings[i] (store-release once the ring
+ * and its pages exist, under rmpsc_chan.lock; read with rmpsc_ring_get()
+ * by mmap, the fault handler and WAKE), the wakeup counters (atomic64)
+ * and the channel's kref.
  */
 #ifndef RMPSC_H
 #define RMPSC_H
@@ -71,15 +72,17 @@ struct ipc_namespace;
 struct rmpsc_file;
 struct rmpsc_user;
 
+/* A ring's kernel state, allocated with its pages (UNUSED -> FREE): an
+ * UNUSED ring costs the channel one pointer (INV-MOD-07).
+ */
 struct rmpsc_ring {
 	struct page *prod;		/* tail, producer flags */
 	struct page *cons;		/* head, consumer flags */
-	struct page **data;		/* chan->data_pages entries */
-	bool allocated;			/* pages exist; set once, under lock */
 	struct rmpsc_file *producer;	/* attached producer, under lock */
 	struct eventfd_ctx *efd;	/* producer's eventfd, see efd_lock */
 	u32 state;			/* kernel copy of ctrl state */
 	u32 generation;			/* kernel copy of ctrl generation */
+	struct page *data[];		/* chan->data_pages pages */
 };
 
 struct rmpsc_stats {
@@ -89,7 +92,7 @@ struct rmpsc_stats {
 	u64 consumer_attaches;
 	atomic64_t consumer_wakeups;
 	atomic64_t producer_wakeups;
-	u64 bytes_allocated;
+	u64 bytes_allocated;		/* allocated rings, bytes charged */
 };
 
 struct rmpsc_chan {
@@ -111,6 +114,7 @@ struct rmpsc_chan {
 	unsigned long data_pages;	/* pages of one copy of DATA */
 	unsigned long ctrl_pages;
 	unsigned long ring_stride_pages;	/* PROD + CONS + DATA map */
+	u64 base_bytes;			/* memory of the channel without rings */
 	u64 ring_bytes;			/* memory of one allocated ring */
 
 	void *ctrl;			/* ctrl_pages pages, kernel address */
@@ -120,7 +124,7 @@ struct rmpsc_chan {
 	spinlock_t efd_lock;		/* eventfd pointers; see the top */
 	struct eventfd_ctx *cons_efd;	/* consumer's eventfd, see efd_lock */
 	struct rmpsc_stats stats;	/* u64 fields under lock */
-	struct rmpsc_ring *rings;	/* nr_rings entries */
+	struct rmpsc_ring **rings;	/* nr_rings; NULL while UNUSED */
 };
 
 /* Per open file of /dev/ringmpsc. */
@@ -153,13 +157,21 @@ static inline struct rmpsc_chan *rmpsc_file_chan(struct rmpsc_file *f)
 	return smp_load_acquire(&f->chan);
 }
 
-/* Have the pages of ring @r been allocated? */
-static inline bool rmpsc_ring_allocated(struct rmpsc_ring *r)
+/* Ring @i of @ch, or NULL while it is UNUSED. Set once, never freed
+ * before the channel (INV-MOD-01).
+ */
+static inline struct rmpsc_ring *rmpsc_ring_get(struct rmpsc_chan *ch, u32 i)
 {
-	/* Pairs with the store-release in rmpsc_ring_alloc(): the page
-	 * pointers are visible once the flag is.
+	/* Pairs with the store-release in rmpsc_ring_alloc(): the ring's
+	 * pages are visible once the ring is.
 	 */
-	return smp_load_acquire(&r->allocated);
+	return smp_load_acquire(&ch->rings[i]);
+}
+
+/* The state of ring @i. Under ch->lock. */
+static inline u32 rmpsc_ring_state(struct rmpsc_chan *ch, u32 i)
+{
+	return ch->rings[i] ? ch->rings[i]->state : RINGMPSC_RING_UNUSED;
 }
 
 /* Live objects, for the leak check at module exit (INV-LIFE-07). */
@@ -175,6 +187,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 
 /* account.c */
+u64 rmpsc_kmalloc_bytes(size_t size);
 struct rmpsc_user *rmpsc_user_get(kuid_t uid);
 void rmpsc_user_put(struct rmpsc_user *u, u64 bytes);
 int rmpsc_charge(struct rmpsc_chan *ch, u64 bytes);
@@ -194,7 +207,7 @@ int rmpsc_ctrl_alloc(struct rmpsc_chan *ch);
 void rmpsc_ctrl_free(struct rmpsc_chan *ch);
 struct ringmpsc_ctrl_header *rmpsc_ctrl_header(struct rmpsc_chan *ch);
 struct ringmpsc_ctrl_ring *rmpsc_ctrl_ring(struct rmpsc_chan *ch, u32 i);
-int rmpsc_ring_alloc(struct rmpsc_chan *ch, struct rmpsc_ring *r);
+int rmpsc_ring_alloc(struct rmpsc_chan *ch, u32 i);
 void rmpsc_ring_free(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 void rmpsc_ring_zero(struct rmpsc_chan *ch, struct rmpsc_ring *r);
 u64 rmpsc_ring_load_tail(struct rmpsc_ring *r);

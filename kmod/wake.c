@@ -7,6 +7,7 @@
  */
 #include <linux/err.h>
 #include <linux/eventfd.h>
+#include <linux/nospec.h>
 
 #include "compat.h"
 #include "rmpsc.h"
@@ -46,7 +47,7 @@ long rmpsc_ioc_set_eventfd(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	}
 	mutex_lock(&ch->lock);
 	rmpsc_efd_replace(ch, f->role == RINGMPSC_ROLE_CONSUMER ?
-			  &ch->cons_efd : &ch->rings[f->ring].efd, ctx);
+			  &ch->cons_efd : &ch->rings[f->ring]->efd, ctx);
 	mutex_unlock(&ch->lock);
 	return 0;
 }
@@ -73,7 +74,10 @@ void rmpsc_wake_consumer(struct rmpsc_chan *ch)
 
 static void rmpsc_wake_producer(struct rmpsc_chan *ch, u32 ring)
 {
-	if (rmpsc_signal(ch, &ch->rings[ring].efd))
+	struct rmpsc_ring *r = rmpsc_ring_get(ch, ring);
+
+	/* An UNUSED ring has never had a producer. */
+	if (r && rmpsc_signal(ch, &r->efd))
 		atomic64_inc(&ch->stats.producer_wakeups);
 }
 
@@ -82,7 +86,7 @@ static void rmpsc_wake_producer(struct rmpsc_chan *ch, u32 ring)
  */
 void rmpsc_wake_producer_left(struct rmpsc_chan *ch, u32 ring)
 {
-	rmpsc_efd_replace(ch, &ch->rings[ring].efd, NULL);
+	rmpsc_efd_replace(ch, &ch->rings[ring]->efd, NULL);
 	rmpsc_wake_consumer(ch);
 }
 
@@ -115,6 +119,7 @@ long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	}
 	if (a->ring >= ch->nr_rings)
 		return -EINVAL;
-	rmpsc_wake_producer(ch, a->ring);
+	/* The index is the user's: no speculative read past the table. */
+	rmpsc_wake_producer(ch, array_index_nospec(a->ring, ch->nr_rings));
 	return 0;
 }

@@ -304,6 +304,7 @@ struct cshared {
 	int64_t max_seen[CK_PRODUCERS];	/* highest seq handed to us, -1 */
 	int64_t released[CK_PRODUCERS];	/* all below are released */
 	uint64_t redelivered;		/* duplicates seen, in the window */
+	uint32_t attached;		/* the doomed consumer of the round */
 	uint32_t error;			/* a consumer child found a fault */
 	char why[160];
 };
@@ -413,6 +414,8 @@ static int doomed_consumer(const char *name, struct cshared *sh)
 
 	if (ringmpsc_consumer_open(&c, name))
 		return 40;
+	/* Attached: the parent's kill timer may start. */
+	__atomic_store_n(&sh->attached, 1, __ATOMIC_RELEASE);
 	ccheck_init(&s, sh);
 	s.slow = 1;
 	for (;;) {
@@ -497,11 +500,25 @@ TEST_F_TIMEOUT(ck, consumer_sigkill_no_loss, 240)
 			_exit(steady_producer(self->name, p));
 	}
 	for (round = 0; round < CK_ROUNDS; round++) {
-		pid_t pid = fork();
+		pid_t pid;
 
+		__atomic_store_n(&sh->attached, 0, __ATOMIC_RELAXED);
+		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0)
 			_exit(doomed_consumer(self->name, sh));
+		/* The kill lands 20-220 ms after the consumer attached, not
+		 * after the fork: a slow kernel may take longer than that to
+		 * attach, and a consumer killed before it attached tests
+		 * nothing.
+		 */
+		deadline = rm_now_ns() + 30 * 1000000000ull;
+		while (!__atomic_load_n(&sh->attached, __ATOMIC_ACQUIRE) &&
+		       rm_now_ns() < deadline && !waitpid(pid, &status, WNOHANG))
+			usleep(1000);
+		ASSERT_TRUE(__atomic_load_n(&sh->attached, __ATOMIC_ACQUIRE))
+			TH_LOG("round %u: the consumer did not attach: %s",
+			       round, sh->why);
 		rnd = rnd * 1103515245 + 12345;
 		usleep(20000 + (rnd >> 8) % 200000);
 		ASSERT_EQ(0, kill(pid, SIGKILL));

@@ -254,7 +254,7 @@ struct ringmpsc_stats {
 	__u64 consumer_attaches;
 	__u64 consumer_wakeups;	/* consumer eventfd signalled */
 	__u64 producer_wakeups;	/* producer eventfds signalled */
-	__u64 bytes_allocated;	/* ring pages, bytes */
+	__u64 bytes_allocated;	/* allocated rings, bytes charged */
 	__u64 reserved[4];
 };
 
