@@ -69,10 +69,13 @@ static void rte_teardown(struct tp_ctx *c)
 	free(s);
 }
 
+/* The ring lives in a MAP_SHARED mapping and holds no pointers: forked
+ * producers share it as threads do.
+ */
 static bool rte_supports(const struct tp_params *p)
 {
 	return p->batch <= MAX_BURST && p->msg_size <= 4096 && !p->idle_rings &&
-	       !p->fork;
+	       !p->stamped;
 }
 
 static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)

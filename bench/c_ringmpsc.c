@@ -8,12 +8,18 @@
  * batch  > 1: ringmpsc_reserve(batch) + write in place + ringmpsc_commit(),
  *             and ringmpsc_consume_batch() with budget batch, whose handler
  *             checks a contiguous run (a vectorised loop).
+ * stamped:    one message per reserve/commit at the paced rate; the
+ *             consumer takes what is there (budget STAMPED_BUDGET).
+ * blocking:   the consumer spins p.spin_us on an empty channel, then
+ *             sleeps in ringmpsc_wait().
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "ringmpsc.h"
 #include "bench.h"
+
+#define STAMPED_BUDGET	256
 
 struct rm_state {
 	struct ringmpsc_local *l;
@@ -50,6 +56,24 @@ static void rm_teardown(struct tp_ctx *c)
 	free(s);
 }
 
+/* Paced single messages, each stamped with the time it was due. */
+static void rm_send_stamped(struct tp_ctx *c, struct ringmpsc_producer *p,
+			    uint32_t id)
+{
+	struct pacer pc;
+
+	pacer_start(&pc, c->p.pace);
+	for (uint64_t seq = 0; seq < c->per_prod; seq++) {
+		uint64_t stamp = pacer_wait(&pc, seq);
+		void *slot;
+
+		while (ringmpsc_reserve(p, 1, &slot) < 0)
+			cpu_relax();
+		fill_stamped(slot, id, seq, stamp);
+		(void)ringmpsc_commit(p, 1);
+	}
+}
+
 static void rm_producer(struct tp_ctx *c, uint32_t id)
 {
 	struct rm_state *s = c->priv;
@@ -62,6 +86,10 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 	if (c->p.fence)
 		p.asym_barrier = false;
 	wait_go(c);
+	if (c->p.stamped) {
+		rm_send_stamped(c, &p, id);
+		return;
+	}
 	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
 		while (seq < n) {
 			uint64_t m = msg_value(id, seq);
@@ -73,20 +101,16 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		}
 		return;
 	}
-	uint64_t t0 = now_ns(), spins = 0;
+	uint64_t spins = 0;
+	struct pacer pc;
 
+	pacer_start(&pc, c->p.pace);
 	while (seq < n) {
 		uint32_t want = n - seq < batch ? (uint32_t)(n - seq) : batch;
 		void *slots;
 		int k;
 
-		if (c->p.pace) {
-			/* Paced: batch i is due at t0 + i * batch / pace. */
-			uint64_t due = t0 + seq * 1000000000ull / c->p.pace;
-
-			while (now_ns() < due)
-				cpu_relax();
-		}
+		(void)pacer_wait(&pc, seq);	/* the batch's first message */
 		k = ringmpsc_reserve(&p, want, &slots);
 		if (RINGMPSC_UNLIKELY(k < 0)) {
 			/* Full: spin a while, then (blocking mode) sleep. */
@@ -131,6 +155,35 @@ static void rm_runw(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 	check_runw(k->v, ring, msgs, n, k->words, k->size);
 }
 
+static void rm_stamped(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
+{
+	check_stamped(ctx, ring, msgs, n, 16);
+}
+
+/* Consume until every message is in; on an empty channel spin p.spin_us,
+ * then sleep in ringmpsc_wait().
+ */
+static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons,
+				ringmpsc_batch_fn fn, void *ctx, uint32_t budget)
+{
+	uint64_t total = total_msgs(c), spin_ns = c->p.spin_us * 1000ull;
+	uint64_t idle_since = 0;
+
+	while (c->v.count < total) {
+		if (ringmpsc_consume_batch(cons, fn, ctx, budget) > 0) {
+			idle_since = 0;
+			continue;
+		}
+		if (!idle_since) {
+			idle_since = now_ns();
+		} else if (now_ns() - idle_since >= spin_ns) {
+			(void)ringmpsc_wait(cons, 100);
+			idle_since = 0;
+		}
+		cpu_relax();
+	}
+}
+
 static void rm_consumer(struct tp_ctx *c)
 {
 	struct rm_state *s = c->priv;
@@ -138,37 +191,25 @@ static void rm_consumer(struct tp_ctx *c)
 	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size };
 	uint64_t total = total_msgs(c);
 	uint32_t batch = c->p.batch;
+	ringmpsc_batch_fn fn = rm_run8;
+	void *ctx = &c->v;
 	long r;
 
 	if (ringmpsc_local_consumer(s->l, &cons))
 		die("ringmpsc_local_consumer");
 	for (uint32_t i = 0; c->p.fence && i < cons.nr_rings; i++)
 		cons.rings[i].asym_barrier = false;
+	if (c->p.stamped) {
+		fn = rm_stamped;
+		ctx = c;
+		batch = STAMPED_BUDGET;
+	} else if (k.words > 1) {
+		fn = rm_runw;
+		ctx = &k;
+	}
 	start_clock(c);
 	if (c->p.blocking) {
-		/* Spin up to ~50 us on an empty channel, then sleep. */
-		uint64_t idle_since = 0;
-
-		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
-			if (r > 0) {
-				idle_since = 0;
-				continue;
-			}
-			if (!idle_since) {
-				idle_since = now_ns();
-			} else if (now_ns() - idle_since > 50000) {
-				(void)ringmpsc_wait(&cons, 100);
-				idle_since = 0;
-			}
-			cpu_relax();
-		}
-	} else if (k.words > 1) {
-		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_runw, &k, batch);
-			if (r <= 0)
-				idle_poll(c);
-		}
+		rm_consume_blocking(c, &cons, fn, ctx, batch);
 	} else if (batch == 1) {
 		while (c->v.count < total) {
 			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
@@ -177,7 +218,7 @@ static void rm_consumer(struct tp_ctx *c)
 		}
 	} else {
 		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
+			r = ringmpsc_consume_batch(&cons, fn, ctx, batch);
 			if (r <= 0)
 				idle_poll(c);
 		}

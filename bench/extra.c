@@ -68,13 +68,13 @@ void syscalls_workload(FILE *csv, int runs, double secs)
 		  { .nprod = 1, .batch = 1, .msg_size = 8, .fork = true } },
 		{ "ringmpsc-processes", "blocking-batch32",
 		  { .nprod = 1, .batch = 32, .msg_size = 8, .fork = true,
-		    .blocking = true } },
+		    .blocking = true, .spin_us = 50 } },
 		{ "ringmpsc-processes", "blocking-10M/s-b32",
 		  { .nprod = 1, .batch = 32, .msg_size = 8, .fork = true,
-		    .blocking = true, .pace = 10000000 } },
+		    .blocking = true, .spin_us = 50, .pace = 10000000 } },
 		{ "ringmpsc-processes", "blocking-1M/s-b1",
 		  { .nprod = 1, .batch = 1, .msg_size = 8, .fork = true,
-		    .blocking = true, .pace = 1000000 } },
+		    .blocking = true, .spin_us = 50, .pace = 1000000 } },
 	};
 
 	printf("  %-26s %-20s %9s %9s %9s  (M msgs/s; syscalls per million "
