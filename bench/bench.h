@@ -351,5 +351,6 @@ extern const struct contender ct_pipe, ct_unix, ct_mq, ct_eventfd;
 extern const struct contender ct_uring;
 extern const struct contender ct_iceoryx, ct_zmq;
 extern const struct contender ct_efd_shm;
+extern const struct contender ct_ceiling;
 
 #endif

@@ -66,6 +66,8 @@ static void workload1(void)
 
 		rows[n++] = (struct row){ "ringmpsc-threads", v, { &ct_ringmpsc, p } };
 		rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
+		if (b > 1)	/* what moving the lines costs, no protocol */
+			rows[n++] = (struct row){ "ceiling-line-stream", v, { &ct_ceiling, p } };
 		if (b == 1)	/* the fallback without membarrier() */
 			rows[n++] = (struct row){ "ringmpsc-threads", "single-fence",
 						  { &ct_ringmpsc, fence } };
@@ -101,6 +103,8 @@ static void workload1(void)
 		n = tp_rows("w1", rows, n, g_runs, g_secs, res, rates);
 		me = find_row(rows, n, "ringmpsc-threads", v);
 		procs = find_row(rows, n, "ringmpsc-processes", v);
+		print_ratio("w1", rows, me, find_row(rows, n, "ceiling-line-stream", v),
+			    res, rates);
 		print_ratio("w1", rows, procs, find_row(rows, n, "iceoryx-processes", v),
 			    res, rates);
 		print_ratio("w1", rows, procs, find_row(rows, n, "zmq-ipc-processes", v),
