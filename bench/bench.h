@@ -173,6 +173,12 @@ struct tp_params {
 	bool stamped;		/* 16-byte messages: word 1 is the send time
 				 * (TSC); the consumer records the latency */
 	bool fairness;		/* sample per-producer counts in a window */
+	/* ringmpsc, messages of whole lines (workload 2's account): */
+	bool nt_stores;		/* producer writes with non-temporal stores */
+	uint32_t prod_prefetch;	/* producer prefetches this many bytes ahead
+				 * for writing, within its reservation */
+	uint32_t cons_prefetch;	/* consumer prefetches this many bytes ahead,
+				 * within the run it was handed */
 };
 
 struct tp_ctx {

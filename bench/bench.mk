@@ -35,7 +35,7 @@ DEPS_PACKAGES += libzmq3-dev iceoryx libiceoryx-binding-c-dev
 BENCH_SRCS := bench/main.c bench/report.c bench/harness.c bench/runner.c \
 	      bench/latency.c bench/extra.c bench/fanin.c bench/hist.c \
 	      bench/loadlat.c bench/c_ringmpsc.c bench/c_os.c bench/c_efd_shm.c \
-	      bench/c_ceiling.c
+	      bench/c_ceiling.c bench/bigmsg.c
 BENCH_DEFS :=
 BENCH_PEER_CFLAGS :=
 BENCH_LIBS := -lpthread -lrt -lm

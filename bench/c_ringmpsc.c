@@ -12,7 +12,12 @@
  *             consumer takes what is there (budget STAMPED_BUDGET).
  * blocking:   the consumer spins p.spin_us on an empty channel, then
  *             sleeps in ringmpsc_wait().
+ * Messages of whole lines may be written with non-temporal stores or a
+ * software prefetch ahead, and read with a prefetch ahead (p.nt_stores,
+ * p.prod_prefetch, p.cons_prefetch): workload 2's account of where the
+ * time of 4 KiB messages goes.
  */
+#include <immintrin.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -27,7 +32,8 @@ struct rm_state {
 
 static bool rm_supports(const struct tp_params *p)
 {
-	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX;
+	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX &&
+	       p->batch <= p->capacity;
 }
 
 static int rm_setup(struct tp_ctx *c)
@@ -74,6 +80,46 @@ static void rm_send_stamped(struct tp_ctx *c, struct ringmpsc_producer *p,
 	}
 }
 
+static inline void prefetchw(const void *addr)
+{
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)addr));
+}
+
+/* fill_msgs() for messages of whole lines, one line at a time: with
+ * non-temporal stores (p.nt_stores), and/or prefetching p.prod_prefetch
+ * bytes ahead for writing (within the run).
+ */
+static void fill_lines(const struct tp_params *p, unsigned char *dst,
+		       uint32_t id, uint64_t seq, uint32_t n)
+{
+	size_t bytes = (size_t)n * p->msg_size, off = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t base = msg_value(id, seq + i);
+
+		for (uint32_t k = 0; k < p->msg_size / 8; k += 8, off += 64) {
+			__m128i *line = (__m128i *)(dst + off);
+
+			if (p->prod_prefetch && off + p->prod_prefetch < bytes)
+				prefetchw(dst + off + p->prod_prefetch);
+			for (unsigned j = 0; j < 4; j++) {
+				__m128i w = _mm_set_epi64x((long long)(base + k + 2 * j + 1),
+							   (long long)(base + k + 2 * j));
+
+				if (p->nt_stores)
+					_mm_stream_si128(line + j, w);
+				else
+					_mm_store_si128(line + j, w);
+			}
+		}
+	}
+	/* Non-temporal stores are weakly ordered: they must be visible
+	 * before the commit's store-release of tail publishes the slots.
+	 */
+	if (p->nt_stores)
+		_mm_sfence();
+}
+
 static void rm_producer(struct tp_ctx *c, uint32_t id)
 {
 	struct rm_state *s = c->priv;
@@ -112,6 +158,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 
 		(void)pacer_wait(&pc, seq);	/* the batch's first message */
 		k = ringmpsc_reserve(&p, want, &slots);
+		if (RINGMPSC_UNLIKELY(k < 0 && k != -EAGAIN))
+			die("ringmpsc_reserve: %d", k);
 		if (RINGMPSC_UNLIKELY(k < 0)) {
 			/* Full: spin a while, then (blocking mode) sleep. */
 			if (c->p.blocking && ++spins > 2000) {
@@ -125,6 +173,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		spins = 0;
 		if (words == 1)
 			fill_run8(slots, id, seq, (uint32_t)k);
+		else if (c->p.nt_stores || c->p.prod_prefetch)
+			fill_lines(&c->p, slots, id, seq, (uint32_t)k);
 		else
 			fill_msgs(slots, id, seq, (uint32_t)k, words, c->p.msg_size);
 		(void)ringmpsc_commit(&p, (uint32_t)k);
@@ -136,6 +186,7 @@ struct rm_cons_ctx {
 	struct verify *v;
 	uint32_t words;
 	uint32_t size;
+	uint32_t prefetch;	/* bytes ahead, within the run */
 };
 
 static void rm_one(void *ctx, uint32_t ring, const void *msg)
@@ -153,6 +204,25 @@ static void rm_runw(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 	struct rm_cons_ctx *k = ctx;
 
 	check_runw(k->v, ring, msgs, n, k->words, k->size);
+}
+
+/* rm_runw(), prefetching the lines k->prefetch bytes ahead of each
+ * message it checks.
+ */
+static void rm_runw_prefetch(void *ctx, uint32_t ring, const void *msgs,
+			     uint32_t n)
+{
+	struct rm_cons_ctx *k = ctx;
+	const unsigned char *m = msgs;
+	size_t bytes = (size_t)n * k->size;
+
+	for (uint32_t i = 0; i < n; i++, m += k->size) {
+		size_t ahead = (size_t)i * k->size + k->prefetch;
+
+		for (size_t a = ahead; a < ahead + k->size && a < bytes; a += 64)
+			__builtin_prefetch((const unsigned char *)msgs + a);
+		check_runw(k->v, ring, m, 1, k->words, k->size);
+	}
 }
 
 static void rm_stamped(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
@@ -188,7 +258,8 @@ static void rm_consumer(struct tp_ctx *c)
 {
 	struct rm_state *s = c->priv;
 	struct ringmpsc_consumer cons;
-	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size };
+	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size,
+				 c->p.cons_prefetch };
 	uint64_t total = total_msgs(c);
 	uint32_t batch = c->p.batch;
 	ringmpsc_batch_fn fn = rm_run8;
@@ -204,7 +275,7 @@ static void rm_consumer(struct tp_ctx *c)
 		ctx = c;
 		batch = STAMPED_BUDGET;
 	} else if (k.words > 1) {
-		fn = rm_runw;
+		fn = k.prefetch ? rm_runw_prefetch : rm_runw;
 		ctx = &k;
 	}
 	start_clock(c);

@@ -16,7 +16,7 @@ static int cmp_d(const void *a, const void *b)
 /* Single-core memcpy bandwidth (bytes copied per second) for a working set
  * of @bytes source + @bytes destination.
  */
-static void memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
+static double memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
 {
 	unsigned char *src = aligned_alloc(4096, bytes), *dst = aligned_alloc(4096, bytes);
 	double gb[64];
@@ -45,12 +45,15 @@ static void memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
 		label, bytes, runs, gb[0], gb[runs / 2], gb[runs - 1], gb[runs / 2]);
 	free(src);
 	free(dst);
+	return gb[runs / 2];
 }
 
-void memcpy_bw(FILE *csv, int runs)
+double memcpy_bw(FILE *csv, int runs)
 {
-	memcpy_case(csv, runs, 1 << 20, "1MiB(L2)");
+	double in_cache = memcpy_case(csv, runs, 1 << 20, "1MiB(L2)");
+
 	memcpy_case(csv, runs, 64 << 20, "64MiB(DRAM)");
+	return in_cache;
 }
 
 /* Workload 5: count system calls on each side with the perf tracepoint

@@ -166,10 +166,11 @@ static void workload2(void)
 {
 	static const uint32_t sizes[] = { 8, 64, 512, 4096 };
 
+	double in_cache;
+
 	header("workload 2: message size sweep, 1 -> 1, batches of 32");
 	printf("  (memcpy bandwidth of this machine printed first)\n");
-	extern void memcpy_bw(FILE *csv, int runs);
-	memcpy_bw(g_csv, g_runs);
+	in_cache = memcpy_bw(g_csv, g_runs);
 	for (unsigned i = 0; i < 4; i++) {
 		char v[32];
 		struct tp_params p = { .batch = 32, .msg_size = sizes[i] };
@@ -188,6 +189,7 @@ static void workload2(void)
 		p.batch = sizes[i] >= 4096 ? 1 : 4096 / sizes[i];
 		tp("w2", &ct_pipe, "pipe-4KiB-writes", v, p, g_runs);
 	}
+	big_messages(in_cache);
 }
 
 static void workload3(void)

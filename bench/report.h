@@ -42,7 +42,11 @@ double tp(const char *wl, const struct contender *ct, const char *name,
 	  const char *variant, struct tp_params p, int runs);
 const char *bname(uint32_t batch);
 
-/* Workloads with a file of their own. */
+/* extra.c: single-core memcpy GB/s, in cache (returned) and from DRAM */
+double memcpy_bw(FILE *csv, int runs);
+
+/* Workloads or parts with a file of their own. */
+void big_messages(double memcpy_in_cache);	/* bigmsg.c, workload 2 */
 void workload6(void);		/* fanin.c */
 void workload7(void);		/* loadlat.c */
 
