@@ -29,6 +29,7 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 {
 	struct tp_params p = { .batch = batch, .nprod = nprod, .fork = true,
 			       .fairness = true };
+	struct tp_params blk = p;
 	struct row rows[MAX_CASES];
 	struct case_result res[MAX_CASES];
 	double rates[MAX_CASES][MAX_RUNS];
@@ -38,7 +39,14 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 	int n = 0, me;
 
 	snprintf(v, sizeof(v), "%up-%s", nprod, bname(batch));
+	/* Sleeping instead of spinning when the ring is full (producer) or
+	 * empty (consumer, after 50 us): what an oversubscribed producer
+	 * should do, and the waits' cost when producers take turns.
+	 */
+	blk.blocking = true;
+	blk.spin_us = 50;
 	rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, p } };
+	rows[n++] = (struct row){ "ringmpsc-proc-blocking", v, { &ct_ringmpsc, blk } };
 #ifdef HAVE_DPDK
 	rows[n++] = (struct row){ peers[0], v, { &ct_rte_mpsc, p } };
 #endif
@@ -54,6 +62,8 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 	for (unsigned i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
 		print_ratio("w6", rows, me, find_row(rows, n, peers[i], v), res,
 			    rates);
+	print_ratio("w6", rows, find_row(rows, n, "ringmpsc-proc-blocking", v),
+		    find_row(rows, n, "rte_ring-MP/SC-processes", v), res, rates);
 }
 
 /* 63 idle rings beside the busy one: the consumer's cost of looking at
