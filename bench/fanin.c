@@ -66,14 +66,12 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 		    find_row(rows, n, "rte_ring-MP/SC-processes", v), res, rates);
 }
 
-/* 63 idle rings beside the busy one: the consumer's cost of looking at
- * them. All 64 are live rings of one channel; the idle ones' producers
- * never send.
- */
-static void idle_producers(uint32_t batch)
+void idle_rings(const char *wl, bool processes, uint32_t batch, int runs)
 {
-	struct tp_params p1 = { .batch = batch, .fork = true };
-	struct tp_params p64 = { .batch = batch, .fork = true, .idle_rings = 63 };
+	struct tp_params p1 = { .batch = batch, .fork = processes };
+	struct tp_params p64 = { .batch = batch, .fork = processes,
+				 .idle_rings = 63 };
+	const char *name = processes ? "ringmpsc-processes" : "ringmpsc-threads";
 	struct row rows[2];
 	struct case_result res[2];
 	double rates[2][MAX_RUNS];
@@ -82,11 +80,11 @@ static void idle_producers(uint32_t batch)
 
 	snprintf(v1, sizeof(v1), "1-of-1-%s", bname(batch));
 	snprintf(v64, sizeof(v64), "1-of-64-%s", bname(batch));
-	rows[0] = (struct row){ "ringmpsc-processes", v1, { &ct_ringmpsc, p1 } };
-	rows[1] = (struct row){ "ringmpsc-processes", v64, { &ct_ringmpsc, p64 } };
-	n = tp_rows("w6", rows, 2, g_runs, g_secs, res, rates);
-	print_ratio("w6", rows, find_row(rows, n, "ringmpsc-processes", v64),
-		    find_row(rows, n, "ringmpsc-processes", v1), res, rates);
+	rows[0] = (struct row){ name, v1, { &ct_ringmpsc, p1 } };
+	rows[1] = (struct row){ name, v64, { &ct_ringmpsc, p64 } };
+	n = tp_rows(wl, rows, 2, runs, g_secs, res, rates);
+	print_ratio(wl, rows, find_row(rows, n, name, v64),
+		    find_row(rows, n, name, v1), res, rates);
 }
 
 void workload6(void)
@@ -103,6 +101,6 @@ void workload6(void)
 			fanin(np[i], b ? 1 : 32, runs);
 	printf("  idle producers: 1 busy ring of 64 attached against 1 of 1, "
 	       "interleaved; the ratio's min is the worst round\n");
-	idle_producers(1);
-	idle_producers(256);
+	idle_rings("w6", true, 1, g_runs);
+	idle_rings("w6", true, 256, g_runs);
 }

@@ -221,23 +221,8 @@ static void workload3(void)
 	/* The cost of idle rings: the two rows interleaved, round by round,
 	 * and their ratio per round.
 	 */
-	for (uint32_t b = 1; b <= 256; b *= 256) {
-		char v1[32], v64[32];
-		struct tp_params p1 = { .batch = b };
-		struct tp_params p64 = { .batch = b, .idle_rings = 63 };
-		struct row rows[2];
-		struct case_result res[2];
-		double rates[2][MAX_RUNS];
-		int n;
-
-		snprintf(v1, sizeof(v1), "1-of-1-%s", bname(b));
-		snprintf(v64, sizeof(v64), "1-of-64-%s", bname(b));
-		rows[0] = (struct row){ "ringmpsc-threads", v1, { &ct_ringmpsc, p1 } };
-		rows[1] = (struct row){ "ringmpsc-threads", v64, { &ct_ringmpsc, p64 } };
-		n = tp_rows("w3", rows, 2, rs, g_secs, res, rates);
-		print_ratio("w3", rows, find_row(rows, n, "ringmpsc-threads", v64),
-			    find_row(rows, n, "ringmpsc-threads", v1), res, rates);
-	}
+	idle_rings("w3", false, 1, rs);
+	idle_rings("w3", false, 256, rs);
 }
 
 static void print_lat(const char *name, lat_fn fn, int samples)

@@ -3,6 +3,7 @@
 #ifndef RINGBENCH_REPORT_H
 #define RINGBENCH_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -48,6 +49,10 @@ double memcpy_bw(FILE *csv, int runs);
 /* Workloads or parts with a file of their own. */
 void big_messages(double memcpy_in_cache);	/* bigmsg.c, workload 2 */
 void workload6(void);		/* fanin.c */
+/* fanin.c: 1 busy ring of 64 live ones against 1 of 1, interleaved, in
+ * threads or processes; the ratio per round.
+ */
+void idle_rings(const char *wl, bool processes, uint32_t batch, int runs);
 void workload7(void);		/* loadlat.c */
 
 #endif
