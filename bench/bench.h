@@ -190,9 +190,9 @@ struct tp_ctx {
 	volatile uint32_t go;
 	volatile uint64_t t_start, t_end;
 	volatile uint64_t prod_syscalls, cons_syscalls;
-	volatile int error;
+	volatile int error;	/* set by a side, or by the runner's watchdog */
 	struct hist *hist;	/* stamped: latencies, shared memory */
-	struct verify v;
+	struct verify v ALIGNED_LINE;	/* written by the consumer all along */
 };
 
 struct contender {
@@ -246,6 +246,15 @@ static inline void start_clock(struct tp_ctx *c)
 		cpu_relax();
 	c->t_start = now_ns();
 	__atomic_store_n(&c->go, 1, __ATOMIC_RELEASE);
+}
+
+/* The run failed or was abandoned by the runner's watchdog: a side that
+ * found its channel full or empty gives up. (Polled only there, so the
+ * paths that move messages pay nothing for it.)
+ */
+static inline bool run_failed(const struct tp_ctx *c)
+{
+	return c->error != 0;
 }
 
 /* What a polling consumer does when it found nothing. */

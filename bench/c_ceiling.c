@@ -107,6 +107,8 @@ static void ceiling_producer(struct tp_ctx *c, uint32_t id)
 
 		/* Pairs with the consumer's store-release of consumed. */
 		while (end - consumed > s->nr_lines) {
+			if (run_failed(c))
+				return;
 			cpu_relax();
 			consumed = __atomic_load_n(&s->consumed, __ATOMIC_ACQUIRE);
 		}
@@ -135,13 +137,17 @@ static void ceiling_consumer(struct tp_ctx *c)
 		 * word: every line before it is written.
 		 */
 		while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) !=
-		       msg_value(0, end * LINE_MSGS - 1))
+		       msg_value(0, end * LINE_MSGS - 1)) {
+			if (run_failed(c))
+				goto out;
 			cpu_relax();
+		}
 		check_run8(&c->v, 0, l->w, (uint32_t)msgs);
 		if (end / quarter != i / quarter || end == lines)
 			/* Our reads of these lines are done before their reuse. */
 			__atomic_store_n(&s->consumed, end, __ATOMIC_RELEASE);
 	}
+out:
 	c->t_end = now_ns();
 }
 

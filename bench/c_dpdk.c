@@ -98,6 +98,8 @@ static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)
 
 			if (e == 0)
 				seq++;
+			else if (run_failed(c))
+				break;
 			else
 				cpu_relax();
 		}
@@ -112,12 +114,15 @@ static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)
 		do {
 			k = mp ? rte_ring_mp_enqueue_burst_elem(r, buf, esz, want, NULL)
 			       : rte_ring_sp_enqueue_burst_elem(r, buf, esz, want, NULL);
+			if (!k && run_failed(c))
+				goto out;
 			if (!k)
 				cpu_relax();
 		} while (!k);
 		/* Unsent tail of the burst is regenerated next round. */
 		seq += k;
 	}
+out:
 	free(buf);
 }
 
@@ -150,6 +155,8 @@ static void rte_consumer(struct tp_ctx *c)
 
 			if (rte_ring_sc_dequeue_elem(r, &m, 8) == 0)
 				check_one(&c->v, m);
+			else if (run_failed(c))
+				break;
 			else
 				idle_poll(c);
 		}
@@ -159,6 +166,8 @@ static void rte_consumer(struct tp_ctx *c)
 								    batch, NULL);
 
 			if (!k) {
+				if (run_failed(c))
+					break;
 				idle_poll(c);
 				continue;
 			}

@@ -73,8 +73,11 @@ static void rm_send_stamped(struct tp_ctx *c, struct ringmpsc_producer *p,
 		uint64_t stamp = pacer_wait(&pc, seq);
 		void *slot;
 
-		while (ringmpsc_reserve(p, 1, &slot) < 0)
+		while (ringmpsc_reserve(p, 1, &slot) < 0) {
+			if (run_failed(c))
+				return;
 			cpu_relax();
+		}
 		fill_stamped(slot, id, seq, stamp);
 		(void)ringmpsc_commit(p, 1);
 	}
@@ -142,6 +145,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 
 			if (RINGMPSC_LIKELY(ringmpsc_try_send(&p, &m, 8) == 0))
 				seq++;
+			else if (run_failed(c))
+				return;
 			else
 				cpu_relax();
 		}
@@ -161,6 +166,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		if (RINGMPSC_UNLIKELY(k < 0 && k != -EAGAIN))
 			die("ringmpsc_reserve: %d", k);
 		if (RINGMPSC_UNLIKELY(k < 0)) {
+			if (run_failed(c))
+				return;
 			/* Full: spin a while, then (blocking mode) sleep. */
 			if (c->p.blocking && ++spins > 2000) {
 				spins = 0;
@@ -244,6 +251,8 @@ static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons
 			idle_since = 0;
 			continue;
 		}
+		if (run_failed(c))
+			break;
 		if (!idle_since) {
 			idle_since = now_ns();
 		} else if (now_ns() - idle_since >= spin_ns) {
@@ -284,14 +293,20 @@ static void rm_consumer(struct tp_ctx *c)
 	} else if (batch == 1) {
 		while (c->v.count < total) {
 			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
-			if (r <= 0)
-				idle_poll(c);
+			if (r > 0)
+				continue;
+			if (run_failed(c))
+				break;
+			idle_poll(c);
 		}
 	} else {
 		while (c->v.count < total) {
 			r = ringmpsc_consume_batch(&cons, fn, ctx, batch);
-			if (r <= 0)
-				idle_poll(c);
+			if (r > 0)
+				continue;
+			if (run_failed(c))
+				break;
+			idle_poll(c);
 		}
 	}
 	c->t_end = now_ns();

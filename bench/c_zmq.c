@@ -113,6 +113,9 @@ static void zmq_consumer(struct tp_ctx *c)
 	void *sock = ctx ? zmq_socket(ctx, ZMQ_PULL) : NULL;
 	zmq_msg_t m;
 
+	/* Wake up now and then to notice a run that failed elsewhere. */
+	if (sock)
+		zmq_setsockopt(sock, ZMQ_RCVTIMEO, &(int){ 1000 }, sizeof(int));
 	if (!sock || zmq_bind(sock, s->endpoint))
 		c->error = -errno;
 	__atomic_store_n(&s->bound, 1, __ATOMIC_RELEASE);
@@ -124,7 +127,7 @@ static void zmq_consumer(struct tp_ctx *c)
 		uint32_t prod;
 
 		if (len < 0) {
-			if (errno != EINTR)
+			if (errno != EINTR && errno != EAGAIN)
 				c->error = -errno;
 			continue;
 		}

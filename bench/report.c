@@ -39,6 +39,13 @@ void print_tp(const char *wl, const char *name, const char *variant,
 
 	if (err == -EOPNOTSUPP)
 		return;
+	if (err == -ETIMEDOUT) {
+		printf("  %-26s %-20s ABANDONED: a run outlasted the watchdog\n",
+		       name, variant);
+		fprintf(g_csv, "%s,%s,%s,%u,%u,0,Mmsg/s,,,,,,,timeout,\n", wl, name,
+			variant, p->msg_size, p->nprod);
+		return;
+	}
 	if (err) {
 		printf("  %-26s %-20s ERROR %d (%s)\n", name, variant, err,
 		       strerror(-err));

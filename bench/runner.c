@@ -103,13 +103,13 @@ static void consumer_child(const struct contender *ct, struct tp_ctx *c,
 	run_consumer(ct, c);
 }
 
-/* A child that did not exit with 0 fails the run. */
+/* A child that did not exit with 0 fails the run (if nothing else did). */
 static void reap(pid_t pid, struct tp_ctx *c)
 {
 	int status;
 
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	if ((waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	     WEXITSTATUS(status)) && !c->error)
 		c->error = -ECHILD;
 }
 
@@ -178,6 +178,32 @@ static double sample_fairness(struct tp_ctx *c, double seconds)
 	return sq > 0 ? sum * sum / (c->p.nprod * sq) : -1;
 }
 
+/*
+ * The watchdog, on the main thread: a run that has not ended max(10 s,
+ * 20 x @seconds) after its start is abandoned (c->error = -ETIMEDOUT, the
+ * sides give up when they next find their channel full or empty) and its
+ * forked producers are killed. What it catches: producers time-sharing a
+ * CPU with other load, where an rte_ring MP producer preempted inside its
+ * enqueue holds every other one up for a whole time slice per message.
+ */
+static void watch_run(struct tp_ctx *c, double seconds, const pid_t *pids,
+		      uint32_t nr_pids)
+{
+	uint64_t limit = (uint64_t)((seconds * 20 > 10 ? seconds * 20 : 10) * 1e9);
+
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE) && !c->error)
+		sleep_until(now_ns() + 1000000);
+	while (!c->t_end && !c->error) {
+		if (now_ns() - c->t_start > limit) {
+			c->error = -ETIMEDOUT;
+			for (uint32_t i = 0; i < nr_pids; i++)
+				kill(pids[i], SIGKILL);
+			break;
+		}
+		sleep_until(now_ns() + 5000000);
+	}
+}
+
 /* One run. Returns messages/s, or a negative errno. @seconds: what the run
  * was sized for (0 for a calibration run: no fairness window). The
  * latencies of a stamped run are copied to @hist (may be NULL).
@@ -220,6 +246,7 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 		thread_on_cpu(&th[p->nprod], 1, cons_thread, &args[p->nprod]);
 	}
 	out->jain = p->fairness && seconds > 0 ? sample_fairness(c, seconds) : -1;
+	watch_run(c, seconds, pids, p->fork ? p->nprod : 0);
 	if (!ct->consumer_process)
 		pthread_join(th[p->nprod], NULL);
 	for (uint32_t i = 0; !p->fork && i < p->nprod; i++)
@@ -240,7 +267,7 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 			memcpy(hist, c->hist, sizeof(*hist));
 		shared_free(c->hist, sizeof(*c->hist));
 	}
-	rate = (double)c->v.count / out->secs;
+	rate = c->error == -ETIMEDOUT ? -ETIMEDOUT : (double)c->v.count / out->secs;
 	ct->teardown(c);
 	shared_free(c, sizeof(*c));
 	return rate;
