@@ -8,7 +8,9 @@
  * Message format: a message is `words` 64-bit words. Word k of the message
  * with sequence s from producer p holds ((p << 48) | s) + k. Word 0 is the
  * 8-byte message of workload 1. The consumer compares every word (so it
- * reads every byte) and sums word 0 into the checksum.
+ * reads every byte) and sums word 0 into the checksum. A stamped message
+ * (workload 7) is 16 bytes: word 0 as above, word 1 the TSC time it was
+ * due, from which the consumer takes its latency.
  */
 #ifndef RINGBENCH_H
 #define RINGBENCH_H

@@ -122,6 +122,16 @@ static void sleep_until(uint64_t t_ns)
 		;
 }
 
+/* Until the consumer gave the start signal; false if the run failed
+ * before it.
+ */
+static bool wait_started(const struct tp_ctx *c)
+{
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE) && !c->error)
+		sleep_until(now_ns() + 1000000);
+	return !c->error;
+}
+
 static void count_snapshot(const struct tp_ctx *c, uint64_t *n)
 {
 	for (uint32_t i = 0; i < c->p.nprod; i++)
@@ -147,26 +157,25 @@ static bool some_producer_done(const struct tp_ctx *c)
  */
 static double sample_fairness(struct tp_ctx *c, double seconds)
 {
-	uint64_t from[MAX_PRODUCERS] = { 0 }, to[MAX_PRODUCERS], start, end, t;
+	uint64_t from[MAX_PRODUCERS] = { 0 }, to[MAX_PRODUCERS], start, end;
 	bool started = false;
 	double sum = 0, sq = 0;
 
-	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE) && !c->error)
-		sleep_until(now_ns() + 1000000);
-	if (c->error)
+	if (!wait_started(c))
 		return -1;
 	start = c->t_start + (uint64_t)(seconds * 0.2e9);
 	end = c->t_start + (uint64_t)(seconds * 0.7e9);
 	for (;;) {
-		t = now_ns();
+		uint64_t t = now_ns(), next;
+
 		if (!started && t >= start) {
 			count_snapshot(c, from);
 			started = true;
 		}
 		if (t >= end || some_producer_done(c))
 			break;
-		t += 2000000;
-		sleep_until(t < (started ? end : start) ? t : (started ? end : start));
+		next = started ? end : start;	/* look every 2 ms until then */
+		sleep_until(t + 2000000 < next ? t + 2000000 : next);
 	}
 	count_snapshot(c, to);
 	for (uint32_t i = 0; i < c->p.nprod; i++) {
@@ -191,8 +200,8 @@ static void watch_run(struct tp_ctx *c, double seconds, const pid_t *pids,
 {
 	uint64_t limit = (uint64_t)((seconds * 20 > 10 ? seconds * 20 : 10) * 1e9);
 
-	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE) && !c->error)
-		sleep_until(now_ns() + 1000000);
+	if (!wait_started(c))
+		return;
 	while (!c->t_end && !c->error) {
 		if (now_ns() - c->t_start > limit) {
 			c->error = -ETIMEDOUT;
