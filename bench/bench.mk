@@ -7,8 +7,9 @@
 #   make bench-publish    copy the latest table and plots to bench/results/
 #   BENCH_ARGS="-w 1 -r 15" make bench   pass options to ringbench
 #
-# Peers are optional: DPDK (libdpdk, pkg-config), Concurrency Kit (ck_ring.h)
-# and liburing are detected; a missing one drops its rows, never the build.
+# Peers are optional: DPDK (libdpdk, pkg-config), Concurrency Kit (ck_ring.h),
+# liburing, ZeroMQ (libzmq, pkg-config) and iceoryx (its C binding's headers
+# and iox-roudi) are detected; a missing one drops its rows, never the build.
 
 BENCH_OUT   := $(BUILD)/bench
 RINGBENCH   := $(BENCH_OUT)/ringbench
@@ -21,12 +22,23 @@ BENCH_HAVE_DPDK  := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
 BENCH_HAVE_URING := $(shell pkg-config --exists liburing 2>/dev/null && echo 1)
 BENCH_HAVE_CK    := $(shell printf '\#include <ck_ring.h>\n' | \
 		      $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+BENCH_HAVE_ZMQ   := $(shell pkg-config --exists libzmq 2>/dev/null && echo 1)
+# iceoryx ships no pkg-config file: its headers sit in a versioned directory.
+BENCH_IOX_INC    := $(lastword $(sort $(wildcard /usr/include/iceoryx/v*)))
+BENCH_HAVE_IOX   := $(if $(BENCH_IOX_INC),$(shell command -v iox-roudi >/dev/null && \
+		      printf '\#include <iceoryx_binding_c/runtime.h>\n' | \
+		      $(CC) -E -x c -isystem $(BENCH_IOX_INC) - >/dev/null 2>&1 && echo 1))
 
-BENCH_SRCS := bench/main.c bench/harness.c bench/runner.c bench/latency.c \
-	      bench/extra.c bench/c_ringmpsc.c bench/c_os.c
+# The peers' packages, for "make deps".
+DEPS_PACKAGES += libzmq3-dev iceoryx libiceoryx-binding-c-dev
+
+BENCH_SRCS := bench/main.c bench/report.c bench/harness.c bench/runner.c \
+	      bench/latency.c bench/extra.c bench/fanin.c bench/hist.c \
+	      bench/loadlat.c bench/c_ringmpsc.c bench/c_os.c bench/c_efd_shm.c \
+	      bench/c_ceiling.c bench/bigmsg.c
 BENCH_DEFS :=
 BENCH_PEER_CFLAGS :=
-BENCH_LIBS := -lpthread -lrt
+BENCH_LIBS := -lpthread -lrt -lm
 ifeq ($(BENCH_HAVE_DPDK),1)
 BENCH_SRCS += bench/c_dpdk.c
 BENCH_DEFS += -DHAVE_DPDK
@@ -43,6 +55,18 @@ BENCH_SRCS += bench/c_ck.c
 BENCH_DEFS += -DHAVE_CK
 BENCH_LIBS += -lck
 endif
+ifeq ($(BENCH_HAVE_ZMQ),1)
+BENCH_SRCS += bench/c_zmq.c
+BENCH_DEFS += -DHAVE_ZMQ
+BENCH_LIBS += $(shell pkg-config --libs libzmq)
+endif
+ifeq ($(BENCH_HAVE_IOX),1)
+BENCH_SRCS += bench/c_iceoryx.c bench/iox_roudi.c
+BENCH_DEFS += -DHAVE_ICEORYX
+# -isystem: the binding's headers are not -Wstrict-prototypes clean.
+$(BENCH_OUT)/c_iceoryx.o: BENCH_PEER_CFLAGS := -isystem $(BENCH_IOX_INC)
+BENCH_LIBS += -liceoryx_binding_c
+endif
 
 BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/%.o,$(BENCH_SRCS))
 # -O3 after CFLAGS' -O2 so that the verification loops vectorise; the
@@ -56,9 +80,12 @@ LINT_CFLAGS_bench := $(BENCH_DEFS) $(BENCH_ARCH) -Ibench
 ifeq ($(BENCH_HAVE_DPDK),1)
 LINT_CFLAGS_bench/c_dpdk.c := $(shell pkg-config --cflags libdpdk) $(BENCH_ARCH)
 endif
+ifeq ($(BENCH_HAVE_IOX),1)
+LINT_CFLAGS_bench/c_iceoryx.c := -isystem $(BENCH_IOX_INC)
+endif
 CLEAN_FILES += $(BENCH_OUT)
 
-$(BENCH_OUT)/%.o: bench/%.c bench/bench.h bench/runner.h lib/include/ringmpsc.h \
+$(BENCH_OUT)/%.o: bench/%.c $(wildcard bench/*.h) lib/include/ringmpsc.h \
 		  uapi/linux/ringmpsc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<

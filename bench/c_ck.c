@@ -53,6 +53,8 @@ static void ck_prod_spsc(struct tp_ctx *c, uint32_t id)
 		if (ck_ring_enqueue_spsc(&s->ring, s->buf,
 					 (void *)(uintptr_t)msg_value(id, seq)))
 			seq++;
+		else if (run_failed(c))
+			return;
 		else
 			cpu_relax();
 	}
@@ -68,6 +70,8 @@ static void ck_prod_mpsc(struct tp_ctx *c, uint32_t id)
 		if (ck_ring_enqueue_mpsc(&s->ring, s->buf,
 					 (void *)(uintptr_t)msg_value(id, seq)))
 			seq++;
+		else if (run_failed(c))
+			return;
 		else
 			cpu_relax();
 	}
@@ -86,6 +90,8 @@ static void ck_cons(struct tp_ctx *c, bool mp)
 
 		if (ok)
 			check_one(&c->v, (uint64_t)(uintptr_t)m);
+		else if (run_failed(c))
+			break;
 		else
 			idle_poll(c);
 	}

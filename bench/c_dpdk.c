@@ -69,10 +69,13 @@ static void rte_teardown(struct tp_ctx *c)
 	free(s);
 }
 
+/* The ring lives in a MAP_SHARED mapping and holds no pointers: forked
+ * producers share it as threads do.
+ */
 static bool rte_supports(const struct tp_params *p)
 {
 	return p->batch <= MAX_BURST && p->msg_size <= 4096 && !p->idle_rings &&
-	       !p->fork;
+	       !p->stamped;
 }
 
 static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)
@@ -95,6 +98,8 @@ static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)
 
 			if (e == 0)
 				seq++;
+			else if (run_failed(c))
+				break;
 			else
 				cpu_relax();
 		}
@@ -109,12 +114,15 @@ static void rte_producer(struct tp_ctx *c, uint32_t id, bool mp)
 		do {
 			k = mp ? rte_ring_mp_enqueue_burst_elem(r, buf, esz, want, NULL)
 			       : rte_ring_sp_enqueue_burst_elem(r, buf, esz, want, NULL);
+			if (!k && run_failed(c))
+				goto out;
 			if (!k)
 				cpu_relax();
 		} while (!k);
 		/* Unsent tail of the burst is regenerated next round. */
 		seq += k;
 	}
+out:
 	free(buf);
 }
 
@@ -147,6 +155,8 @@ static void rte_consumer(struct tp_ctx *c)
 
 			if (rte_ring_sc_dequeue_elem(r, &m, 8) == 0)
 				check_one(&c->v, m);
+			else if (run_failed(c))
+				break;
 			else
 				idle_poll(c);
 		}
@@ -156,6 +166,8 @@ static void rte_consumer(struct tp_ctx *c)
 								    batch, NULL);
 
 			if (!k) {
+				if (run_failed(c))
+					break;
 				idle_poll(c);
 				continue;
 			}

@@ -3,7 +3,9 @@
  * Kernel IPC contenders, blocking file descriptors:
  *  - pipe: batch 1 = one 8-byte write(2)/read(2) per message; batch B =
  *    writes of B messages (B * size bytes, e.g. 4 KiB = 512 x 8 B) and
- *    reads of the same size, partial reads carried over;
+ *    reads of the same size, partial reads carried over. Several producers
+ *    may share it (workload 6): writes up to PIPE_BUF do not interleave;
+ *    a paced producer stamps its messages (workload 7);
  *  - AF_UNIX SOCK_SEQPACKET socketpair: the same, one packet per write;
  *  - POSIX message queue: one mq_send/mq_receive per message;
  *  - eventfd (EFD_SEMAPHORE): the counter is the message, so it carries no
@@ -12,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mqueue.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +30,15 @@ struct fd_state {
 	mqd_t mq;
 };
 
+/* Several producers share the descriptor when their writes are atomic
+ * (PIPE_BUF; a packet): each 8-byte message then names its producer.
+ */
 static bool fd_supports(const struct tp_params *p)
 {
-	return p->nprod == 1 && !p->idle_rings;
+	if (p->idle_rings || (p->stamped && p->batch != 1))
+		return false;
+	return p->nprod == 1 ||
+	       (p->msg_size == 8 && !p->stamped && p->batch * 8 <= PIPE_BUF);
 }
 
 static bool single_supports(const struct tp_params *p)
@@ -81,15 +90,20 @@ static void fd_producer(struct tp_ctx *c, uint32_t id)
 	size_t sz = c->p.msg_size;
 	uint64_t seq = 0, n = c->per_prod;
 	unsigned char *buf = aligned_alloc(64, (size_t)batch * sz + 64);
+	struct pacer pc;
 
 	if (!buf)
 		die("alloc");
 	wait_go(c);
+	pacer_start(&pc, c->p.pace);
 	while (seq < n) {
 		uint32_t k = n - seq < batch ? (uint32_t)(n - seq) : batch;
 		ssize_t w;
 
-		fill_msgs(buf, id, seq, k, words, sz);
+		if (c->p.stamped)
+			fill_stamped(buf, id, seq, pacer_wait(&pc, seq));
+		else
+			fill_msgs(buf, id, seq, k, words, sz);
 		w = write(s->wfd, buf, k * sz);
 		if (w != (ssize_t)(k * sz)) {
 			c->error = -EIO;
@@ -103,7 +117,7 @@ static void fd_producer(struct tp_ctx *c, uint32_t id)
 static void fd_consumer(struct tp_ctx *c)
 {
 	struct fd_state *s = c->priv;
-	uint32_t batch = c->p.batch, words = c->p.msg_size / 8;
+	uint32_t batch = c->p.batch;
 	size_t sz = c->p.msg_size, want = (size_t)batch * sz, have = 0;
 	uint64_t total = total_msgs(c);
 	unsigned char *buf = aligned_alloc(64, 2 * want + 64);
@@ -121,10 +135,12 @@ static void fd_consumer(struct tp_ctx *c)
 		}
 		have += (size_t)r;
 		whole = have / sz;
-		if (words == 1)
-			check_run8(&c->v, 0, (const uint64_t *)buf, (uint32_t)whole);
-		else
-			check_runw(&c->v, 0, buf, (uint32_t)whole, words, sz);
+		if (c->p.nprod > 1) {
+			for (size_t i = 0; i < whole; i++)
+				check_one(&c->v, ((const uint64_t *)buf)[i]);
+		} else {
+			check_sample(c, 0, buf, (uint32_t)whole);
+		}
 		if (have % sz)
 			memmove(buf, buf + whole * sz, have % sz);
 		have %= sz;

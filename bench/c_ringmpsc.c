@@ -8,12 +8,23 @@
  * batch  > 1: ringmpsc_reserve(batch) + write in place + ringmpsc_commit(),
  *             and ringmpsc_consume_batch() with budget batch, whose handler
  *             checks a contiguous run (a vectorised loop).
+ * stamped:    one message per reserve/commit at the paced rate; the
+ *             consumer takes what is there (budget STAMPED_BUDGET).
+ * blocking:   the consumer spins p.spin_us on an empty channel, then
+ *             sleeps in ringmpsc_wait().
+ * Messages of whole lines may be written with non-temporal stores or a
+ * software prefetch ahead, and read with a prefetch ahead (p.nt_stores,
+ * p.prod_prefetch, p.cons_prefetch): workload 2's account of where the
+ * time of 4 KiB messages goes.
  */
+#include <immintrin.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "ringmpsc.h"
 #include "bench.h"
+
+#define STAMPED_BUDGET	256
 
 struct rm_state {
 	struct ringmpsc_local *l;
@@ -21,7 +32,8 @@ struct rm_state {
 
 static bool rm_supports(const struct tp_params *p)
 {
-	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX;
+	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX &&
+	       p->batch <= p->capacity;
 }
 
 static int rm_setup(struct tp_ctx *c)
@@ -50,6 +62,67 @@ static void rm_teardown(struct tp_ctx *c)
 	free(s);
 }
 
+/* Paced single messages, each stamped with the time it was due. */
+static void rm_send_stamped(struct tp_ctx *c, struct ringmpsc_producer *p,
+			    uint32_t id)
+{
+	struct pacer pc;
+
+	pacer_start(&pc, c->p.pace);
+	for (uint64_t seq = 0; seq < c->per_prod; seq++) {
+		uint64_t stamp = pacer_wait(&pc, seq);
+		void *slot;
+
+		while (ringmpsc_reserve(p, 1, &slot) < 0) {
+			if (run_failed(c))
+				return;
+			cpu_relax();
+		}
+		fill_stamped(slot, id, seq, stamp);
+		(void)ringmpsc_commit(p, 1);
+	}
+}
+
+static inline void prefetchw(const void *addr)
+{
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)addr));
+}
+
+/* fill_msgs() for messages of whole lines, one line at a time: with
+ * non-temporal stores (p.nt_stores), and/or prefetching p.prod_prefetch
+ * bytes ahead for writing (within the run).
+ */
+static void fill_lines(const struct tp_params *p, unsigned char *dst,
+		       uint32_t id, uint64_t seq, uint32_t n)
+{
+	size_t bytes = (size_t)n * p->msg_size, off = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t base = msg_value(id, seq + i);
+
+		for (uint32_t k = 0; k < p->msg_size / 8; k += 8, off += 64) {
+			__m128i *line = (__m128i *)(dst + off);
+
+			if (p->prod_prefetch && off + p->prod_prefetch < bytes)
+				prefetchw(dst + off + p->prod_prefetch);
+			for (unsigned j = 0; j < 4; j++) {
+				__m128i w = _mm_set_epi64x((long long)(base + k + 2 * j + 1),
+							   (long long)(base + k + 2 * j));
+
+				if (p->nt_stores)
+					_mm_stream_si128(line + j, w);
+				else
+					_mm_store_si128(line + j, w);
+			}
+		}
+	}
+	/* Non-temporal stores are weakly ordered: they must be visible
+	 * before the commit's store-release of tail publishes the slots.
+	 */
+	if (p->nt_stores)
+		_mm_sfence();
+}
+
 static void rm_producer(struct tp_ctx *c, uint32_t id)
 {
 	struct rm_state *s = c->priv;
@@ -62,33 +135,39 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 	if (c->p.fence)
 		p.asym_barrier = false;
 	wait_go(c);
+	if (c->p.stamped) {
+		rm_send_stamped(c, &p, id);
+		return;
+	}
 	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
 		while (seq < n) {
 			uint64_t m = msg_value(id, seq);
 
 			if (RINGMPSC_LIKELY(ringmpsc_try_send(&p, &m, 8) == 0))
 				seq++;
+			else if (run_failed(c))
+				return;
 			else
 				cpu_relax();
 		}
 		return;
 	}
-	uint64_t t0 = now_ns(), spins = 0;
+	uint64_t spins = 0;
+	struct pacer pc;
 
+	pacer_start(&pc, c->p.pace);
 	while (seq < n) {
 		uint32_t want = n - seq < batch ? (uint32_t)(n - seq) : batch;
 		void *slots;
 		int k;
 
-		if (c->p.pace) {
-			/* Paced: batch i is due at t0 + i * batch / pace. */
-			uint64_t due = t0 + seq * 1000000000ull / c->p.pace;
-
-			while (now_ns() < due)
-				cpu_relax();
-		}
+		(void)pacer_wait(&pc, seq);	/* the batch's first message */
 		k = ringmpsc_reserve(&p, want, &slots);
+		if (RINGMPSC_UNLIKELY(k < 0 && k != -EAGAIN))
+			die("ringmpsc_reserve: %d", k);
 		if (RINGMPSC_UNLIKELY(k < 0)) {
+			if (run_failed(c))
+				return;
 			/* Full: spin a while, then (blocking mode) sleep. */
 			if (c->p.blocking && ++spins > 2000) {
 				spins = 0;
@@ -101,6 +180,8 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		spins = 0;
 		if (words == 1)
 			fill_run8(slots, id, seq, (uint32_t)k);
+		else if (c->p.nt_stores || c->p.prod_prefetch)
+			fill_lines(&c->p, slots, id, seq, (uint32_t)k);
 		else
 			fill_msgs(slots, id, seq, (uint32_t)k, words, c->p.msg_size);
 		(void)ringmpsc_commit(&p, (uint32_t)k);
@@ -112,6 +193,7 @@ struct rm_cons_ctx {
 	struct verify *v;
 	uint32_t words;
 	uint32_t size;
+	uint32_t prefetch;	/* bytes ahead, within the run */
 };
 
 static void rm_one(void *ctx, uint32_t ring, const void *msg)
@@ -131,55 +213,100 @@ static void rm_runw(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 	check_runw(k->v, ring, msgs, n, k->words, k->size);
 }
 
+/* rm_runw(), prefetching the lines k->prefetch bytes ahead of each
+ * message it checks.
+ */
+static void rm_runw_prefetch(void *ctx, uint32_t ring, const void *msgs,
+			     uint32_t n)
+{
+	struct rm_cons_ctx *k = ctx;
+	const unsigned char *m = msgs;
+	size_t bytes = (size_t)n * k->size;
+
+	for (uint32_t i = 0; i < n; i++, m += k->size) {
+		size_t ahead = (size_t)i * k->size + k->prefetch;
+
+		for (size_t a = ahead; a < ahead + k->size && a < bytes; a += 64)
+			__builtin_prefetch((const unsigned char *)msgs + a);
+		check_runw(k->v, ring, m, 1, k->words, k->size);
+	}
+}
+
+static void rm_stamped(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
+{
+	check_stamped(ctx, ring, msgs, n, 16);
+}
+
+/* Consume until every message is in; on an empty channel spin p.spin_us,
+ * then sleep in ringmpsc_wait().
+ */
+static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons,
+				ringmpsc_batch_fn fn, void *ctx, uint32_t budget)
+{
+	uint64_t total = total_msgs(c), spin_ns = c->p.spin_us * 1000ull;
+	uint64_t idle_since = 0;
+
+	while (c->v.count < total) {
+		if (ringmpsc_consume_batch(cons, fn, ctx, budget) > 0) {
+			idle_since = 0;
+			continue;
+		}
+		if (run_failed(c))
+			break;
+		if (!idle_since) {
+			idle_since = now_ns();
+		} else if (now_ns() - idle_since >= spin_ns) {
+			(void)ringmpsc_wait(cons, 100);
+			idle_since = 0;
+		}
+		cpu_relax();
+	}
+}
+
 static void rm_consumer(struct tp_ctx *c)
 {
 	struct rm_state *s = c->priv;
 	struct ringmpsc_consumer cons;
-	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size };
+	struct rm_cons_ctx k = { &c->v, c->p.msg_size / 8, c->p.msg_size,
+				 c->p.cons_prefetch };
 	uint64_t total = total_msgs(c);
 	uint32_t batch = c->p.batch;
+	ringmpsc_batch_fn fn = rm_run8;
+	void *ctx = &c->v;
 	long r;
 
 	if (ringmpsc_local_consumer(s->l, &cons))
 		die("ringmpsc_local_consumer");
 	for (uint32_t i = 0; c->p.fence && i < cons.nr_rings; i++)
 		cons.rings[i].asym_barrier = false;
+	if (c->p.stamped) {
+		fn = rm_stamped;
+		ctx = c;
+		batch = STAMPED_BUDGET;
+	} else if (k.words > 1) {
+		fn = k.prefetch ? rm_runw_prefetch : rm_runw;
+		ctx = &k;
+	}
 	start_clock(c);
 	if (c->p.blocking) {
-		/* Spin up to ~50 us on an empty channel, then sleep. */
-		uint64_t idle_since = 0;
-
-		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
-			if (r > 0) {
-				idle_since = 0;
-				continue;
-			}
-			if (!idle_since) {
-				idle_since = now_ns();
-			} else if (now_ns() - idle_since > 50000) {
-				(void)ringmpsc_wait(&cons, 100);
-				idle_since = 0;
-			}
-			cpu_relax();
-		}
-	} else if (k.words > 1) {
-		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_runw, &k, batch);
-			if (r <= 0)
-				idle_poll(c);
-		}
+		rm_consume_blocking(c, &cons, fn, ctx, batch);
 	} else if (batch == 1) {
 		while (c->v.count < total) {
 			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
-			if (r <= 0)
-				idle_poll(c);
+			if (r > 0)
+				continue;
+			if (run_failed(c))
+				break;
+			idle_poll(c);
 		}
 	} else {
 		while (c->v.count < total) {
-			r = ringmpsc_consume_batch(&cons, rm_run8, &c->v, batch);
-			if (r <= 0)
-				idle_poll(c);
+			r = ringmpsc_consume_batch(&cons, fn, ctx, batch);
+			if (r > 0)
+				continue;
+			if (run_failed(c))
+				break;
+			idle_poll(c);
 		}
 	}
 	c->t_end = now_ns();

@@ -16,7 +16,7 @@ static int cmp_d(const void *a, const void *b)
 /* Single-core memcpy bandwidth (bytes copied per second) for a working set
  * of @bytes source + @bytes destination.
  */
-static void memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
+static double memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
 {
 	unsigned char *src = aligned_alloc(4096, bytes), *dst = aligned_alloc(4096, bytes);
 	double gb[64];
@@ -45,12 +45,15 @@ static void memcpy_case(FILE *csv, int runs, size_t bytes, const char *label)
 		label, bytes, runs, gb[0], gb[runs / 2], gb[runs - 1], gb[runs / 2]);
 	free(src);
 	free(dst);
+	return gb[runs / 2];
 }
 
-void memcpy_bw(FILE *csv, int runs)
+double memcpy_bw(FILE *csv, int runs)
 {
-	memcpy_case(csv, runs, 1 << 20, "1MiB(L2)");
+	double in_cache = memcpy_case(csv, runs, 1 << 20, "1MiB(L2)");
+
 	memcpy_case(csv, runs, 64 << 20, "64MiB(DRAM)");
+	return in_cache;
 }
 
 /* Workload 5: count system calls on each side with the perf tracepoint
@@ -68,13 +71,13 @@ void syscalls_workload(FILE *csv, int runs, double secs)
 		  { .nprod = 1, .batch = 1, .msg_size = 8, .fork = true } },
 		{ "ringmpsc-processes", "blocking-batch32",
 		  { .nprod = 1, .batch = 32, .msg_size = 8, .fork = true,
-		    .blocking = true } },
+		    .blocking = true, .spin_us = 50 } },
 		{ "ringmpsc-processes", "blocking-10M/s-b32",
 		  { .nprod = 1, .batch = 32, .msg_size = 8, .fork = true,
-		    .blocking = true, .pace = 10000000 } },
+		    .blocking = true, .spin_us = 50, .pace = 10000000 } },
 		{ "ringmpsc-processes", "blocking-1M/s-b1",
 		  { .nprod = 1, .batch = 1, .msg_size = 8, .fork = true,
-		    .blocking = true, .pace = 1000000 } },
+		    .blocking = true, .spin_us = 50, .pace = 1000000 } },
 	};
 
 	printf("  %-26s %-20s %9s %9s %9s  (M msgs/s; syscalls per million "

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* ringbench: helpers shared by every contender. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +13,24 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 
 bool g_count_syscalls = true;
+double g_ns_per_tick = 1;
+
+void tsc_calibrate(void)
+{
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	uint64_t t0 = now_ns(), c0 = rdtsc(), t1, c1;
+
+	nanosleep(&pause, NULL);
+	t1 = now_ns();
+	c1 = rdtsc();
+	g_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+}
 
 void die(const char *fmt, ...)
 {
@@ -145,6 +160,28 @@ uint64_t syscalls_end(int fd)
 		v--;		/* this read */
 	close(fd);
 	return v;
+}
+
+void remove_stale_tmp(const char *prefix)
+{
+	size_t len = strlen(prefix);
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+	char path[300];
+
+	while (d && (e = readdir(d))) {
+		long pid;
+
+		if (strncmp(e->d_name, prefix, len))
+			continue;
+		pid = strtol(e->d_name + len, NULL, 10);
+		if (pid <= 0 || !(kill((pid_t)pid, 0) && errno == ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 uint64_t expected_sum(const struct tp_ctx *c)

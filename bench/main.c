@@ -4,16 +4,17 @@
  * side in one run. See bench/README.md.
  *
  *   ringbench [-w LIST] [-r RUNS] [-t SECONDS] [-o DIR] [-q]
- *     -w  workloads to run, e.g. 1,2,3,4,5 (default all)
+ *     -w  workloads to run, e.g. 1,2,3,4,5,6,7 (default all)
  *     -r  runs per case (default 9; single-message rows are bimodal)
  *     -t  seconds per run (default 0.15)
  *     -o  output directory for results.csv and plot data (default build/bench)
  *     -q  quick: 3 runs of 0.05 s (smoke test)
  *     -c  ring capacity in slots for the ring contenders (default 4096)
  *     -f  only the rows whose variant is exactly this (e.g. single)
- *     -R  real-time scheduling for a busy shared machine: workloads 1, 2
- *         and 5 under SCHED_FIFO, 3 under SCHED_RR, 4 unchanged (other
- *         tasks then get only the kernel's RT throttling share)
+ *     -R  real-time scheduling for a busy shared machine: workloads 1, 2,
+ *         5 and 7 under SCHED_FIFO, 3 under SCHED_RR, 4 and 6 unchanged
+ *         (other tasks then get only the kernel's RT throttling share)
+ *     -h  this help
  */
 #include <errno.h>
 #include <sched.h>
@@ -26,15 +27,11 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "iox_roudi.h"
+#include "report.h"
 #include "runner.h"
 
-static int g_runs = 9;
-static double g_secs = 0.15;
-static uint32_t g_cap = 4096;
-static const char *g_outdir = "build/bench";
-static FILE *g_csv;
 static bool g_rt;
-static const char *g_only_variant;
 
 /* SCHED_FIFO/SCHED_RR (priority 1) or back to SCHED_OTHER for this thread
  * and everything it creates afterwards.
@@ -45,162 +42,6 @@ static void set_sched(int policy)
 
 	if (g_rt && sched_setscheduler(0, policy, &sp))
 		fprintf(stderr, "ringbench: sched_setscheduler: %s\n", strerror(errno));
-}
-
-/* ---- output ------------------------------------------------------------- */
-
-static void csv_open(void)
-{
-	char path[512];
-
-	mkdir(g_outdir, 0755);
-	snprintf(path, sizeof(path), "%s/results.csv", g_outdir);
-	g_csv = fopen(path, "w");
-	if (!g_csv)
-		die("open %s", path);
-	fprintf(g_csv, "workload,contender,variant,msg_size,producers,runs,"
-		"unit,min,median,max,gbps_median,sys_prod_per_M,sys_cons_per_M,"
-		"verified,checksum,p99,p999\n");
-}
-
-static void print_tp(const char *wl, const char *name, const char *variant,
-		     const struct tp_params *p, int err,
-		     const struct case_result *r)
-{
-	double gb;
-
-	if (err == -EOPNOTSUPP)
-		return;
-	if (err) {
-		printf("  %-26s %-20s ERROR %d (%s)\n", name, variant, err,
-		       strerror(-err));
-		fprintf(g_csv, "%s,%s,%s,%u,%u,0,Mmsg/s,,,,,,,error,\n", wl, name,
-			variant, p->msg_size, p->nprod);
-		return;
-	}
-	gb = r->median * p->msg_size / 1e9;
-	printf("  %-26s %-20s %9.2f %9.2f %9.2f", name, variant, r->min / 1e6,
-	       r->median / 1e6, r->max / 1e6);
-	if (p->msg_size > 8)
-		printf(" %7.2f GB/s", gb);
-	if (r->sys_counted)
-		printf("  sys/M p=%.1f c=%.1f", r->prod_sys_per_m, r->cons_sys_per_m);
-	printf("  %s sum=%016llx\n", r->verified ? "ok" : "FAILED",
-	       (unsigned long long)r->checksum);
-	fflush(stdout);
-	fprintf(g_csv, "%s,%s,%s,%u,%u,%d,Mmsg/s,%.3f,%.3f,%.3f,%.3f,", wl, name,
-		variant, p->msg_size, p->nprod, r->runs, r->min / 1e6,
-		r->median / 1e6, r->max / 1e6, gb);
-	if (r->sys_counted)
-		fprintf(g_csv, "%.2f,%.2f,", r->prod_sys_per_m, r->cons_sys_per_m);
-	else
-		fprintf(g_csv, ",,");
-	fprintf(g_csv, "%s,%016llx\n", r->verified ? "yes" : "NO",
-		(unsigned long long)r->checksum);
-	fflush(g_csv);
-}
-
-static void header(const char *title)
-{
-	printf("\n== %s\n  %-26s %-20s %9s %9s %9s  (M msgs/s)\n", title,
-	       "contender", "variant", "min", "median", "max");
-}
-
-/* A row of a group of cases run interleaved, round by round. */
-struct row {
-	const char *name, *variant;
-	struct case_spec cs;
-};
-
-static int find_row(const struct row *rows, int n, const char *name,
-		    const char *variant)
-{
-	for (int j = 0; j < n; j++)
-		if (!strcmp(rows[j].name, name) && !strcmp(rows[j].variant, variant))
-			return j;
-	return -1;
-}
-
-/* Print the per-round ratio of row @a to row @b (same round, so the same
- * state of the machine): min / median / max over the rounds.
- */
-static void print_ratio(const char *wl, const struct row *rows, int a, int b,
-			const struct case_result *res,
-			double (*rates)[MAX_RUNS])
-{
-	char who[96], what[64];
-	double q[MAX_RUNS];
-	int runs;
-
-	if (a < 0 || b < 0 || res[a].err || res[b].err)
-		return;
-	runs = res[a].runs;
-	for (int i = 0; i < runs; i++)
-		q[i] = rates[a][i] / rates[b][i];
-	sort_doubles(q, runs);
-	snprintf(who, sizeof(who), "%s / %s", rows[a].name, rows[b].name);
-	if (strcmp(rows[a].variant, rows[b].variant))
-		snprintf(what, sizeof(what), "%s / %s", rows[a].variant,
-			 rows[b].variant);
-	else
-		snprintf(what, sizeof(what), "%s", rows[a].variant);
-	printf("  %-36s %-20s %9.2f %9.2f %9.2f  ratio, per round\n", who, what,
-	       q[0], median_of_sorted(q, runs), q[runs - 1]);
-	fprintf(g_csv, "%s,%s/%s,%s/%s,%u,%u,%d,ratio,%.3f,%.3f,%.3f,,,,yes,\n",
-		wl, rows[a].name, rows[b].name, rows[a].variant, rows[b].variant,
-		rows[a].cs.p.msg_size, rows[a].cs.p.nprod, runs, q[0],
-		median_of_sorted(q, runs), q[runs - 1]);
-}
-
-/* Run @rows interleaved and print them like tp() does; the rows -f
- * leaves out are dropped. Returns how many rows remain.
- */
-static int tp_rows(const char *wl, struct row *rows, int n, int runs,
-		   struct case_result *res, double (*rates)[MAX_RUNS])
-{
-	struct case_spec cs[MAX_CASES];
-	int kept = 0;
-
-	for (int j = 0; j < n; j++) {
-		struct tp_params *p = &rows[j].cs.p;
-
-		if (!p->capacity)
-			p->capacity = g_cap;
-		if (!p->msg_size)
-			p->msg_size = 8;
-		if (!p->nprod)
-			p->nprod = 1;
-		if (g_only_variant && strcmp(rows[j].variant, g_only_variant))
-			continue;
-		rows[kept] = rows[j];
-		cs[kept++] = rows[j].cs;
-	}
-	if (!kept)
-		return 0;
-	if (run_cases(cs, kept, runs, g_secs, res, rates))
-		die("run_cases: bad group");
-	for (int j = 0; j < kept; j++)
-		print_tp(wl, rows[j].name, rows[j].variant, &rows[j].cs.p,
-			 res[j].err, &res[j]);
-	return kept;
-}
-
-/* Run and print one case; returns the median (0 when not run). */
-static double tp(const char *wl, const struct contender *ct, const char *name,
-		 const char *variant, struct tp_params p, int runs)
-{
-	struct row row = { name, variant, { ct, p } };
-	struct case_result r;
-	double rates[1][MAX_RUNS];
-
-	if (!tp_rows(wl, &row, 1, runs, &r, rates) || r.err)
-		return 0;
-	return r.median;
-}
-
-static const char *bname(uint32_t b)
-{
-	return b == 1 ? "single" : b == 32 ? "batch32" : "batch256";
 }
 
 /* ---- workloads ---------------------------------------------------------- */
@@ -221,10 +62,12 @@ static void workload1(void)
 		struct row rows[MAX_CASES];
 		struct case_result res[MAX_CASES];
 		double rates[MAX_CASES][MAX_RUNS];
-		int n = 0, me;
+		int n = 0, me, procs;
 
 		rows[n++] = (struct row){ "ringmpsc-threads", v, { &ct_ringmpsc, p } };
 		rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
+		if (b > 1)	/* what moving the lines costs, no protocol */
+			rows[n++] = (struct row){ "ceiling-line-stream", v, { &ct_ceiling, p } };
 		if (b == 1)	/* the fallback without membarrier() */
 			rows[n++] = (struct row){ "ringmpsc-threads", "single-fence",
 						  { &ct_ringmpsc, fence } };
@@ -251,13 +94,26 @@ static void workload1(void)
 #ifdef HAVE_URING
 		rows[n++] = (struct row){ "io_uring-MSG_RING", v, { &ct_uring, p } };
 #endif
-		n = tp_rows("w1", rows, n, g_runs, res, rates);
+#ifdef HAVE_ICEORYX
+		rows[n++] = (struct row){ "iceoryx-processes", v, { &ct_iceoryx, pf } };
+#endif
+#ifdef HAVE_ZMQ
+		rows[n++] = (struct row){ "zmq-ipc-processes", v, { &ct_zmq, pf } };
+#endif
+		n = tp_rows("w1", rows, n, g_runs, g_secs, res, rates);
 		me = find_row(rows, n, "ringmpsc-threads", v);
+		procs = find_row(rows, n, "ringmpsc-processes", v);
+		print_ratio("w1", rows, me, find_row(rows, n, "ceiling-line-stream", v),
+			    res, rates);
+		print_ratio("w1", rows, procs, find_row(rows, n, "iceoryx-processes", v),
+			    res, rates);
+		print_ratio("w1", rows, procs, find_row(rows, n, "zmq-ipc-processes", v),
+			    res, rates);
 		print_ratio("w1", rows, me, find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 		print_ratio("w1", rows, me, find_row(rows, n, "rte_ring-MP/SC", v), res, rates);
 		if (b == 1) {
 			print_ratio("w1", rows, me, find_row(rows, n, "ck_ring-MPSC", v), res, rates);
-			print_ratio("w1", rows, find_row(rows, n, "ringmpsc-processes", v),
+			print_ratio("w1", rows, procs,
 				    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 			print_ratio("w1", rows, me, find_row(rows, n, "ringmpsc-threads",
 							      "single-fence"), res, rates);
@@ -288,7 +144,7 @@ static void workload1(void)
 #ifdef HAVE_CK
 		rows[n++] = (struct row){ "ck_ring-MPSC", v, { &ct_ck_mpsc, p } };
 #endif
-		n = tp_rows("w1", rows, n, g_runs, res, rates);
+		n = tp_rows("w1", rows, n, g_runs, g_secs, res, rates);
 		print_ratio("w1", rows, find_row(rows, n, "ringmpsc-threads", v),
 			    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 	}
@@ -310,10 +166,11 @@ static void workload2(void)
 {
 	static const uint32_t sizes[] = { 8, 64, 512, 4096 };
 
+	double in_cache;
+
 	header("workload 2: message size sweep, 1 -> 1, batches of 32");
 	printf("  (memcpy bandwidth of this machine printed first)\n");
-	extern void memcpy_bw(FILE *csv, int runs);
-	memcpy_bw(g_csv, g_runs);
+	in_cache = memcpy_bw(g_csv, g_runs);
 	for (unsigned i = 0; i < 4; i++) {
 		char v[32];
 		struct tp_params p = { .batch = 32, .msg_size = sizes[i] };
@@ -332,6 +189,7 @@ static void workload2(void)
 		p.batch = sizes[i] >= 4096 ? 1 : 4096 / sizes[i];
 		tp("w2", &ct_pipe, "pipe-4KiB-writes", v, p, g_runs);
 	}
+	big_messages(in_cache);
 }
 
 static void workload3(void)
@@ -363,23 +221,8 @@ static void workload3(void)
 	/* The cost of idle rings: the two rows interleaved, round by round,
 	 * and their ratio per round.
 	 */
-	for (uint32_t b = 1; b <= 256; b *= 256) {
-		char v1[32], v64[32];
-		struct tp_params p1 = { .batch = b };
-		struct tp_params p64 = { .batch = b, .idle_rings = 63 };
-		struct row rows[2];
-		struct case_result res[2];
-		double rates[2][MAX_RUNS];
-		int n;
-
-		snprintf(v1, sizeof(v1), "1-of-1-%s", bname(b));
-		snprintf(v64, sizeof(v64), "1-of-64-%s", bname(b));
-		rows[0] = (struct row){ "ringmpsc-threads", v1, { &ct_ringmpsc, p1 } };
-		rows[1] = (struct row){ "ringmpsc-threads", v64, { &ct_ringmpsc, p64 } };
-		n = tp_rows("w3", rows, 2, rs, res, rates);
-		print_ratio("w3", rows, find_row(rows, n, "ringmpsc-threads", v64),
-			    find_row(rows, n, "ringmpsc-threads", v1), res, rates);
-	}
+	idle_rings("w3", false, 1, rs);
+	idle_rings("w3", false, 256, rs);
 }
 
 static void print_lat(const char *name, lat_fn fn, int samples)
@@ -463,16 +306,37 @@ static void machine_info(void)
 	       "(per-producer sequence + checksum), only verified messages "
 	       "counted\n", g_runs, g_secs, g_cap);
 	if (g_rt)
-		printf("-R: workloads 1, 2 and 5 under SCHED_FIFO, 3 under SCHED_RR "
-		       "(%s ms slices), 4 under SCHED_OTHER\n", rr_slice());
+		printf("-R: workloads 1, 2, 5 and 7 under SCHED_FIFO, 3 under SCHED_RR "
+		       "(%s ms slices), 4 and 6 under SCHED_OTHER\n", rr_slice());
+}
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: ringbench [-w 1,2,3,4,5,6,7] [-r runs] [-t secs] "
+		"[-o dir] [-c capacity] [-f variant] [-q] [-R]\n"
+		"  -w  workloads (default all): 1 throughput 1->1, 2 message sizes,\n"
+		"      3 producer threads, 4 wakeup latency, 5 system calls,\n"
+		"      6 fan-in across processes, 7 latency at offered loads\n"
+		"  -r  measured runs per case (default 9)\n"
+		"  -t  seconds per run (default 0.15)\n"
+		"  -o  output directory (default build/bench)\n"
+		"  -c  ring capacity in slots (default 4096)\n"
+		"  -f  only rows whose variant is exactly this\n"
+		"  -q  quick smoke run: 3 runs of 0.05 s\n"
+		"  -R  real-time scheduling (root) for a busy machine\n"
+		"See bench/README.md for what every row measures.\n");
+	return status;
 }
 
 int main(int argc, char **argv)
 {
-	const char *wl = "1,2,3,4,5";
+	const char *wl = "1,2,3,4,5,6,7";
 	int opt;
 
-	while ((opt = getopt(argc, argv, "w:r:t:o:qc:Rf:")) != -1) {
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help"))
+			return usage(stdout, 0);
+	while ((opt = getopt(argc, argv, "w:r:t:o:qc:Rf:h")) != -1) {
 		switch (opt) {
 		case 'w': wl = optarg; break;
 		case 'r': g_runs = atoi(optarg); break;
@@ -482,17 +346,23 @@ int main(int argc, char **argv)
 		case 'q': g_runs = 3; g_secs = 0.05; break;
 		case 'R': g_rt = true; break;
 		case 'f': g_only_variant = optarg; break;
-		default:
-			fprintf(stderr, "usage: %s [-w 1,2,3,4,5] [-r runs] "
-				"[-t secs] [-o dir] [-c capacity] [-f variant] [-q] [-R]\n", argv[0]);
-			return 2;
+		case 'h': return usage(stdout, 0);
+		default: return usage(stderr, 2);
 		}
 	}
 	if (g_runs < 1 || g_runs > MAX_RUNS || g_secs <= 0)
 		die("bad -r/-t");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	csv_open();
+	tsc_calibrate();
 	machine_info();
+#ifdef HAVE_ICEORYX
+	/* Samples of up to 256 8-byte messages (workload 1's batch256). */
+	if (strpbrk(wl, "167")) {
+		atexit(roudi_stop);
+		roudi_start(g_outdir, 256 * 8);
+	}
+#endif
 	set_sched(SCHED_FIFO);
 	if (strchr(wl, '1'))
 		workload1();
@@ -508,7 +378,22 @@ int main(int argc, char **argv)
 	set_sched(SCHED_FIFO);
 	if (strchr(wl, '5'))
 		workload5();
+	/* Fairness windows need the normal scheduler: under SCHED_RR 64
+	 * producers would take turns of 100 ms each.
+	 */
+	set_sched(SCHED_OTHER);
+	if (strchr(wl, '6'))
+		workload6();
+	/* Latency under load: under -R, what a quiet machine would give (a
+	 * spinning side and a woken one alike keep their CPU).
+	 */
+	set_sched(SCHED_FIFO);
+	if (strchr(wl, '7'))
+		workload7();
 	set_sched(SCHED_OTHER);
 	fclose(g_csv);
+#ifdef HAVE_ICEORYX
+	roudi_stop();
+#endif
 	return 0;
 }

@@ -2,9 +2,12 @@
 /* ringbench: run one throughput case (threads or processes), repeatedly. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -50,26 +53,179 @@ static void *prod_thread(void *arg)
 	return NULL;
 }
 
-static void *cons_thread(void *arg)
+static void run_consumer(const struct contender *ct, struct tp_ctx *c)
 {
-	struct thr_arg *a = arg;
 	int fd;
 
 	pin_cpu(1);
 	syscalls_begin(&fd);
-	a->ct->consumer(a->c);
-	a->c->cons_syscalls = syscalls_end(fd);
+	ct->consumer(c);
+	c->cons_syscalls = syscalls_end(fd);
+}
+
+static void *cons_thread(void *arg)
+{
+	struct thr_arg *a = arg;
+
+	run_consumer(a->ct, a->c);
 	return NULL;
 }
 
-/* One run. Returns messages/s, or a negative errno. */
+/* Fork a child that runs @fn(ct, c, id) and leaves with exit(), so that
+ * the libraries' destructors run (an iceoryx runtime unregisters from
+ * RouDi). Our stdio buffers are flushed first: the child must not write
+ * them out a second time. The child dies with ringbench.
+ */
+static pid_t fork_child(void (*fn)(const struct contender *, struct tp_ctx *,
+				   uint32_t),
+			const struct contender *ct, struct tp_ctx *c, uint32_t id)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		/* A run whose ringbench was killed must not spin on. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
+		fn(ct, c, id);
+		exit(0);
+	}
+	return pid;
+}
+
+static void consumer_child(const struct contender *ct, struct tp_ctx *c,
+			   uint32_t id)
+{
+	(void)id;
+	run_consumer(ct, c);
+}
+
+/* A child that did not exit with 0 fails the run (if nothing else did). */
+static void reap(pid_t pid, struct tp_ctx *c)
+{
+	int status;
+
+	if ((waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	     WEXITSTATUS(status)) && !c->error)
+		c->error = -ECHILD;
+}
+
+static void sleep_until(uint64_t t_ns)
+{
+	struct timespec ts = { (time_t)(t_ns / 1000000000u),
+			       (long)(t_ns % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Until the consumer gave the start signal; false if the run failed
+ * before it.
+ */
+static bool wait_started(const struct tp_ctx *c)
+{
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE) && !c->error)
+		sleep_until(now_ns() + 1000000);
+	return !c->error;
+}
+
+static void count_snapshot(const struct tp_ctx *c, uint64_t *n)
+{
+	for (uint32_t i = 0; i < c->p.nprod; i++)
+		n[i] = __atomic_load_n(&c->v.next[i], __ATOMIC_RELAXED);
+}
+
+static bool some_producer_done(const struct tp_ctx *c)
+{
+	for (uint32_t i = 0; i < c->p.nprod; i++)
+		if (__atomic_load_n(&c->v.next[i], __ATOMIC_RELAXED) >= c->per_prod)
+			return true;
+	return false;
+}
+
+/*
+ * p.fairness, on the main thread while the run goes on: the consumer's
+ * per-producer counts of verified messages from 20% to 70% of the
+ * expected @seconds of the run, cut short when some producer has sent
+ * everything (from then on it no longer competes); from the start when
+ * one was done before 20%. Jain's index of the counts, (sum x)^2 /
+ * (n sum x^2): 1 when every producer got the same share, 1/n when one got
+ * everything; -1 when the window held nothing.
+ */
+static double sample_fairness(struct tp_ctx *c, double seconds)
+{
+	uint64_t from[MAX_PRODUCERS] = { 0 }, to[MAX_PRODUCERS], start, end;
+	bool started = false;
+	double sum = 0, sq = 0;
+
+	if (!wait_started(c))
+		return -1;
+	start = c->t_start + (uint64_t)(seconds * 0.2e9);
+	end = c->t_start + (uint64_t)(seconds * 0.7e9);
+	for (;;) {
+		uint64_t t = now_ns(), next;
+
+		if (!started && t >= start) {
+			count_snapshot(c, from);
+			started = true;
+		}
+		if (t >= end || some_producer_done(c))
+			break;
+		next = started ? end : start;	/* look every 2 ms until then */
+		sleep_until(t + 2000000 < next ? t + 2000000 : next);
+	}
+	count_snapshot(c, to);
+	for (uint32_t i = 0; i < c->p.nprod; i++) {
+		double x = (double)(to[i] - from[i]);
+
+		sum += x;
+		sq += x * x;
+	}
+	return sq > 0 ? sum * sum / (c->p.nprod * sq) : -1;
+}
+
+/*
+ * The watchdog, on the main thread: a run that has not ended max(10 s,
+ * 20 x @seconds) after its start is abandoned (c->error = -ETIMEDOUT, the
+ * sides give up when they next find their channel full or empty) and its
+ * forked producers are killed. What it catches: producers time-sharing a
+ * CPU with other load, where an rte_ring MP producer preempted inside its
+ * enqueue holds every other one up for a whole time slice per message.
+ */
+static void watch_run(struct tp_ctx *c, double seconds, const pid_t *pids,
+		      uint32_t nr_pids)
+{
+	uint64_t limit = (uint64_t)((seconds * 20 > 10 ? seconds * 20 : 10) * 1e9);
+
+	if (!wait_started(c))
+		return;
+	while (!c->t_end && !c->error) {
+		if (now_ns() - c->t_start > limit) {
+			c->error = -ETIMEDOUT;
+			for (uint32_t i = 0; i < nr_pids; i++)
+				kill(pids[i], SIGKILL);
+			break;
+		}
+		sleep_until(now_ns() + 5000000);
+	}
+}
+
+/* One run. Returns messages/s, or a negative errno. @seconds: what the run
+ * was sized for (0 for a calibration run: no fairness window). The
+ * latencies of a stamped run are copied to @hist (may be NULL).
+ */
 static double run_once(const struct contender *ct, const struct tp_params *p,
-		       uint64_t per_prod, struct run_out *out)
+		       uint64_t per_prod, double seconds, struct hist *hist,
+		       struct run_out *out)
 {
 	struct tp_ctx *c = shared_alloc(sizeof(*c));
 	pthread_t th[MAX_PRODUCERS + 1];
 	struct thr_arg args[MAX_PRODUCERS + 1];
-	pid_t pids[MAX_PRODUCERS];
+	pid_t pids[MAX_PRODUCERS + 1];
+	uint32_t nproc = 0;
 	double rate;
 	int err;
 
@@ -77,36 +233,35 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	memset(c, 0, sizeof(*c));
 	c->p = *p;
 	c->per_prod = per_prod;
+	if (p->stamped)
+		c->hist = shared_alloc(sizeof(*c->hist));
 	err = ct->setup(c);
 	if (err) {
+		if (c->hist)
+			shared_free(c->hist, sizeof(*c->hist));
 		shared_free(c, sizeof(*c));
 		return err;
 	}
-	if (p->fork) {
-		for (uint32_t i = 0; i < p->nprod; i++) {
-			pids[i] = fork();
-			if (pids[i] < 0)
-				die("fork");
-			if (pids[i] == 0) {
-				run_producer(ct, c, i);
-				_exit(0);
-			}
-		}
-		args[0] = (struct thr_arg){ ct, c, 0 };
-		thread_on_cpu(&th[0], 1, cons_thread, &args[0]);
-		pthread_join(th[0], NULL);
-		for (uint32_t i = 0; i < p->nprod; i++)
-			waitpid(pids[i], NULL, 0);
+	for (uint32_t i = 0; p->fork && i < p->nprod; i++)
+		pids[nproc++] = fork_child(run_producer, ct, c, i);
+	for (uint32_t i = 0; !p->fork && i < p->nprod; i++) {
+		args[i] = (struct thr_arg){ ct, c, i };
+		thread_on_cpu(&th[i], 0, prod_thread, &args[i]);
+	}
+	if (ct->consumer_process) {
+		pids[nproc++] = fork_child(consumer_child, ct, c, 0);
 	} else {
-		for (uint32_t i = 0; i < p->nprod; i++) {
-			args[i] = (struct thr_arg){ ct, c, i };
-			thread_on_cpu(&th[i], 0, prod_thread, &args[i]);
-		}
 		args[p->nprod] = (struct thr_arg){ ct, c, 0 };
 		thread_on_cpu(&th[p->nprod], 1, cons_thread, &args[p->nprod]);
-		for (uint32_t i = 0; i <= p->nprod; i++)
-			pthread_join(th[i], NULL);
 	}
+	out->jain = p->fairness && seconds > 0 ? sample_fairness(c, seconds) : -1;
+	watch_run(c, seconds, pids, p->fork ? p->nprod : 0);
+	if (!ct->consumer_process)
+		pthread_join(th[p->nprod], NULL);
+	for (uint32_t i = 0; !p->fork && i < p->nprod; i++)
+		pthread_join(th[i], NULL);
+	for (uint32_t i = 0; i < nproc; i++)
+		reap(pids[i], c);
 	out->verified = c->v.count == total_msgs(c) && c->v.bad == 0 &&
 			c->v.sum == expected_sum(c) && c->error == 0;
 	out->checksum = c->v.sum;
@@ -114,7 +269,14 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	out->prod_sys = c->prod_syscalls;
 	out->cons_sys = c->cons_syscalls;
 	out->secs = (double)(c->t_end - c->t_start) * 1e-9;
-	rate = (double)c->v.count / out->secs;
+	out->p99 = -1;
+	if (c->hist) {
+		out->p99 = (double)hist_quantile(c->hist, 0.99);
+		if (hist)
+			memcpy(hist, c->hist, sizeof(*hist));
+		shared_free(c->hist, sizeof(*c->hist));
+	}
+	rate = c->error == -ETIMEDOUT ? -ETIMEDOUT : (double)c->v.count / out->secs;
 	ct->teardown(c);
 	shared_free(c, sizeof(*c));
 	return rate;
@@ -138,7 +300,7 @@ static int calibrate(const struct case_spec *cs, double seconds,
 	uint64_t n = 20000 / cs->p.nprod;
 	double r;
 
-	r = run_once(cs->ct, &cs->p, n < 500 ? 500 : n, &o);
+	r = run_once(cs->ct, &cs->p, n < 500 ? 500 : n, 0, NULL, &o);
 	if (r < 0)
 		return (int)r;
 	*per_prod = sized_for(r, seconds, cs->p.nprod);
@@ -151,30 +313,43 @@ struct case_acc {
 	int resized;
 	uint64_t msgs, sys_p, sys_c;
 	bool counted;
+	double jain[MAX_RUNS];
+	int njain;
+	struct hist run_hist;	/* the last run's latencies */
 };
 
 /* One measured run of @cs into *@rate; 0 or a negative errno. */
-static int measure(const struct case_spec *cs, double seconds,
+static int measure(const struct case_spec *cs, double seconds, int round,
 		   struct case_acc *acc, struct case_result *res, double *rate)
 {
 	struct run_out o;
 	double r;
 
 	for (;;) {
-		r = run_once(cs->ct, &cs->p, acc->per_prod, &o);
+		r = run_once(cs->ct, &cs->p, acc->per_prod, seconds,
+			     cs->p.stamped ? &acc->run_hist : NULL, &o);
 		if (r < 0)
 			return (int)r;
 		res->verified &= o.verified;	/* a repeated run counts too */
 		/* Far shorter than asked: the warm-up ran slow (under -R, in
 		 * the kernel's RT throttling pause) and a run this short is
-		 * clock noise. Size again from this run and repeat it.
+		 * clock noise. Size again from this run and repeat it. A
+		 * fairness window needs the run to last to its end: a
+		 * calibration of a few hundred messages per producer says
+		 * little when producers take turns on one CPU.
 		 */
-		if (o.secs >= seconds / 4 || acc->resized++ >= 3)
+		if (o.secs >= seconds * (cs->p.fairness ? 0.8 : 0.25) ||
+		    acc->resized++ >= 3)
 			break;
 		acc->per_prod = sized_for(r, seconds, cs->p.nprod);
 	}
 	*rate = r;
 	res->checksum = o.checksum;
+	res->p99[round] = o.p99;
+	if (o.jain >= 0)
+		acc->jain[acc->njain++] = o.jain;
+	if (cs->p.stamped)
+		hist_merge(&res->hist, &acc->run_hist);
 	acc->msgs += o.msgs;
 	if (o.prod_sys == UINT64_MAX || o.cons_sys == UINT64_MAX) {
 		acc->counted = false;
@@ -201,6 +376,16 @@ static void summarise(const double *rates_in, int runs,
 	res->sys_counted = acc->counted;
 	res->prod_sys_per_m = acc->counted ? (double)acc->sys_p * 1e6 / (double)acc->msgs : -1;
 	res->cons_sys_per_m = acc->counted ? (double)acc->sys_c * 1e6 / (double)acc->msgs : -1;
+	res->jain_min = res->jain_median = res->jain_max = -1;
+	if (acc->njain) {
+		double j[MAX_RUNS];
+
+		memcpy(j, acc->jain, sizeof(j[0]) * (size_t)acc->njain);
+		sort_doubles(j, acc->njain);
+		res->jain_min = j[0];
+		res->jain_median = median_of_sorted(j, acc->njain);
+		res->jain_max = j[acc->njain - 1];
+	}
 }
 
 void sort_doubles(double *v, int n)
@@ -216,7 +401,7 @@ double median_of_sorted(const double *v, int n)
 int run_cases(const struct case_spec *cs, int n, int runs, double seconds,
 	      struct case_result *res, double (*rates)[MAX_RUNS])
 {
-	struct case_acc acc[MAX_CASES];
+	static struct case_acc acc[MAX_CASES];	/* large: latencies */
 
 	if (n > MAX_CASES || runs < 1 || runs > MAX_RUNS)
 		return -EINVAL;
@@ -237,7 +422,7 @@ int run_cases(const struct case_spec *cs, int n, int runs, double seconds,
 	for (int i = 0; i < runs; i++)
 		for (int j = 0; j < n; j++)
 			if (!res[j].err)
-				res[j].err = measure(&cs[j], seconds, &acc[j],
+				res[j].err = measure(&cs[j], seconds, i, &acc[j],
 						     &res[j], &rates[j][i]);
 	for (int j = 0; j < n; j++)
 		if (!res[j].err)

@@ -11,6 +11,8 @@ struct run_out {
 	bool verified;
 	uint64_t checksum, msgs, prod_sys, cons_sys;
 	double secs;		/* start signal to the last verified message */
+	double jain;		/* p.fairness: Jain's index in the window, or -1 */
+	double p99;		/* p.stamped: this run's p99 latency, ns */
 };
 
 struct case_result {
@@ -22,6 +24,12 @@ struct case_result {
 	bool sys_counted;
 	double prod_sys_per_m, cons_sys_per_m;
 	int err;	/* 0, -EOPNOTSUPP (does not apply), or the error */
+	/* p.fairness: Jain's index over the rounds whose window held
+	 * messages (-1: none did)
+	 */
+	double jain_min, jain_median, jain_max;
+	double p99[MAX_RUNS];		/* p.stamped: per round, ns */
+	struct hist hist;		/* p.stamped: every measured run's */
 };
 
 struct case_spec {
