@@ -282,6 +282,21 @@ dkms-uninstall:
 	fi
 	rm -rf "$(DKMS_MODULE_SRC)"
 
+# make check: the install as its user sees it (scripts/install-check:
+# staged install, symbols, an out-of-tree program built with pkg-config
+# only, the hint without the module, uninstall), and DKMS building the
+# module against every VM kernel's installed headers (scripts/dkms-check;
+# no network, nothing loaded).
+CHECK_HOST_TARGETS += check-install check-dkms
+DEPS_PACKAGES += dkms pkg-config g++
+.PHONY: check-install check-dkms
+
+check-install:
+	scripts/install-check "$(MAKE)"
+
+check-dkms:
+	scripts/dkms-check "$(MAKE)" $(foreach s,$(VM_KERNELS),$(KREL_$(s)))
+
 # ---- shared build helpers ----------------------------------------------------
 $(LINUX_SRC_STAMP): $(LINUX_SRC_TAR)
 	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz: run 'make deps'" >&2; exit 1; }
@@ -299,6 +314,7 @@ help:
 	@echo "Targets: all module $(addprefix module-,$(VM_KERNELS)) deps lint check check-host"
 	@echo "         vm-check $(addprefix vm-check-,$(VM_KERNELS)) demo vm-demo clean"
 	@echo "         install uninstall modules_install dkms-install dkms-uninstall"
+	@echo "         check-install check-dkms"
 	@echo "Version: $(RINGMPSC_VERSION) (uapi/linux/ringmpsc.h)"
 	@echo "Variables: KDIR VM_KERNELS VM_TIMEOUT=$(VM_TIMEOUT) TEST_TIMEOUT=$(TEST_TIMEOUT) VM_APPEND"
 	@echo "Install: PREFIX=$(PREFIX) DESTDIR BINDIR SBINDIR LIBDIR INCLUDEDIR MANDIR DKMS_KERNELS DKMS_ROOT"
