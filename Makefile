@@ -297,6 +297,28 @@ check-install:
 check-dkms:
 	scripts/dkms-check "$(MAKE)" $(foreach s,$(VM_KERNELS),$(KREL_$(s)))
 
+# The same program, built out of tree against a staged install (static,
+# pkg-config only), through the module in a VM on INSTALL_VM_KERNEL.
+INSTALL_VM_KERNEL := 6.1
+INSTALL_STAGE     := $(BUILD)/stage
+INSTALLED_QUICKSTART := $(BUILD)/installed/quickstart
+CHECK_HOST_TARGETS += vm-check-install
+.PHONY: vm-check-install
+
+$(INSTALLED_QUICKSTART): examples/quickstart.c examples/program.h \
+		$(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) lib/ringmpsc.pc.in
+	rm -rf $(INSTALL_STAGE) $(dir $@)
+	$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(INSTALL_STAGE) PREFIX=/usr
+	mkdir -p $(dir $@) && cp examples/quickstart.c examples/program.h $(dir $@)
+	$(CC) -Wall -Wextra -Werror -O2 -static -o $@ $(dir $@)quickstart.c \
+		$$(scripts/staged-pkg-config $(INSTALL_STAGE) --static --cflags --libs)
+
+vm-check-install: module-$(INSTALL_VM_KERNEL) $(INSTALLED_QUICKSTART)
+	scripts/vm-run -k "$(KREL_$(INSTALL_VM_KERNEL))" \
+		-m $(MODULE_KO_$(INSTALL_VM_KERNEL)) $(VM_RUN_OPTS) \
+		-l $(BUILD)/vm/installed-$(KREL_$(INSTALL_VM_KERNEL)).log \
+		--demo scripts/vm-installed.sh $(INSTALLED_QUICKSTART)
+
 # ---- shared build helpers ----------------------------------------------------
 $(LINUX_SRC_STAMP): $(LINUX_SRC_TAR)
 	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz: run 'make deps'" >&2; exit 1; }
@@ -314,7 +336,7 @@ help:
 	@echo "Targets: all module $(addprefix module-,$(VM_KERNELS)) deps lint check check-host"
 	@echo "         vm-check $(addprefix vm-check-,$(VM_KERNELS)) demo vm-demo clean"
 	@echo "         install uninstall modules_install dkms-install dkms-uninstall"
-	@echo "         check-install check-dkms"
+	@echo "         check-install check-dkms vm-check-install"
 	@echo "Version: $(RINGMPSC_VERSION) (uapi/linux/ringmpsc.h)"
 	@echo "Variables: KDIR VM_KERNELS VM_TIMEOUT=$(VM_TIMEOUT) TEST_TIMEOUT=$(TEST_TIMEOUT) VM_APPEND"
 	@echo "Install: PREFIX=$(PREFIX) DESTDIR BINDIR SBINDIR LIBDIR INCLUDEDIR MANDIR DKMS_KERNELS DKMS_ROOT"
