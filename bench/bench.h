@@ -170,6 +170,8 @@ struct tp_params {
 	uint32_t backoff;	/* consumer: pauses after an empty poll (0: 1) */
 	bool fence;		/* ringmpsc: full fence per publication, as
 				 * when membarrier() is unavailable */
+	bool typed;		/* ringmpsc: single 8-byte messages through
+				 * <ringmpsc/typed.h> (capacity 4096) */
 	uint32_t spin_us;	/* blocking consumer: spin this long on an
 				 * empty channel before it sleeps */
 	bool stamped;		/* 16-byte messages: word 1 is the send time

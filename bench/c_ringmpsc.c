@@ -4,7 +4,9 @@
  * producer threads or forked producer processes, one consumer.
  *
  * batch == 1: ringmpsc_try_send() of one message per call, and
- *             ringmpsc_consume() with budget 1 (one message per call).
+ *             ringmpsc_consume() with budget 1 (one message per call);
+ *             p.typed: the same through <ringmpsc/typed.h>, whose slot
+ *             stride and mask are compile-time constants.
  * batch  > 1: ringmpsc_reserve(batch) + write in place + ringmpsc_commit(),
  *             and ringmpsc_consume_batch() with budget batch, whose handler
  *             checks a contiguous run (a vectorised loop).
@@ -22,7 +24,11 @@
 #include <stdlib.h>
 
 #include "ringmpsc.h"
+#include "ringmpsc/typed.h"
 #include "bench.h"
+
+#define TYPED_CAP	4096	/* rm_setup()'s default capacity */
+RINGMPSC_TYPED_RING(msg8, uint64_t, TYPED_CAP)
 
 #define STAMPED_BUDGET	256
 
@@ -33,7 +39,9 @@ struct rm_state {
 static bool rm_supports(const struct tp_params *p)
 {
 	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX &&
-	       p->batch <= p->capacity;
+	       p->batch <= p->capacity &&
+	       (!p->typed || (p->batch == 1 && p->msg_size == 8 &&
+			      (!p->capacity || p->capacity == TYPED_CAP)));
 }
 
 static int rm_setup(struct tp_ctx *c)
@@ -139,6 +147,19 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		rm_send_stamped(c, &p, id);
 		return;
 	}
+	if (c->p.typed) {
+		while (seq < n) {
+			uint64_t m = msg_value(id, seq);
+
+			if (RINGMPSC_LIKELY(msg8_try_send(&p, &m) == 0))
+				seq++;
+			else if (run_failed(c))
+				return;
+			else
+				cpu_relax();
+		}
+		return;
+	}
 	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
 		while (seq < n) {
 			uint64_t m = msg_value(id, seq);
@@ -197,6 +218,11 @@ struct rm_cons_ctx {
 };
 
 static void rm_one(void *ctx, uint32_t ring, const void *msg)
+{
+	check_run8(ctx, ring, msg, 1);
+}
+
+static void rm_typed_one(void *ctx, uint32_t ring, const uint64_t *msg)
 {
 	check_run8(ctx, ring, msg, 1);
 }
@@ -292,7 +318,8 @@ static void rm_consumer(struct tp_ctx *c)
 		rm_consume_blocking(c, &cons, fn, ctx, batch);
 	} else if (batch == 1) {
 		while (c->v.count < total) {
-			r = ringmpsc_consume(&cons, rm_one, &c->v, 1);
+			r = c->p.typed ? msg8_consume(&cons, rm_typed_one, &c->v, 1)
+				       : ringmpsc_consume(&cons, rm_one, &c->v, 1);
 			if (r > 0)
 				continue;
 			if (run_failed(c))

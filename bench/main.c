@@ -58,6 +58,7 @@ static void workload1(void)
 		struct tp_params p = { .batch = b };
 		struct tp_params pf = { .batch = b, .fork = true };
 		struct tp_params fence = { .batch = b, .fence = true };
+		struct tp_params typed = { .batch = b, .typed = true };
 		struct tp_params b512 = { .batch = 512 };
 		struct row rows[MAX_CASES];
 		struct case_result res[MAX_CASES];
@@ -68,9 +69,13 @@ static void workload1(void)
 		rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
 		if (b > 1)	/* what moving the lines costs, no protocol */
 			rows[n++] = (struct row){ "ceiling-line-stream", v, { &ct_ceiling, p } };
-		if (b == 1)	/* the fallback without membarrier() */
+		if (b == 1) {	/* the fallback without membarrier() */
 			rows[n++] = (struct row){ "ringmpsc-threads", "single-fence",
 						  { &ct_ringmpsc, fence } };
+			/* compile-time geometry, <ringmpsc/typed.h> */
+			rows[n++] = (struct row){ "ringmpsc-threads", "single-typed",
+						  { &ct_ringmpsc, typed } };
+		}
 #ifdef HAVE_DPDK
 		rows[n++] = (struct row){ "rte_ring-SP/SC", v, { &ct_rte_spsc, p } };
 		rows[n++] = (struct row){ "rte_ring-MP/SC", v, { &ct_rte_mpsc, p } };
@@ -117,6 +122,9 @@ static void workload1(void)
 				    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 			print_ratio("w1", rows, me, find_row(rows, n, "ringmpsc-threads",
 							      "single-fence"), res, rates);
+			print_ratio("w1", rows, find_row(rows, n, "ringmpsc-threads",
+							 "single-typed"),
+				    me, res, rates);
 		}
 		if (b == 256)
 			print_ratio("w1", rows, me, find_row(rows, n, "pipe", "4KiB-writes"),
