@@ -9,6 +9,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
@@ -19,6 +20,7 @@
 
 #include "invariants.h"
 #include "rmpsc.h"
+#include "trace.h"
 
 static unsigned int channels_per_user = 64;
 module_param(channels_per_user, uint, 0644);
@@ -126,7 +128,7 @@ static bool rmpsc_capable(struct rmpsc_chan *ch)
 }
 
 /* Owner/group/other bits like a file; CAP_DAC_OVERRIDE bypasses. */
-static int rmpsc_permission(struct rmpsc_chan *ch, int mask)
+int rmpsc_permission(struct rmpsc_chan *ch, int mask)
 {
 	umode_t mode = ch->mode;
 
@@ -170,6 +172,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	mutex_init(&ch->lock);
 	spin_lock_init(&ch->efd_lock);
 	strscpy(ch->name, name, sizeof(ch->name));
+	ch->created_ns = ktime_get_real_ns();
 	ch->uid = current_fsuid();
 	ch->gid = current_fsgid();
 	ch->mode = a->mode;
@@ -342,6 +345,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	/* A linked channel keeps the module loaded until it is unlinked. */
 	__module_get(THIS_MODULE);
 	mutex_unlock(&rmpsc_registry_lock);
+	trace_ringmpsc_create(ch);
 	return 0;
 
 out_unlock:
@@ -378,12 +382,14 @@ long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	list_del_init(&ch->node);
 	ch->linked = false;
 	mutex_unlock(&rmpsc_registry_lock);
+	trace_ringmpsc_unlink(ch);
 	rmpsc_unlinked(ch);
 	return 0;
 }
 
 /* The linked channel @name of the caller's namespace, with a reference
- * for the caller, if the caller may attach to it with access @mask.
+ * for the caller, if the caller may attach to it with access @mask (a
+ * refusal is counted); with @mask 0, whatever its permissions (STAT).
  */
 struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
 {
@@ -396,13 +402,39 @@ struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = rmpsc_permission(ch, mask);
-	if (ret)
+	ret = mask ? rmpsc_permission(ch, mask) : 0;
+	if (ret) {
+		atomic64_inc(&ch->stats.refused_perm);
 		goto out;
+	}
 	kref_get(&ch->ref);
 out:
 	mutex_unlock(&rmpsc_registry_lock);
 	return ret ? ERR_PTR(ret) : ch;
+}
+
+/* References to the first @max linked channels of the caller's namespace
+ * in @out, their number in *@got; returns how many there are in all.
+ */
+unsigned int rmpsc_registry_collect(struct rmpsc_chan **out, unsigned int max,
+				    unsigned int *got)
+{
+	struct ipc_namespace *ns = rmpsc_current_ns();
+	struct rmpsc_chan *ch;
+	unsigned int total = 0;
+
+	*got = 0;
+	mutex_lock(&rmpsc_registry_lock);
+	list_for_each_entry(ch, &rmpsc_registry, node) {
+		if (ch->ns != ns)
+			continue;
+		if (total++ < max) {
+			kref_get(&ch->ref);
+			out[(*got)++] = ch;
+		}
+	}
+	mutex_unlock(&rmpsc_registry_lock);
+	return total;
 }
 
 void rmpsc_registry_exit(void)
