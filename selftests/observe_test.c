@@ -7,7 +7,7 @@
  * fdinfo of producer and consumer fds, and the tracepoints.
  *
  * The static ringmpsc(1) binary is carried inside this test (.incbin of
- * RINGMPSC_CLI_STATIC, see cli/cli.mk) and written to /tmp to be run.
+ * RINGMPSC_CLI_STATIC, see tools/tools.mk) and written to /tmp to be run.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -4,8 +4,8 @@
  * document per call sequence, written to a FILE, with commas and nesting
  * kept here so the callers only name keys and values.
  */
-#ifndef RINGMPSC_CLI_JSON_H
-#define RINGMPSC_CLI_JSON_H
+#ifndef RINGMPSC_TOOLS_JSON_H
+#define RINGMPSC_TOOLS_JSON_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,4 +35,4 @@ void json_end(struct json *j);
  */
 void json_write_string(FILE *out, const char *s);
 
-#endif /* RINGMPSC_CLI_JSON_H */
+#endif /* RINGMPSC_TOOLS_JSON_H */

@@ -1,19 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# ringmpsc(1), the command-line tool (cli/): $(BUILD)/cli/ringmpsc links
+# ringmpsc(1), the command-line tool (tools/): $(BUILD)/tools/ringmpsc links
 # libringmpsc statically and libc dynamically (what "make install" puts in
-# bin/); $(BUILD)/cli/ringmpsc.static is all static, for the VM, whose
-# tests run it (selftests/observe_test embeds it).
+# bin/); $(BUILD)/tools/ringmpsc.static is all static, for the VM, whose
+# tests run it (selftests/observe_test embeds it). Its page is
+# man/man1/ringmpsc.1 (installed with the manual).
 
-CLI_SRCS := $(wildcard cli/*.c)
-CLI_HDRS := $(wildcard cli/*.h)
-CLI_BIN := $(BUILD)/cli/ringmpsc
-CLI_STATIC_BIN := $(BUILD)/cli/ringmpsc.static
+CLI_SRCS := $(wildcard tools/*.c)
+CLI_HDRS := $(wildcard tools/*.h)
+CLI_BIN := $(BUILD)/tools/ringmpsc
+CLI_STATIC_BIN := $(BUILD)/tools/ringmpsc.static
 
 ALL_TARGETS += $(CLI_BIN) $(CLI_STATIC_BIN)
 LINT_USER_SOURCES += $(CLI_SRCS)
 INSTALL_BINS += $(CLI_BIN)
-INSTALL_MAN += man/man1/ringmpsc.1
 
 $(CLI_BIN): $(CLI_SRCS) $(CLI_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A)
 	@mkdir -p $(@D)
