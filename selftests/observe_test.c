@@ -142,6 +142,21 @@ static json_t *list_find(json_t *doc, const char *name)
 	return NULL;
 }
 
+/* Is @name in `ringmpsc list --json` run @as? 1, 0, or -1 on failure. */
+static int listed(enum cli_as as, const char *name)
+{
+	const char *list[] = { "list", "--json", NULL };
+	json_t *doc;
+	int rc, found;
+
+	doc = cli_json(as, list, &rc);
+	if (!doc)
+		return -1;
+	found = !!list_find(doc, name);
+	json_decref(doc);
+	return found;
+}
+
 static long long jint(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
@@ -209,10 +224,7 @@ TEST(leaked_channel_is_listed_unlinked_and_rmmod_possible)
 	json_decref(doc);
 
 	ASSERT_EQ(0, cli_run(AS_ROOT, out, sizeof(out), unlink_args));
-	doc = cli_json(AS_ROOT, list, &rc);
-	ASSERT_EQ(0, rc);
-	EXPECT_EQ(NULL, list_find(doc, name));
-	json_decref(doc);
+	EXPECT_EQ(0, listed(AS_ROOT, name));
 	/* Nothing holds the module: rmmod would succeed now (ktest.sh's
 	 * rmmod at the end of the run checks it for real). INV-MOD-03
 	 */
@@ -438,10 +450,7 @@ TEST(other_ipc_namespace_sees_nothing)
 	json_decref(doc);
 	EXPECT_EQ(4, cli_run(AS_NEW_IPC_NS, out, sizeof(out), stat));
 	/* ... while this namespace still sees it. */
-	doc = cli_json(AS_ROOT, list, &rc);
-	ASSERT_EQ(0, rc);
-	EXPECT_NE(NULL, list_find(doc, name));
-	json_decref(doc);
+	EXPECT_EQ(1, listed(AS_ROOT, name));
 	EXPECT_EQ(0, rm_unlink(name));
 }
 
@@ -476,24 +485,42 @@ static const char *fdinfo(int fd, const char *key)
 	return val;
 }
 
+/* Channel @name with a consumer (returned) and a ring that has had one
+ * producer and been recycled: *@ring, at generation 1. -errno on failure.
+ */
+static int with_recycled_ring(char *name, size_t len, const char *tag,
+			      uint32_t *ring)
+{
+	uint32_t gen = 0;
+	int cons, prod, ret;
+
+	rm_name(name, len, tag);
+	ret = rm_create(name, 64, 16, 2, 0600, RINGMPSC_CREATE_EXCL);
+	if (ret)
+		return ret;
+	cons = rm_attach(name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
+	if (cons < 0)
+		return cons;
+	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, ring, &gen);
+	if (prod < 0)
+		return prod;
+	close(prod);
+	ret = rm_recycle(cons, *ring, gen);
+	return ret ? ret : cons;
+}
+
 TEST(fdinfo_shows_role_channel_ring_generation)
 {
 	char name[64];
 	uint32_t ring = 0, gen = 0;
 	int prod, cons, idle;
 
-	rm_name(name, sizeof(name), "fdinfo");
-	ASSERT_EQ(0, rm_create(name, 64, 16, 2, 0600, RINGMPSC_CREATE_EXCL));
 	idle = rm_dev();
 	ASSERT_LE(0, idle);
 	EXPECT_STREQ("none", fdinfo(idle, "ringmpsc-role"));
-	cons = rm_attach(name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
-	ASSERT_LE(0, cons);
 	/* A recycled ring: its second generation shows. */
-	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, &ring, &gen);
-	ASSERT_LE(0, prod);
-	close(prod);
-	ASSERT_EQ(0, rm_recycle(cons, ring, gen));
+	cons = with_recycled_ring(name, sizeof(name), "fdinfo", &ring);
+	ASSERT_LE(0, cons);
 	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, &ring, &gen);
 	ASSERT_LE(0, prod);
 	ASSERT_EQ(1, gen);
@@ -508,6 +535,63 @@ TEST(fdinfo_shows_role_channel_ring_generation)
 	close(prod);
 	close(cons);
 	close(idle);
+	EXPECT_EQ(0, rm_unlink(name));
+}
+
+/* Names may hold any byte but '/' and NUL: the JSON stays valid and a
+ * parser gives the name back (a byte that is not UTF-8 as the code point
+ * of the same value).
+ */
+TEST(list_json_escapes_any_name)
+{
+	static const char odd[] = "q\"b\\s\n\t\x01\x7f\xff\xc3\xa9";
+	static const char back[] = "q\"b\\s\n\t\x01\x7f\xc3\xbf\xc3\xa9";
+	char name[128], want[128];
+
+	rm_name(name, sizeof(name), "odd");
+	snprintf(want, sizeof(want), "%s%s", name, back);
+	strcat(name, odd);
+	/* No ASSERT until it is unlinked: the helpers' clean-up knows
+	 * only the name's prefix.
+	 */
+	EXPECT_EQ(0, rm_create(name, 64, 16, 1, 0600, RINGMPSC_CREATE_EXCL));
+	EXPECT_EQ(1, listed(AS_ROOT, want));
+	EXPECT_EQ(0, rm_unlink(name));
+}
+
+/* watch --json: one document per refresh, each with rates. */
+TEST(watch_json_lines)
+{
+	static char out[OUT_MAX];
+	char name[64], *line, *save = NULL;
+	const char *watch[] = { "watch", "--json", "--count", "2",
+				"--interval", "0.2", name, NULL };
+	json_error_t err;
+	json_t *doc;
+	int cons, prod, docs = 0;
+
+	rm_name(name, sizeof(name), "watch");
+	ASSERT_EQ(0, rm_create(name, 64, 16, 2, 0600, RINGMPSC_CREATE_EXCL));
+	cons = rm_attach(name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
+	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	ASSERT_LE(0, cons);
+	ASSERT_LE(0, prod);
+	ASSERT_EQ(0, cli_run(AS_ROOT, out, sizeof(out), watch));
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		doc = json_loads(line, 0, &err);
+		ASSERT_NE(NULL, doc) TH_LOG("not JSON: %s", line);
+		EXPECT_STREQ(name, jstr(doc, "name"));
+		EXPECT_TRUE(json_is_real(json_object_get(doc, "interval_ms")));
+		EXPECT_TRUE(json_is_real(json_object_get(
+			json_array_get(json_object_get(doc, "rings"), 0),
+			"produced_per_sec")));
+		json_decref(doc);
+		docs++;
+	}
+	EXPECT_EQ(2, docs);
+	close(prod);
+	close(cons);
 	EXPECT_EQ(0, rm_unlink(name));
 }
 
@@ -548,8 +632,8 @@ static bool trace_has(const char *needle)
 TEST(tracepoints_fire_on_attach_and_recycle)
 {
 	char name[64], want[256];
-	uint32_t ring = 0, gen = 0;
-	int prod, cons;
+	uint32_t ring = 0;
+	int cons;
 
 	if (access(TRACEFS "/trace", F_OK) &&
 	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
@@ -558,14 +642,8 @@ TEST(tracepoints_fire_on_attach_and_recycle)
 	ASSERT_EQ(0, tracefs_write("events/ringmpsc/ringmpsc_recycle/enable", "1"));
 	ASSERT_EQ(0, tracefs_write("trace", ""));
 
-	rm_name(name, sizeof(name), "trace");
-	ASSERT_EQ(0, rm_create(name, 64, 16, 2, 0600, RINGMPSC_CREATE_EXCL));
-	cons = rm_attach(name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
+	cons = with_recycled_ring(name, sizeof(name), "trace", &ring);
 	ASSERT_LE(0, cons);
-	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, &ring, &gen);
-	ASSERT_LE(0, prod);
-	close(prod);
-	ASSERT_EQ(0, rm_recycle(cons, ring, gen));
 
 	snprintf(want, sizeof(want),
 		 "ringmpsc_attach: name=%s role=producer ring=%u generation=0",
