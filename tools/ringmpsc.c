@@ -497,6 +497,12 @@ static int bad_option(const char *opt, const char *arg)
 	return EX_USAGE_ERR;
 }
 
+static int bad_args(const char *cmd, const char *why)
+{
+	fprintf(stderr, "ringmpsc: %s: %s (see ringmpsc --help)\n", cmd, why);
+	return EX_USAGE_ERR;
+}
+
 enum { OPT_EXCL = 256, OPT_PREALLOC };
 
 static const struct option long_options[] = {
@@ -593,23 +599,22 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "list") && nargs == 1)
-		return cmd_list(&o);
-	if (nargs != 2) {
-		fprintf(stderr, "ringmpsc: %s: %s (see ringmpsc --help)\n", cmd,
-			nargs < 2 && strcmp(cmd, "list") ? "needs a channel NAME"
-							  : "too many arguments");
+	if (!strcmp(cmd, "list"))
+		return nargs == 1 ? cmd_list(&o) : bad_args(cmd, "too many arguments");
+	if (strcmp(cmd, "stat") && strcmp(cmd, "watch") &&
+	    strcmp(cmd, "create") && strcmp(cmd, "unlink")) {
+		fprintf(stderr, "ringmpsc: unknown command '%s' (see ringmpsc --help)\n",
+			cmd);
 		return EX_USAGE_ERR;
 	}
+	if (nargs != 2)
+		return bad_args(cmd, nargs < 2 ? "needs a channel NAME" :
+						 "too many arguments");
 	if (!strcmp(cmd, "stat"))
 		return cmd_stat(&o, name);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(&o, name);
 	if (!strcmp(cmd, "create"))
 		return cmd_create(&o, name);
-	if (!strcmp(cmd, "unlink"))
-		return cmd_unlink(name);
-	fprintf(stderr, "ringmpsc: unknown command '%s' (see ringmpsc --help)\n",
-		cmd);
-	return EX_USAGE_ERR;
+	return cmd_unlink(name);
 }

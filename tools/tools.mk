@@ -32,3 +32,10 @@ $(OBSERVE_TEST): $(CLI_STATIC_BIN)
 $(OBSERVE_TEST): SELFTEST_CFLAGS += -DRINGMPSC_CLI_STATIC=\"$(CLI_STATIC_BIN)\"
 $(OBSERVE_TEST): SELFTEST_LDLIBS += -ljansson
 LINT_CFLAGS_selftests/observe_test.c := -DRINGMPSC_CLI_STATIC=\"$(CLI_STATIC_BIN)\"
+
+# Host checks of the tool that need no module (usage, exit codes, the
+# "module not loaded" hint): tools/check-tools.
+CHECK_HOST_TARGETS += check-tools
+.PHONY: check-tools
+check-tools: $(CLI_BIN)
+	tools/check-tools $(CLI_BIN)
