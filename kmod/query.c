@@ -7,6 +7,11 @@
  * Nothing here changes a channel. The rings' head and tail are read as
  * plain numbers and only compared (INV-LIFE-08). Results go to user memory
  * with no lock held (rmpsc.h).
+ *
+ * Permissions are checked after the registry lock is dropped, on a
+ * channel that may be unlinked meanwhile: its ->ns (which
+ * rmpsc_permission() reads) stays valid, since it is the caller's own IPC
+ * namespace, pinned by the caller's nsproxy for the whole call.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
