@@ -39,6 +39,9 @@ static void rmpsc_describe(struct rmpsc_chan *ch, struct ringmpsc_chan_desc *d)
 	d->gid = from_kgid_munged(current_user_ns(), ch->gid);
 	d->mode = ch->mode;
 	d->flags = RINGMPSC_CHAN_F_READABLE;
+	/* A snapshot: an UNLINK may clear it right after. */
+	if (READ_ONCE(ch->linked))
+		d->flags |= RINGMPSC_CHAN_F_LINKED;
 	d->slot_size = ch->slot_size;
 	d->capacity = ch->capacity;
 	d->max_producers = ch->nr_rings;

@@ -20,8 +20,9 @@
  * rmpsc_file.lock: serialises ATTACH on one fd; guards the writing of the
  *   fd's chan, role, ring and mm, which are fixed once chan is published.
  *   Release takes no lock for it: no ioctl of that file runs any more.
- * rmpsc_registry_lock: the registry list (rmpsc_chan.node), ->linked,
- *   and the namespace runs that reaping walks.
+ * rmpsc_registry_lock: the registry list and the list of unlinked
+ *   channels (rmpsc_chan.node), ->linked, and the namespace runs that
+ *   reaping walks.
  * rmpsc_chan.lock: the ring and consumer lifecycle: every ring's state,
  *   generation and producer, ->consumer, page allocation and zeroing,
  *   the control area, the flags words the module clears, ->charged, the
@@ -36,7 +37,8 @@
  * spin_lock().
  * The mutexes may be held across sleeping allocation and page zeroing;
  * nothing sleeps under a spinlock. rmpsc_chan_put() may free the channel
- * and takes rmpsc_users_lock: call it without rmpsc_chan.lock.
+ * and takes rmpsc_registry_lock and rmpsc_users_lock: call it without
+ * rmpsc_registry_lock and rmpsc_chan.lock.
  *
  * mmap_lock never nests with these locks: rmpsc_mmap() and the fault
  * handler (under mmap_lock) take none of them, and no user memory is
@@ -112,9 +114,9 @@ struct rmpsc_stats {
 
 struct rmpsc_chan {
 	struct kref ref;
-	struct list_head node;		/* registry list, under registry lock */
+	struct list_head node;		/* registry or unlinked list */
 	bool linked;			/* name visible, under registry lock */
-	struct ipc_namespace *ns;	/* pinned while linked */
+	struct ipc_namespace *ns;	/* pinned from link to free */
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;

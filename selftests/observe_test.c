@@ -218,6 +218,7 @@ TEST(leaked_channel_is_listed_unlinked_and_rmmod_possible)
 	c = list_find(doc, name);
 	ASSERT_NE(NULL, c) TH_LOG("%s not listed", name);
 	EXPECT_TRUE(json_is_true(json_object_get(c, "readable")));
+	EXPECT_TRUE(json_is_true(json_object_get(c, "linked")));
 	EXPECT_EQ(0600, strtol(jstr(c, "mode"), NULL, 8));
 	EXPECT_EQ(1, jint(json_object_get(c, "rings_by_state"), "detached"));
 	EXPECT_FALSE(json_is_true(json_object_get(c, "consumer_attached")));
@@ -231,6 +232,39 @@ TEST(leaked_channel_is_listed_unlinked_and_rmmod_possible)
 	EXPECT_EQ(0, module_refcnt());
 	/* A second unlink names the missing channel: exit status 4. */
 	EXPECT_EQ(4, cli_run(AS_ROOT, out, sizeof(out), unlink_args));
+}
+
+/* A channel whose name is gone but which a process still uses is listed,
+ * unlinked, to who may read it, until its last attachment goes.
+ */
+TEST(unlinked_attached_channel_is_listed_to_readers)
+{
+	const char *list[] = { "list", "--json", NULL };
+	char name[64];
+	json_t *doc, *c;
+	int cons, rc;
+
+	rm_name(name, sizeof(name), "gone");
+	ASSERT_EQ(0, rm_create(name, 64, 16, 2, 0600, RINGMPSC_CREATE_EXCL));
+	cons = rm_attach(name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
+	ASSERT_LE(0, cons);
+	ASSERT_EQ(0, rm_unlink(name));
+
+	doc = cli_json(AS_ROOT, list, &rc);
+	ASSERT_EQ(0, rc);
+	ASSERT_NE(NULL, doc);
+	c = list_find(doc, name);
+	ASSERT_NE(NULL, c);
+	EXPECT_TRUE(json_is_false(json_object_get(c, "linked")));
+	EXPECT_TRUE(json_is_true(json_object_get(c, "consumer_attached")));
+	json_decref(doc);
+	/* Who may not read it does not learn of it: its name has gone. */
+	EXPECT_EQ(0, listed(AS_OTHER_UID, name));
+	/* Nor is it found by name. */
+	EXPECT_EQ(4, cli_run(AS_ROOT, (char[256]){ 0 }, 256,
+			     (const char *[]){ "stat", name, NULL }));
+	close(cons);
+	EXPECT_EQ(0, listed(AS_ROOT, name));
 }
 
 /* Producers' message counts in the workload of stat_json_is_exact. */

@@ -183,8 +183,11 @@ static int cmd_list(const struct options *o)
 			json_open(&j, NULL, '{');
 			json_str(&j, "name", v[i].name);
 			json_bool(&j, "readable", readable);
-			if (readable)
+			if (readable) {
+				json_bool(&j, "linked", v[i].desc.flags &
+					  RINGMPSC_CHAN_F_LINKED);
 				json_desc(&j, &v[i].desc);
+			}
 			json_close(&j, '}');
 		}
 		json_close(&j, ']');
@@ -198,7 +201,14 @@ static int cmd_list(const struct options *o)
 			const struct ringmpsc_chan_desc *d = &v[i].desc;
 			char rings[48];
 
-			print_name(v[i].name, 24);
+			if (d->flags & RINGMPSC_CHAN_F_READABLE &&
+			    !(d->flags & RINGMPSC_CHAN_F_LINKED)) {
+				/* Its name is free again: mark it. */
+				print_name(v[i].name, 0);
+				printf(" (unlinked)\n%24s", "");
+			} else {
+				print_name(v[i].name, 24);
+			}
 			if (!(d->flags & RINGMPSC_CHAN_F_READABLE)) {
 				printf(" (no read permission)\n");
 				continue;
@@ -265,6 +275,7 @@ static void json_stat(const char *name, const struct sample *a,
 	json_init(&j, stdout);
 	json_open(&j, NULL, '{');
 	json_str(&j, "name", name);
+	json_bool(&j, "linked", b->st.desc.flags & RINGMPSC_CHAN_F_LINKED);
 	json_desc(&j, &b->st.desc);
 	json_u64(&j, "consumer_pid", b->st.consumer_pid);
 	if (a)

@@ -27,7 +27,9 @@ extern "C" {
 /* Up to @max channels into @out; returns how many there are in all, which
  * may be more than @max (call again with a larger array). @out may be
  * NULL when @max is 0. A channel the caller may not read has only its
- * name filled in (RINGMPSC_CHAN_F_READABLE clear in desc.flags).
+ * name filled in (RINGMPSC_CHAN_F_READABLE clear in desc.flags). Channels
+ * unlinked but still attached come last, with RINGMPSC_CHAN_F_LINKED
+ * clear, for a caller who may read them.
  */
 int ringmpsc_list(struct ringmpsc_list_entry *out, uint32_t max);
 

@@ -262,9 +262,11 @@ struct ringmpsc_stats {
 /*
  * What LIST and STAT tell about a channel. A caller without read
  * permission on the channel gets from LIST its name only: every field
- * below is zero and RINGMPSC_CHAN_F_READABLE is clear.
+ * below is zero (flags too). LIST shows a channel that is unlinked but
+ * still attached (RINGMPSC_CHAN_F_LINKED clear) only to who may read it.
  */
-#define RINGMPSC_CHAN_F_READABLE	(1U << 0) /* the caller may STAT it */
+#define RINGMPSC_CHAN_F_READABLE	(1U << 0) /* the caller may read it */
+#define RINGMPSC_CHAN_F_LINKED		(1U << 1) /* clear: unlinked, alive */
 struct ringmpsc_chan_desc {
 	__u32 uid;		/* owner, in the caller's user namespace */
 	__u32 gid;
@@ -289,7 +291,7 @@ struct ringmpsc_list_entry {
 };
 
 /*
- * List the linked channels of the caller's IPC namespace. The module
+ * List the channels of the caller's IPC namespace. The module
  * writes min(count, total) entries of entry_size bytes each at entries
  * (the bytes of an entry it does not know are zeroed) and sets count to
  * how many it wrote and total to how many there are; count 0 asks for
