@@ -119,10 +119,23 @@ static int rmpsc_copy_records(u64 uptr, size_t usize, const void *src,
 	return 0;
 }
 
+/* LIST's entry for @ch: the name, and for who may read it the rest. */
+static void rmpsc_list_entry(struct rmpsc_chan *ch,
+			     struct ringmpsc_list_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	strscpy(e->name, ch->name, sizeof(e->name));
+	if (rmpsc_permission(ch, MAY_READ))
+		return;
+	mutex_lock(&ch->lock);
+	rmpsc_describe(ch, &e->desc);
+	mutex_unlock(&ch->lock);
+}
+
 long rmpsc_ioc_list(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 {
 	struct ringmpsc_list *a = &arg->list;
-	struct ringmpsc_list_entry *entries = NULL;
+	struct ringmpsc_list_entry *e;
 	struct rmpsc_chan **chans;
 	unsigned int room, got, i;
 	long ret = 0;
@@ -132,38 +145,30 @@ long rmpsc_ioc_list(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	if (a->entry_size < RINGMPSC_LIST_ENTRY_SIZE_VER0 ||
 	    a->entry_size > RINGMPSC_LIST_ENTRY_SIZE_MAX)
 		return -EINVAL;
+	e = kmalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
 	/* A huge count is only room: never more than there are channels. */
 	room = min(a->count, rmpsc_registry_collect(NULL, 0, &got));
 	chans = kvcalloc(max(room, 1U), sizeof(*chans), GFP_KERNEL);
-	if (!chans)
+	if (!chans) {
+		kfree(e);
 		return -ENOMEM;
+	}
 	a->total = rmpsc_registry_collect(chans, room, &got);
-	if (got) {
-		entries = kvcalloc(got, sizeof(*entries), GFP_KERNEL);
-		if (!entries)
-			ret = -ENOMEM;
-	}
+	/* One entry at a time, each copied out with no lock held. */
 	for (i = 0; i < got; i++) {
-		struct rmpsc_chan *ch = chans[i];
-
-		if (entries) {
-			strscpy(entries[i].name, ch->name,
-				sizeof(entries[i].name));
-			/* Who may not read it learns its name only. */
-			if (!rmpsc_permission(ch, MAY_READ)) {
-				mutex_lock(&ch->lock);
-				rmpsc_describe(ch, &entries[i].desc);
-				mutex_unlock(&ch->lock);
-			}
+		if (!ret) {
+			rmpsc_list_entry(chans[i], e);
+			ret = rmpsc_copy_records(a->entries +
+						 (u64)i * a->entry_size,
+						 a->entry_size, e, sizeof(*e), 1);
 		}
-		rmpsc_chan_put(ch);
+		rmpsc_chan_put(chans[i]);
 	}
-	if (!ret)
-		ret = rmpsc_copy_records(a->entries, a->entry_size, entries,
-					 sizeof(*entries), got);
 	a->count = got;
-	kvfree(entries);
 	kvfree(chans);
+	kfree(e);
 	return ret;
 }
 
