@@ -593,6 +593,31 @@ TEST(list_json_escapes_any_name)
 	EXPECT_EQ(0, rm_unlink(name));
 }
 
+/* The text views: the name in list, the producer's ring in stat. */
+TEST(text_views)
+{
+	static char out[OUT_MAX];
+	char name[64], ring_line[128];
+	const char *list[] = { "list", NULL };
+	const char *stat[] = { "stat", name, NULL };
+	int prod;
+
+	rm_name(name, sizeof(name), "text");
+	ASSERT_EQ(0, rm_create(name, 64, 16, 2, 0640, RINGMPSC_CREATE_EXCL));
+	prod = rm_attach(name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	ASSERT_LE(0, prod);
+	ASSERT_EQ(0, cli_run(AS_ROOT, out, sizeof(out), list));
+	EXPECT_NE(NULL, strstr(out, name));
+	EXPECT_NE(NULL, strstr(out, " 0640 "));
+	ASSERT_EQ(0, cli_run(AS_ROOT, out, sizeof(out), stat));
+	EXPECT_NE(NULL, strstr(out, "consumer  none\n"));
+	snprintf(ring_line, sizeof(ring_line), "    0 active         0 %8d ",
+		 (int)getpid());
+	EXPECT_NE(NULL, strstr(out, ring_line)) TH_LOG("%s", out);
+	close(prod);
+	EXPECT_EQ(0, rm_unlink(name));
+}
+
 /* watch --json: one document per refresh, each with rates. */
 TEST(watch_json_lines)
 {

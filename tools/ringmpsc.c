@@ -216,7 +216,7 @@ static int cmd_list(const struct options *o)
 			snprintf(rings, sizeof(rings), "%u/%u/%u", d->rings_active,
 				 d->rings_detached, d->rings_free);
 			format_time(d->created_ns, when, sizeof(when));
-			printf(" %6u %05o %5u %8u %7u %-22s %-8s %s\n", d->uid,
+			printf(" %6u %5.4o %5u %8u %7u %-22s %-8s %s\n", d->uid,
 			       d->mode, d->slot_size, d->capacity,
 			       d->max_producers, rings,
 			       d->consumer_state == RINGMPSC_CONSUMER_PRESENT ?
@@ -347,7 +347,7 @@ static void text_stat(const char *name, const struct sample *a,
 	       (unsigned long long)c->producer_detaches,
 	       (unsigned long long)c->consumer_attaches,
 	       (unsigned long long)c->consumer_detaches);
-	printf("recycles  %llu (%llu discarded messages)\n",
+	printf("recycles  %llu (%llu of them discarding messages)\n",
 	       (unsigned long long)c->recycles, (unsigned long long)c->discards);
 	printf("wakeups   consumer %llu, producers %llu\n",
 	       (unsigned long long)c->consumer_wakeups,
@@ -367,10 +367,15 @@ static void text_stat(const char *name, const struct sample *a,
 
 		if (r->state == RINGMPSC_RING_UNUSED)
 			continue;
-		printf("%5u %-9s %6u %8u %12llu %12llu ", i,
+		printf("%5u %-9s %6u ", i,
 		       r->state < 4 ? ring_state_names[r->state] : "?",
-		       r->generation, r->producer_pid,
-		       (unsigned long long)r->head, (unsigned long long)r->tail);
+		       r->generation);
+		if (r->producer_pid)
+			printf("%8u", r->producer_pid);
+		else
+			printf("%8s", "-");
+		printf(" %12llu %12llu ", (unsigned long long)r->head,
+		       (unsigned long long)r->tail);
 		if (r->flags & RINGMPSC_STAT_RING_F_CORRUPT)
 			printf("%10s", "corrupt");
 		else
