@@ -93,8 +93,10 @@ static int report(int err, const char *what, const char *name)
 {
 	if (err == -ENODEV || (err == -ENOENT && access(RINGMPSC_DEVICE, F_OK))) {
 		fprintf(stderr,
-			"ringmpsc: %s: %s does not exist: the ringmpsc module is not loaded\n"
-			"  load it with: modprobe ringmpsc\n", what, RINGMPSC_DEVICE);
+			"ringmpsc: %s: the ringmpsc module is not loaded (no %s). Load it:\n"
+			"  insmod kmod/ringmpsc.ko      (in the source tree, as root)\n"
+			"  modprobe ringmpsc            (installed: make dkms-install)\n",
+			what, RINGMPSC_DEVICE);
 		return EX_NO_MODULE;
 	}
 	if (err == -ENOENT && name) {
