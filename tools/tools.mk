@@ -2,16 +2,17 @@
 #
 # ringmpsc(1), the command-line tool (tools/): $(BUILD)/tools/ringmpsc links
 # libringmpsc statically and libc dynamically (what "make install" puts in
-# bin/); $(BUILD)/tools/ringmpsc.static is all static, for the VM, whose
-# tests run it (selftests/observe_test embeds it). Its page is
-# man/man1/ringmpsc.1 (installed with the manual).
+# bin/); $(BUILD)/tools/static/ringmpsc is all static, for the VM: its
+# tests run it (selftests/observe_test embeds it), the demo VM has it on
+# PATH. Its page is man/man1/ringmpsc.1 (installed with the manual).
 
 CLI_SRCS := $(wildcard tools/*.c)
 CLI_HDRS := $(wildcard tools/*.h)
 CLI_BIN := $(BUILD)/tools/ringmpsc
-CLI_STATIC_BIN := $(BUILD)/tools/ringmpsc.static
+CLI_STATIC_BIN := $(BUILD)/tools/static/ringmpsc
 
 ALL_TARGETS += $(CLI_BIN) $(CLI_STATIC_BIN)
+DEMO_BINS += $(CLI_STATIC_BIN)
 LINT_USER_SOURCES += $(CLI_SRCS)
 INSTALL_BINS += $(CLI_BIN)
 
