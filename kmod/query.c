@@ -13,6 +13,7 @@
  * rmpsc_permission() reads) stays valid, since it is the caller's own IPC
  * namespace, pinned by the caller's nsproxy for the whole call.
  */
+#include <linux/build_bug.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
@@ -140,6 +141,8 @@ long rmpsc_ioc_list(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	unsigned int room, got, i;
 	long ret = 0;
 
+	/* The first version is what this module writes. */
+	BUILD_BUG_ON(sizeof(*e) != RINGMPSC_LIST_ENTRY_SIZE_VER0);
 	if (a->flags || a->reserved)
 		return -EINVAL;
 	if (a->entry_size < RINGMPSC_LIST_ENTRY_SIZE_VER0 ||
@@ -181,6 +184,7 @@ long rmpsc_ioc_stat(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	u32 i, n;
 	long ret;
 
+	BUILD_BUG_ON(sizeof(*rings) != RINGMPSC_STAT_RING_SIZE_VER0);
 	if (a->flags)
 		return -EINVAL;
 	if (a->ring_size < RINGMPSC_STAT_RING_SIZE_VER0 ||
