@@ -10,11 +10,13 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 
 #include "invariants.h"
 #include "rmpsc.h"
+#include "trace.h"
 
 /* The one state that follows each ring state. INV-LIFE-01 */
 static const u32 rmpsc_ring_next[] = {
@@ -73,8 +75,11 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
 		break;
 	case RINGMPSC_RING_FREE:
 		r->producer = producer;
+		r->pid = get_pid(task_tgid(current));
 		owner = task_tgid_vnr(current);
 		ch->stats.producer_attaches++;
+		trace_ringmpsc_attach(ch, RINGMPSC_ROLE_PRODUCER, i,
+				      r->generation);
 		break;
 	case RINGMPSC_RING_ACTIVE:
 		r->producer = NULL;
@@ -82,7 +87,11 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
 		 * consumer issue useless wake calls. INV-MOD-05
 		 */
 		rmpsc_ring_clear_flags(ch, r, RINGMPSC_ROLE_PRODUCER);
+		put_pid(r->pid);
+		r->pid = NULL;
 		ch->stats.producer_detaches++;
+		trace_ringmpsc_detach(ch, RINGMPSC_ROLE_PRODUCER, i,
+				      r->generation);
 		break;
 	}
 	r->state = to;
@@ -125,8 +134,14 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 	RMPSC_INV(!ch->consumer != !f, "INV-LIFE-06");
 	ch->consumer = f;
 	if (f) {
+		ch->consumer_pid = get_pid(task_tgid(current));
 		ch->stats.consumer_attaches++;
+		trace_ringmpsc_attach(ch, RINGMPSC_ROLE_CONSUMER, ~0U, 0);
 	} else {
+		put_pid(ch->consumer_pid);
+		ch->consumer_pid = NULL;
+		ch->stats.consumer_detaches++;
+		trace_ringmpsc_detach(ch, RINGMPSC_ROLE_CONSUMER, ~0U, 0);
 		/* Its flags words: a stale NEED_WAKEUP would only make
 		 * producers issue useless wake calls. INV-MOD-05
 		 */
@@ -163,16 +178,22 @@ int rmpsc_prealloc_rings(struct rmpsc_chan *ch)
 static int rmpsc_recycle(struct rmpsc_chan *ch, u32 i, bool discard)
 {
 	struct rmpsc_ring *r = ch->rings[i];
+	u64 left;
 
 	lockdep_assert_held(&ch->lock);
 	if (rmpsc_ring_state(ch, i) != RINGMPSC_RING_DETACHED)
 		return -EINVAL;
+	left = rmpsc_ring_load_tail(r) - rmpsc_ring_load_head(r);
 	/* Nothing committed is discarded unless the consumer says so.
 	 * INV-LIFE-02
 	 */
-	if (!discard && rmpsc_ring_load_head(r) != rmpsc_ring_load_tail(r))
+	if (!discard && left)
 		return -ENOTEMPTY;
-	return rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE, NULL);
+	rmpsc_ring_transition(ch, i, RINGMPSC_RING_FREE, NULL);
+	if (left)
+		ch->stats.discards++;
+	trace_ringmpsc_recycle(ch, i, r->generation, left);
+	return 0;
 }
 
 /* Choose a FREE ring for a new producer: a FREE one, else (no consumer)
@@ -219,8 +240,11 @@ static int rmpsc_attach_producer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 
 	mutex_lock(&ch->lock);
 	ret = rmpsc_pick_ring(ch, &i);
-	if (ret)
+	if (ret) {
+		atomic64_inc(ret == -EMFILE ? &ch->stats.refused_full :
+					      &ch->stats.refused_nomem);
 		goto out;
+	}
 	f->ring = i;
 	rmpsc_ring_transition(ch, i, RINGMPSC_RING_ACTIVE, f);
 	a->ring = i;
@@ -237,10 +261,12 @@ static int rmpsc_attach_consumer(struct rmpsc_chan *ch, struct rmpsc_file *f,
 
 	mutex_lock(&ch->lock);
 	/* One consumer at a time. INV-LIFE-06 */
-	if (ch->consumer)
+	if (ch->consumer) {
 		ret = -EBUSY;
-	else
+		atomic64_inc(&ch->stats.refused_busy);
+	} else {
 		rmpsc_consumer_transition(ch, f);
+	}
 	mutex_unlock(&ch->lock);
 	a->ring = ~0U;
 	a->generation = 0;

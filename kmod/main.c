@@ -65,6 +65,8 @@ static const struct rmpsc_ioctl {
 	{ RINGMPSC_IOC_RECYCLE, RINGMPSC_RECYCLE_SIZE_VER0, rmpsc_ioc_recycle },
 	{ RINGMPSC_IOC_UNLINK, 0, rmpsc_ioc_unlink },
 	{ RINGMPSC_IOC_STATS, 0, rmpsc_ioc_stats },
+	{ RINGMPSC_IOC_LIST, 0, rmpsc_ioc_list },
+	{ RINGMPSC_IOC_STAT, 0, rmpsc_ioc_stat },
 };
 
 /* The command of @cmd's number and direction, or NULL. */
@@ -118,6 +120,11 @@ static long ringmpsc_ioctl(struct file *file, unsigned int cmd,
 	return 0;
 }
 
+static void ringmpsc_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	rmpsc_show_fdinfo(m, file->private_data);
+}
+
 static const struct file_operations ringmpsc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= ringmpsc_open,
@@ -126,6 +133,7 @@ static const struct file_operations ringmpsc_fops = {
 	.unlocked_ioctl	= ringmpsc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= ringmpsc_show_fdinfo,
 };
 
 static struct miscdevice ringmpsc_misc = {

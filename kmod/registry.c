@@ -9,6 +9,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
@@ -19,6 +20,7 @@
 
 #include "invariants.h"
 #include "rmpsc.h"
+#include "trace.h"
 
 static unsigned int channels_per_user = 64;
 module_param(channels_per_user, uint, 0644);
@@ -44,6 +46,21 @@ atomic_long_t rmpsc_live_pages = ATOMIC_LONG_INIT(0);
  */
 static DEFINE_MUTEX(rmpsc_registry_lock);
 static LIST_HEAD(rmpsc_registry);
+/* Channels unlinked but still attached, until they are freed: LIST shows
+ * them (to who may read them). Each keeps its namespace pinned till then.
+ */
+static LIST_HEAD(rmpsc_unlinked_list);
+
+/*
+ * Drop a channel's reference on its IPC namespace. put_ipc_ns() is not
+ * exported by every kernel (6.1), but every namespace carries its own
+ * operations, whose put is the same call: the last reference frees the
+ * namespace, its mqueue mount and the ucounts of its creator.
+ */
+static void rmpsc_put_ipc_ns(struct ipc_namespace *ns)
+{
+	ns->ns.ops->put(&ns->ns);
+}
 
 static void rmpsc_chan_free(struct kref *ref)
 {
@@ -51,6 +68,13 @@ static void rmpsc_chan_free(struct kref *ref)
 	u32 i;
 
 	RMPSC_INV(!ch->consumer && !ch->linked, "INV-LIFE-07");
+	/* Once linked: off the unlinked list, the namespace let go. */
+	if (ch->ns) {
+		mutex_lock(&rmpsc_registry_lock);
+		list_del(&ch->node);
+		mutex_unlock(&rmpsc_registry_lock);
+		rmpsc_put_ipc_ns(ch->ns);
+	}
 	if (ch->rings) {
 		for (i = 0; i < ch->nr_rings; i++) {
 			RMPSC_INV(!ch->rings[i] || !ch->rings[i]->producer,
@@ -126,7 +150,7 @@ static bool rmpsc_capable(struct rmpsc_chan *ch)
 }
 
 /* Owner/group/other bits like a file; CAP_DAC_OVERRIDE bypasses. */
-static int rmpsc_permission(struct rmpsc_chan *ch, int mask)
+int rmpsc_permission(struct rmpsc_chan *ch, int mask)
 {
 	umode_t mode = ch->mode;
 
@@ -170,6 +194,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	mutex_init(&ch->lock);
 	spin_lock_init(&ch->efd_lock);
 	strscpy(ch->name, name, sizeof(ch->name));
+	ch->created_ns = ktime_get_real_ns();
 	ch->uid = current_fsuid();
 	ch->gid = current_fsgid();
 	ch->mode = a->mode;
@@ -212,23 +237,16 @@ err:
 	return ERR_PTR(ret);
 }
 
-/*
- * Drop a channel's reference on its IPC namespace. put_ipc_ns() is not
- * exported by every kernel (6.1), but every namespace carries its own
- * operations, whose put is the same call: the last reference frees the
- * namespace, its mqueue mount and the ucounts of its creator.
- */
-static void rmpsc_put_ipc_ns(struct ipc_namespace *ns)
-{
-	ns->ns.ops->put(&ns->ns);
-}
-
-/* Drop what a linked channel held, once it is off the registry list.
- * The caller holds a module reference of its own (an open fd).
+/* Drop what a linked channel held, once it is off the registry list;
+ * it waits on the unlinked list for its last attachment, its namespace
+ * pinned (rmpsc_chan_free() lets go of both). The caller holds a module
+ * reference of its own (an open fd).
  */
 static void rmpsc_unlinked(struct rmpsc_chan *ch)
 {
-	rmpsc_put_ipc_ns(ch->ns);
+	mutex_lock(&rmpsc_registry_lock);
+	list_add_tail(&ch->node, &rmpsc_unlinked_list);
+	mutex_unlock(&rmpsc_registry_lock);
 	/* The registry's reference; attached files hold their own. */
 	rmpsc_chan_put(ch);
 	module_put(THIS_MODULE);
@@ -342,6 +360,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	/* A linked channel keeps the module loaded until it is unlinked. */
 	__module_get(THIS_MODULE);
 	mutex_unlock(&rmpsc_registry_lock);
+	trace_ringmpsc_create(ch);
 	return 0;
 
 out_unlock:
@@ -378,12 +397,14 @@ long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	list_del_init(&ch->node);
 	ch->linked = false;
 	mutex_unlock(&rmpsc_registry_lock);
+	trace_ringmpsc_unlink(ch);
 	rmpsc_unlinked(ch);
 	return 0;
 }
 
 /* The linked channel @name of the caller's namespace, with a reference
- * for the caller, if the caller may attach to it with access @mask.
+ * for the caller, if the caller may attach to it with access @mask (a
+ * refusal is counted); with @mask 0, whatever its permissions (STAT).
  */
 struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
 {
@@ -396,13 +417,53 @@ struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask)
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = rmpsc_permission(ch, mask);
-	if (ret)
+	ret = mask ? rmpsc_permission(ch, mask) : 0;
+	if (ret) {
+		atomic64_inc(&ch->stats.refused_perm);
 		goto out;
+	}
 	kref_get(&ch->ref);
 out:
 	mutex_unlock(&rmpsc_registry_lock);
 	return ret ? ERR_PTR(ret) : ch;
+}
+
+/* Take a reference to @ch for LIST, if it is of @ns and still alive (an
+ * unlinked channel may be on its way to rmpsc_chan_free()). Counts it in
+ * *@total, and stores it in @out while there is room.
+ */
+static void rmpsc_collect_one(struct rmpsc_chan *ch, struct ipc_namespace *ns,
+			      struct rmpsc_chan **out, unsigned int max,
+			      unsigned int *got, unsigned int *total)
+{
+	if (ch->ns != ns || !kref_read(&ch->ref))
+		return;
+	if (*total < max && kref_get_unless_zero(&ch->ref))
+		out[(*got)++] = ch;
+	++*total;
+}
+
+/* References to the first @max channels of the caller's namespace in
+ * @out, their number in *@got; returns how many there are in all. The
+ * linked ones, then those unlinked but alive that the caller may read
+ * (for the others, the name has gone).
+ */
+unsigned int rmpsc_registry_collect(struct rmpsc_chan **out, unsigned int max,
+				    unsigned int *got)
+{
+	struct ipc_namespace *ns = rmpsc_current_ns();
+	struct rmpsc_chan *ch;
+	unsigned int total = 0;
+
+	*got = 0;
+	mutex_lock(&rmpsc_registry_lock);
+	list_for_each_entry(ch, &rmpsc_registry, node)
+		rmpsc_collect_one(ch, ns, out, max, got, &total);
+	list_for_each_entry(ch, &rmpsc_unlinked_list, node)
+		if (!rmpsc_permission(ch, MAY_READ))
+			rmpsc_collect_one(ch, ns, out, max, got, &total);
+	mutex_unlock(&rmpsc_registry_lock);
+	return total;
 }
 
 void rmpsc_registry_exit(void)
@@ -411,6 +472,7 @@ void rmpsc_registry_exit(void)
 	 * file a channel reference: nothing can be left. INV-MOD-03
 	 */
 	RMPSC_INV(list_empty(&rmpsc_registry), "INV-LIFE-07");
+	RMPSC_INV(list_empty(&rmpsc_unlinked_list), "INV-LIFE-07");
 	RMPSC_INV(!atomic_long_read(&rmpsc_live_chans), "INV-LIFE-07");
 	RMPSC_INV(!atomic_long_read(&rmpsc_live_pages), "INV-LIFE-07");
 	rmpsc_account_exit();

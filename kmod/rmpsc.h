@@ -20,8 +20,9 @@
  * rmpsc_file.lock: serialises ATTACH on one fd; guards the writing of the
  *   fd's chan, role, ring and mm, which are fixed once chan is published.
  *   Release takes no lock for it: no ioctl of that file runs any more.
- * rmpsc_registry_lock: the registry list (rmpsc_chan.node), ->linked,
- *   and the namespace runs that reaping walks.
+ * rmpsc_registry_lock: the registry list and the list of unlinked
+ *   channels (rmpsc_chan.node), ->linked, and the namespace runs that
+ *   reaping walks.
  * rmpsc_chan.lock: the ring and consumer lifecycle: every ring's state,
  *   generation and producer, ->consumer, page allocation and zeroing,
  *   the control area, the flags words the module clears, ->charged, the
@@ -36,7 +37,8 @@
  * spin_lock().
  * The mutexes may be held across sleeping allocation and page zeroing;
  * nothing sleeps under a spinlock. rmpsc_chan_put() may free the channel
- * and takes rmpsc_users_lock: call it without rmpsc_chan.lock.
+ * and takes rmpsc_registry_lock and rmpsc_users_lock: call it without
+ * rmpsc_registry_lock and rmpsc_chan.lock.
  *
  * mmap_lock never nests with these locks: rmpsc_mmap() and the fault
  * handler (under mmap_lock) take none of them, and no user memory is
@@ -48,8 +50,13 @@
  * Without a lock: rmpsc_file.chan (store-release at ATTACH, then read with
  * rmpsc_file_chan()), rmpsc_chan.rings[i] (store-release once the ring
  * and its pages exist, under rmpsc_chan.lock; read with rmpsc_ring_get()
- * by mmap, the fault handler and WAKE), the wakeup counters (atomic64)
- * and the channel's kref.
+ * by mmap, the fault handler and WAKE), the wakeup and refusal counters
+ * (atomic64), the channel's kref, and what CREATE sets before the channel
+ * is linked (name, owner, mode, geometry, created_ns).
+ *
+ * LIST and STAT (query.c) take references under rmpsc_registry_lock,
+ * drop it, then take each channel's lock in turn; they copy to user
+ * memory with no lock held.
  */
 #ifndef RMPSC_H
 #define RMPSC_H
@@ -69,7 +76,9 @@
 #include <linux/ringmpsc.h>
 
 struct ipc_namespace;
+struct pid;
 struct rmpsc_file;
+struct seq_file;
 struct rmpsc_user;
 
 /* A ring's kernel state, allocated with its pages (UNUSED -> FREE): an
@@ -80,32 +89,41 @@ struct rmpsc_ring {
 	struct page *cons;		/* head, consumer flags */
 	struct rmpsc_file *producer;	/* attached producer, under lock */
 	struct eventfd_ctx *efd;	/* producer's eventfd, see efd_lock */
+	struct pid *pid;		/* attached producer's tgid, under lock */
 	u32 state;			/* kernel copy of ctrl state */
 	u32 generation;			/* kernel copy of ctrl generation */
 	struct page *data[];		/* chan->data_pages pages */
 };
 
+/* What the counters count: spec.md section 7, "Counters". */
 struct rmpsc_stats {
 	u64 producer_attaches;
 	u64 producer_detaches;
 	u64 recycles;
+	u64 discards;
 	u64 consumer_attaches;
+	u64 consumer_detaches;
 	atomic64_t consumer_wakeups;
 	atomic64_t producer_wakeups;
+	atomic64_t refused_perm;	/* under the registry lock, not ->lock */
+	atomic64_t refused_busy;
+	atomic64_t refused_full;
+	atomic64_t refused_nomem;
 	u64 bytes_allocated;		/* allocated rings, bytes charged */
 };
 
 struct rmpsc_chan {
 	struct kref ref;
-	struct list_head node;		/* registry list, under registry lock */
+	struct list_head node;		/* registry or unlinked list */
 	bool linked;			/* name visible, under registry lock */
-	struct ipc_namespace *ns;	/* pinned while linked */
+	struct ipc_namespace *ns;	/* pinned from link to free */
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
 	struct rmpsc_user *user;	/* owner's account, charged below */
 	u64 charged;			/* bytes charged to user, under lock */
 	char name[RINGMPSC_NAME_MAX + 1];
+	u64 created_ns;			/* CLOCK_REALTIME at CREATE */
 
 	u32 slot_size;
 	u32 capacity;
@@ -121,6 +139,7 @@ struct rmpsc_chan {
 
 	struct mutex lock;		/* the lifecycle; see the top */
 	struct rmpsc_file *consumer;	/* under lock */
+	struct pid *consumer_pid;	/* its tgid, under lock */
 	spinlock_t efd_lock;		/* eventfd pointers; see the top */
 	struct eventfd_ctx *cons_efd;	/* consumer's eventfd, see efd_lock */
 	struct rmpsc_stats stats;	/* u64 fields under lock */
@@ -146,6 +165,8 @@ union rmpsc_ioc_arg {
 	struct ringmpsc_recycle recycle;
 	struct ringmpsc_unlink unlink;
 	struct ringmpsc_stats stats;
+	struct ringmpsc_list list;
+	struct ringmpsc_stat stat;
 };
 
 /* The channel of an attached fd, or NULL; fixed once set. */
@@ -182,6 +203,9 @@ extern atomic_long_t rmpsc_live_pages;
 void rmpsc_registry_exit(void);
 int rmpsc_get_name(char *buf, u64 uptr);
 struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask);
+unsigned int rmpsc_registry_collect(struct rmpsc_chan **out, unsigned int max,
+				    unsigned int *got);
+int rmpsc_permission(struct rmpsc_chan *ch, int mask);
 void rmpsc_chan_put(struct rmpsc_chan *ch);
 long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
@@ -216,6 +240,11 @@ void rmpsc_ring_clear_flags(struct rmpsc_chan *ch, struct rmpsc_ring *r,
 			    u32 role);
 long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 int rmpsc_mmap(struct rmpsc_file *f, struct vm_area_struct *vma);
+
+/* query.c */
+long rmpsc_ioc_list(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+long rmpsc_ioc_stat(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+void rmpsc_show_fdinfo(struct seq_file *m, struct rmpsc_file *f);
 
 /* wake.c */
 long rmpsc_ioc_set_eventfd(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);

@@ -11,6 +11,7 @@
 
 #include "compat.h"
 #include "rmpsc.h"
+#include "trace.h"
 
 /* Put @ctx (NULL: none) in *@slot and drop the eventfd it replaces.
  * Under ch->lock, so that a departing side's drop and its successor's
@@ -114,11 +115,13 @@ long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	if (f->role == RINGMPSC_ROLE_PRODUCER) {
 		if (a->ring)
 			return -EINVAL;
+		trace_ringmpsc_wake(ch, f->role, 0);
 		rmpsc_wake_consumer(ch);
 		return 0;
 	}
 	if (a->ring >= ch->nr_rings)
 		return -EINVAL;
+	trace_ringmpsc_wake(ch, f->role, a->ring);
 	/* The index is the user's: no speculative read past the table. */
 	rmpsc_wake_producer(ch, array_index_nospec(a->ring, ch->nr_rings));
 	return 0;

@@ -758,4 +758,210 @@ TEST_F(chan, stats_count)
 	close(c);
 }
 
+/* ---- LIST and STAT, the queries that do not attach --------------------- */
+
+enum buf_kind {
+	BUF_OK,		/* room for the count asked */
+	BUF_NULL,
+	BUF_BAD,	/* pointer into nothing */
+};
+
+static uint64_t buf_ptr(enum buf_kind k, void *ok)
+{
+	return k == BUF_OK ? (uintptr_t)ok : k == BUF_NULL ? 0 : 0x10;
+}
+
+struct list_case {
+	const char *what;
+	uint32_t count, entry_size, flags;
+	uint64_t reserved;
+	enum buf_kind buf;
+	int err;
+};
+
+#define LIST_OK	sizeof(struct ringmpsc_list_entry)
+
+/* The fixture's channel exists, so a count above 0 writes an entry. */
+static const struct list_case list_cases[] = {
+	{ "entry_size 0", 1, 0, 0, 0, BUF_OK, EINVAL },
+	{ "entry_size below version 0", 1, RINGMPSC_LIST_ENTRY_SIZE_VER0 - 8, 0, 0, BUF_OK, EINVAL },
+	{ "entry_size 4097 (> max)", 1, RINGMPSC_LIST_ENTRY_SIZE_MAX + 1, 0, 0, BUF_OK, EINVAL },
+	{ "entry_size 0xffffffff", 1, 0xffffffffU, 0, 0, BUF_OK, EINVAL },
+	{ "flags 1", 1, LIST_OK, 1, 0, BUF_OK, EINVAL },
+	{ "flags 1<<31", 1, LIST_OK, 1U << 31, 0, BUF_OK, EINVAL },
+	{ "reserved 1", 1, LIST_OK, 0, 1, BUF_OK, EINVAL },
+	{ "count 1, entries NULL", 1, LIST_OK, 0, 0, BUF_NULL, EFAULT },
+	{ "count 0xffffffff, entries NULL", 0xffffffffU, LIST_OK, 0, 0, BUF_NULL, EFAULT },
+	{ "entries bad pointer", 1, LIST_OK, 0, 0, BUF_BAD, EFAULT },
+};
+
+struct stat_case {
+	const char *what;
+	enum name_kind name;
+	uint32_t nr_rings, ring_size, flags;
+	enum buf_kind buf;
+	int err;
+};
+
+#define RING_OK	sizeof(struct ringmpsc_stat_ring)
+
+static const struct stat_case stat_cases[] = {
+	{ "ring_size 0", NAME_UNIQUE, 1, 0, 0, BUF_OK, EINVAL },
+	{ "ring_size below version 0", NAME_UNIQUE, 1, RINGMPSC_STAT_RING_SIZE_VER0 - 8, 0, BUF_OK, EINVAL },
+	{ "ring_size 4097 (> max)", NAME_UNIQUE, 1, RINGMPSC_STAT_RING_SIZE_MAX + 1, 0, BUF_OK, EINVAL },
+	{ "flags 1", NAME_UNIQUE, 1, RING_OK, 1, BUF_OK, EINVAL },
+	{ "flags 1<<31", NAME_UNIQUE, 1, RING_OK, 1U << 31, BUF_OK, EINVAL },
+	{ "nr_rings 1, rings NULL", NAME_UNIQUE, 1, RING_OK, 0, BUF_NULL, EFAULT },
+	{ "nr_rings 0xffffffff, rings NULL", NAME_UNIQUE, 0xffffffffU, RING_OK, 0, BUF_NULL, EFAULT },
+	{ "rings bad pointer", NAME_UNIQUE, 1, RING_OK, 0, BUF_BAD, EFAULT },
+	{ "name empty", NAME_EMPTY, 1, RING_OK, 0, BUF_OK, EINVAL },
+	{ "name 256 bytes", NAME_TOO_LONG, 1, RING_OK, 0, BUF_OK, ENAMETOOLONG },
+	{ "name with '/'", NAME_SLASH, 1, RING_OK, 0, BUF_OK, EINVAL },
+	{ "name NULL", NAME_NULL, 1, RING_OK, 0, BUF_OK, EFAULT },
+	{ "name bad pointer", NAME_BAD_PTR, 1, RING_OK, 0, BUF_OK, EFAULT },
+	{ "name unterminated", NAME_UNTERMINATED, 1, RING_OK, 0, BUF_OK, EFAULT },
+};
+
+TEST_F(chan, list_bad_args)
+{
+	struct ringmpsc_list_entry e;
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < sizeof(list_cases) / sizeof(list_cases[0]); i++) {
+		const struct list_case *c = &list_cases[i];
+		struct ringmpsc_list a = {
+			.entries = buf_ptr(c->buf, &e),
+			.count = c->count,
+			.entry_size = c->entry_size,
+			.flags = c->flags,
+			.reserved = c->reserved,
+		};
+		int ret = rm_ioctl(self->dev, RINGMPSC_IOC_LIST, &a);
+
+		if (ret != -c->err) {
+			bad++;
+			TH_LOG("LIST %s: got %d (%s), want -%s", c->what, ret,
+			       strerror(-ret), strerror(c->err));
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/* The fixture's channel in a LIST, with the entry size @size. */
+static int list_find_own(int dev, const char *name, uint32_t size,
+			 struct ringmpsc_list_entry *out)
+{
+	static unsigned char buf[64 * 4096];
+	struct ringmpsc_list a = {
+		.entries = (uintptr_t)buf,
+		.count = sizeof(buf) / size,
+		.entry_size = size,
+	};
+	uint32_t i;
+	int ret;
+
+	memset(buf, 0xa5, sizeof(buf));
+	ret = rm_ioctl(dev, RINGMPSC_IOC_LIST, &a);
+	if (ret)
+		return ret;
+	if (a.count != a.total)
+		return -E2BIG;
+	for (i = 0; i < a.count; i++) {
+		memcpy(out, buf + (size_t)i * size, sizeof(*out));
+		if (!strcmp(out->name, name)) {
+			/* The bytes the module does not know are zero. */
+			for (size_t k = sizeof(*out); k < size; k++)
+				if (buf[(size_t)i * size + k])
+					return -EPROTO;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+TEST_F(chan, list_sizes_and_counts)
+{
+	struct ringmpsc_list a = { .entry_size = LIST_OK };
+	struct ringmpsc_list_entry e;
+
+	/* count 0: the total only, nothing written. */
+	ASSERT_EQ(0, rm_ioctl(self->dev, RINGMPSC_IOC_LIST, &a));
+	EXPECT_EQ(0, a.count);
+	EXPECT_LE(1, a.total);
+	/* count 1 with more channels: one written, the total told. */
+	a = (struct ringmpsc_list){ .entries = (uintptr_t)&e, .count = 1,
+				    .entry_size = LIST_OK };
+	ASSERT_EQ(0, rm_ioctl(self->dev, RINGMPSC_IOC_LIST, &a));
+	EXPECT_EQ(1, a.count);
+	/* The known size, and a larger future entry with a zeroed tail. */
+	ASSERT_EQ(0, list_find_own(self->dev, self->name, LIST_OK, &e));
+	EXPECT_EQ(OK_SLOT, e.desc.slot_size);
+	EXPECT_EQ(OK_CAP, e.desc.capacity);
+	EXPECT_EQ(OK_PROD, e.desc.max_producers);
+	EXPECT_EQ(OK_PROD, e.desc.rings_unused);
+	EXPECT_EQ(0600, e.desc.mode);
+	EXPECT_EQ(getuid(), e.desc.uid);
+	EXPECT_TRUE(e.desc.flags & RINGMPSC_CHAN_F_READABLE);
+	ASSERT_EQ(0, list_find_own(self->dev, self->name, LIST_OK + 64, &e));
+	EXPECT_EQ(OK_SLOT, e.desc.slot_size);
+}
+
+TEST_F(chan, stat_bad_args)
+{
+	struct ringmpsc_stat_ring r[OK_PROD];
+	unsigned int i, bad = 0;
+
+	ASSERT_NE(0, name_ptr(NAME_UNTERMINATED, NULL));
+	for (i = 0; i < sizeof(stat_cases) / sizeof(stat_cases[0]); i++) {
+		const struct stat_case *c = &stat_cases[i];
+		struct ringmpsc_stat a = {
+			.name = name_ptr(c->name, self->name),
+			.rings = buf_ptr(c->buf, r),
+			.nr_rings = c->nr_rings,
+			.ring_size = c->ring_size,
+			.flags = c->flags,
+		};
+		int ret = rm_ioctl(self->dev, RINGMPSC_IOC_STAT, &a);
+
+		if (ret != -c->err) {
+			bad++;
+			TH_LOG("STAT %s: got %d (%s), want -%s", c->what, ret,
+			       strerror(-ret), strerror(c->err));
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+TEST_F(chan, stat_missing_and_sizes)
+{
+	struct {
+		struct ringmpsc_stat s;
+		uint64_t ext[2];
+	} big;
+	struct ringmpsc_stat_ring r[OK_PROD + 2];
+	char other[64];
+	const unsigned long cmd_big = _IOC(_IOC_READ | _IOC_WRITE,
+					   RINGMPSC_IOC_MAGIC, 10, sizeof(big));
+	const unsigned long cmd_small = _IOC(_IOC_READ | _IOC_WRITE,
+					     RINGMPSC_IOC_MAGIC, 10, 16);
+
+	rm_name(other, sizeof(other), "nothere");
+	memset(&big, 0, sizeof(big));
+	big.s.name = (uintptr_t)other;
+	big.s.ring_size = RING_OK;
+	EXPECT_EQ(-ENOENT, rm_ioctl(self->dev, RINGMPSC_IOC_STAT, &big.s));
+	big.s.name = (uintptr_t)self->name;
+	EXPECT_EQ(-EINVAL, rm_ioctl(self->dev, cmd_small, &big));
+	big.ext[0] = 1;
+	EXPECT_EQ(-EINVAL, rm_ioctl(self->dev, cmd_big, &big));
+	big.ext[0] = 0;
+	/* More room than rings: as many as there are. */
+	big.s.rings = (uintptr_t)r;
+	big.s.nr_rings = OK_PROD + 2;
+	EXPECT_EQ(0, rm_ioctl(self->dev, cmd_big, &big));
+	EXPECT_EQ(OK_PROD, big.s.nr_rings);
+	EXPECT_EQ(OK_PROD, big.s.desc.max_producers);
+	EXPECT_EQ(RINGMPSC_RING_UNUSED, r[0].state);
+}
+
 TEST_HARNESS_MAIN

@@ -258,6 +258,110 @@ struct ringmpsc_stats {
 	__u64 reserved[4];
 };
 
+/* ---- queries that do not attach (spec.md section 7, "Queries") ------ */
+/*
+ * What LIST and STAT tell about a channel. A caller without read
+ * permission on the channel gets from LIST its name only: every field
+ * below is zero (flags too). LIST shows a channel that is unlinked but
+ * still attached (RINGMPSC_CHAN_F_LINKED clear) only to who may read it.
+ */
+#define RINGMPSC_CHAN_F_READABLE	(1U << 0) /* the caller may read it */
+#define RINGMPSC_CHAN_F_LINKED		(1U << 1) /* clear: unlinked, alive */
+struct ringmpsc_chan_desc {
+	__u32 uid;		/* owner, in the caller's user namespace */
+	__u32 gid;
+	__u32 mode;		/* permission bits given at CREATE */
+	__u32 flags;		/* RINGMPSC_CHAN_F_* */
+	__u32 slot_size;
+	__u32 capacity;
+	__u32 max_producers;
+	__u32 consumer_state;	/* enum ringmpsc_consumer_state */
+	__u32 rings_unused;	/* rings by state; they sum to max_producers */
+	__u32 rings_free;
+	__u32 rings_active;
+	__u32 rings_detached;
+	__u64 created_ns;	/* CREATE's time, CLOCK_REALTIME, ns */
+	__u64 bytes_allocated;	/* memory of the allocated rings */
+};
+
+/* One channel in LIST's array. */
+struct ringmpsc_list_entry {
+	char name[RINGMPSC_NAME_MAX + 1];	/* NUL-terminated */
+	struct ringmpsc_chan_desc desc;
+};
+
+/*
+ * List the channels of the caller's IPC namespace. The module
+ * writes min(count, total) entries of entry_size bytes each at entries
+ * (the bytes of an entry it does not know are zeroed) and sets count to
+ * how many it wrote and total to how many there are; count 0 asks for
+ * the total only.
+ */
+#define RINGMPSC_LIST_ENTRY_SIZE_VER0	320
+#define RINGMPSC_LIST_ENTRY_SIZE_MAX	4096
+struct ringmpsc_list {
+	__u64 entries;		/* struct ringmpsc_list_entry[count] */
+	__u32 count;		/* in: room in entries; out: written */
+	__u32 entry_size;	/* sizeof(struct ringmpsc_list_entry) */
+	__u32 total;		/* out: channels in the namespace */
+	__u32 flags;		/* none defined: must be zero */
+	__u64 reserved;		/* must be zero */
+};
+
+/* Kernel-side counters of a channel since CREATE (spec.md section 7,
+ * "Counters").
+ */
+struct ringmpsc_counters {
+	__u64 producer_attaches;
+	__u64 producer_detaches;
+	__u64 consumer_attaches;
+	__u64 consumer_detaches;
+	__u64 recycles;		/* DETACHED -> FREE, discards included */
+	__u64 discards;		/* recycles that dropped messages */
+	__u64 consumer_wakeups;	/* consumer eventfd signalled */
+	__u64 producer_wakeups;	/* producer eventfds signalled */
+	__u64 refused_perm;	/* ATTACH refused: EACCES */
+	__u64 refused_busy;	/* ATTACH refused: a consumer is attached */
+	__u64 refused_full;	/* ATTACH refused: no ring for a producer */
+	__u64 refused_nomem;	/* ATTACH refused: ENOSPC, ENOMEM */
+	__u64 reserved[4];
+};
+
+/* One ring in STAT's array. head and tail are read by the module as
+ * plain numbers, never trusted (INV-LIFE-08).
+ */
+#define RINGMPSC_STAT_RING_F_CORRUPT	(1U << 0) /* tail - head > capacity */
+struct ringmpsc_stat_ring {
+	__u32 state;		/* enum ringmpsc_ring_state */
+	__u32 generation;
+	__u32 producer_pid;	/* in the caller's pid namespace; 0: none
+				 * or not visible there
+				 */
+	__u32 flags;		/* RINGMPSC_STAT_RING_F_* */
+	__u64 head;
+	__u64 tail;
+	__u64 backlog;		/* tail - head; 0 when CORRUPT */
+};
+
+/*
+ * Inspect the channel @name of the caller's IPC namespace without
+ * attaching; needs read permission on it. Fills desc and counters, and
+ * min(nr_rings, max_producers) entries of ring_size bytes at rings;
+ * nr_rings is set to how many were written.
+ */
+#define RINGMPSC_STAT_RING_SIZE_VER0	40
+#define RINGMPSC_STAT_RING_SIZE_MAX	4096
+struct ringmpsc_stat {
+	__u64 name;		/* const char *, NUL-terminated */
+	__u64 rings;		/* struct ringmpsc_stat_ring[nr_rings] */
+	__u32 nr_rings;		/* in: room in rings; out: written */
+	__u32 ring_size;	/* sizeof(struct ringmpsc_stat_ring) */
+	__u32 flags;		/* none defined: must be zero */
+	__u32 consumer_pid;	/* out: as producer_pid */
+	struct ringmpsc_chan_desc desc;		/* out */
+	struct ringmpsc_counters counters;	/* out */
+};
+
 #define RINGMPSC_IOC_CREATE	_IOW(RINGMPSC_IOC_MAGIC, 1, struct ringmpsc_create)
 #define RINGMPSC_IOC_ATTACH	_IOWR(RINGMPSC_IOC_MAGIC, 2, struct ringmpsc_attach)
 #define RINGMPSC_IOC_INFO	_IOR(RINGMPSC_IOC_MAGIC, 3, struct ringmpsc_info)
@@ -269,5 +373,7 @@ struct ringmpsc_stats {
 				       RINGMPSC_RECYCLE_SIZE_VER0)
 #define RINGMPSC_IOC_UNLINK	_IOW(RINGMPSC_IOC_MAGIC, 7, struct ringmpsc_unlink)
 #define RINGMPSC_IOC_STATS	_IOR(RINGMPSC_IOC_MAGIC, 8, struct ringmpsc_stats)
+#define RINGMPSC_IOC_LIST	_IOWR(RINGMPSC_IOC_MAGIC, 9, struct ringmpsc_list)
+#define RINGMPSC_IOC_STAT	_IOWR(RINGMPSC_IOC_MAGIC, 10, struct ringmpsc_stat)
 
 #endif /* _UAPI_LINUX_RINGMPSC_H */
