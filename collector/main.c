@@ -69,8 +69,12 @@ static void check_finished(struct collector *col)
 	if (!pipeline_idle(&col->pipe))
 		return;
 	if (col->stopping ||
-	    (col->drained && !source_held(&col->src)))
+	    (col->drained && !source_held(&col->src))) {
+		log_msg(LOG_DEBUG, "finished: held %llu queued %u exporting %u backoff %u",
+			(unsigned long long)source_held(&col->src), col->pipe.queued,
+			col->pipe.exporting, col->pipe.backoff);
 		col->quit = true;
+	}
 }
 
 static void on_submit(void *ctx, struct batch *b)
@@ -123,7 +127,7 @@ static void pump(void *ctx)
 	uint64_t now = mono_ns();
 	enum source_stop why;
 
-	if (col->stopping)
+	if (col->stopping || col->quit)
 		return;
 	loop_timer_cancel(&col->loop, &col->pump_timer);
 	why = source_take(&col->src, now, PUMP_BUDGET);

@@ -185,6 +185,16 @@ static enum source_stop take_ring(struct source *s, uint32_t i,
 		s->m->rings_broken++;
 		log_msg(LOG_WARN, "ring %u is corrupt (its producer wrote a bad tail): no longer read", i);
 	}
+	if (got > 0 && (uint32_t)got == r->taken && r->taken < s->c->capacity) {
+		/* Batches hold all the peek showed. The library refreshes
+		 * its cached tail only once the head reaches it, which a
+		 * holding consumer's head does not: lower the cache to the
+		 * head (it only lags the tail, INV-RING-11, still) so that
+		 * this peek loads the tail again, with its checks.
+		 */
+		s->c->rings[i].cached_tail = s->c->rings[i].head;
+		got = ringmpsc_peek(s->c, i, (const void **)&slots, s->c->capacity);
+	}
 	if (got <= 0)
 		return SOURCE_EMPTY;
 	n = (uint32_t)got;

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# Host tests of ringmpsc-collector (no module: local rings).
+#
+#   make check-collector   the OTLP receiver test (collector/tests/otlp_test.js)
+#
+# The receiver decodes with npm @opentelemetry/otlp-transformer, installed
+# by "npm ci" from the lock file into $(BUILD) (not the source tree) and
+# found through NODE_PATH.
+
+COLLECTOR_NPM_DIR   := $(BUILD)/collector/receiver
+COLLECTOR_NPM_STAMP := $(COLLECTOR_NPM_DIR)/.installed
+COLLECTOR_TEST_CASES ?=
+
+CHECK_HOST_TARGETS += check-collector
+.PHONY: check-collector
+
+$(COLLECTOR_NPM_STAMP): collector/tests/receiver/package.json \
+			collector/tests/receiver/package-lock.json
+	@mkdir -p $(COLLECTOR_NPM_DIR)
+	cp $^ $(COLLECTOR_NPM_DIR)/
+	cd $(COLLECTOR_NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP)
+	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
+		node collector/tests/otlp_test.js $(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
