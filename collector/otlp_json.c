@@ -6,6 +6,7 @@
  * says; enums are numbers.
  */
 #include "otlp_json.h"
+#include "record.h"
 
 static void key_value_head(struct jbuf *b, const char *key, size_t key_len)
 {
@@ -67,6 +68,8 @@ static bool is_root(const struct ringmpsc_span *s)
 
 void otlp_json_span(struct jbuf *b, const struct ringmpsc_span *s)
 {
+	/* Every length below bounds a copy: only checked records get here. */
+	RINGMPSC_INV(record_check(s) == RECORD_OK, "INV-COLL-01");
 	jbuf_puts(b, "{\"traceId\":");
 	jbuf_hex(b, s->trace_id, sizeof(s->trace_id));
 	jbuf_puts(b, ",\"spanId\":");

@@ -136,7 +136,7 @@ function createReceiver(opts = {}) {
 	const s = {
 		requests: 0, accepted_requests: 0, spans_accepted: 0,
 		rejected_spans: 0, failed_spans: 0, decode_errors: 0,
-		field_errors: 0, first_errors: [],
+		field_errors: 0, order_errors: 0, first_errors: [],
 		repeated_requests: [],	// "request:action:spans seen before"
 		first_accept_ms: 0, first_request_spans: 0, last_accept_ms: 0,
 	};
@@ -167,6 +167,17 @@ function createReceiver(opts = {}) {
 				for (const ss of rs.scopeSpans)
 					for (const sp of ss.spans)
 						spans.push(checkLoadSpan(svc ? svc.stringValue : '', sp));
+			}
+			// Within a request, each producer's spans come in the order
+			// it recorded them. INV-COLL-07.
+			const last = new Map();
+			for (const r of spans) {
+				if (typeof r === 'string') continue;
+				if (last.has(r.producer) && last.get(r.producer) >= r.seq) {
+					s.order_errors++;
+					note(`request ${s.requests}: producer ${r.producer} seq ${r.seq} after ${last.get(r.producer)}`);
+				}
+				last.set(r.producer, r.seq);
 			}
 			const accept = () => {
 				const again = spans.filter((r) => typeof r !== 'string' &&
