@@ -31,7 +31,7 @@ struct opt {
 static const struct opt opts[] = {
 	{ "config", T_CONFIG, 0, "FILE", "read settings from FILE first (key = value lines)" },
 	{ "channel", T_STR, F(channel), "NAME", "channel to consume; created if missing (default spans)" },
-	{ "capacity", T_U32, F(capacity), "N", "slots per ring when creating the channel (default 4096)" },
+	{ "capacity", T_U32, F(capacity), "N", "slots per ring when creating the channel (default 1024: 512 KiB a ring)" },
 	{ "max-producers", T_U32, F(max_producers), "N", "rings when creating the channel (default 64)" },
 	{ "mode", T_MODE, F(mode), "OCTAL", "permissions when creating the channel (default 0622: anyone may record, only the owner collects)" },
 	{ "local", T_U32, F(local), "N", "no module: local rings and N built-in load producers (to try the exporters)" },
@@ -73,7 +73,7 @@ void config_defaults(struct config *c)
 {
 	*c = (struct config){
 		.channel = "spans",
-		.capacity = 4096,
+		.capacity = 1024,
 		.max_producers = 64,
 		.mode = 0622,
 		.local_rate = 1000,

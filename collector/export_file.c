@@ -30,15 +30,33 @@ struct file_exporter {
 	uint64_t size;
 };
 
+/*
+ * A collector killed inside a write may have left half a line (its batch
+ * was not released and will be written again): end it, so that the next
+ * line stands on its own.
+ */
+static int file_end_torn_line(struct file_exporter *f)
+{
+	char last;
+
+	if (f->size == 0 || pread(f->fd, &last, 1, (off_t)f->size - 1) != 1 ||
+	    last == '\n')
+		return 0;
+	if (write(f->fd, "\n", 1) != 1)
+		return errno ? -errno : -EIO;
+	f->size++;
+	return 0;
+}
+
 static int file_open(struct file_exporter *f)
 {
 	struct stat st;
 
-	f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (f->fd < 0)
 		return -errno;
 	f->size = fstat(f->fd, &st) ? 0 : (uint64_t)st.st_size;
-	return 0;
+	return file_end_torn_line(f);
 }
 
 /* PATH.(i) -> PATH.(i+1) from the oldest down, PATH -> PATH.1, reopen. */

@@ -18,7 +18,9 @@ int exporter_create(struct exporter *e, const struct config *cfg,
 		const char *name;
 		int (*init)(struct exporter *e, const struct config *cfg);
 	} kinds[] = {
+#ifndef COLLECTOR_NO_OTLP
 		{ "otlp", otlp_exporter_init },
+#endif
 		{ "file", file_exporter_init },
 		{ "stdout", stdout_exporter_init },
 	};
@@ -32,6 +34,12 @@ int exporter_create(struct exporter *e, const struct config *cfg,
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(cfg->exporter, kinds[i].name))
 			return kinds[i].init(e, cfg);
+#ifdef COLLECTOR_NO_OTLP
+	if (!strcmp(cfg->exporter, "otlp")) {
+		log_msg(LOG_ERROR, "this build has no OTLP exporter (static, without libcurl): use --exporter file or stdout");
+		return -EINVAL;
+	}
+#endif
 	log_msg(LOG_ERROR, "unknown exporter '%s' (otlp, file or stdout)",
 		cfg->exporter);
 	return -EINVAL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The built-in load producers (loadgen.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,15 @@ int loadgen_run(struct ringmpsc_producer *p, uint32_t producer,
 		}
 		/* One reserve, the span written in place, one commit. */
 		err = ringmpsc_span_reserve(&w, &s);
+		while (err == -EPIPE) {
+			/* A full ring and no collector attached (it is being
+			 * restarted): wait for one, keep this span.
+			 */
+			struct timespec pause = { .tv_nsec = 10000000 };
+
+			nanosleep(&pause, NULL);
+			err = ringmpsc_span_reserve(&w, &s);
+		}
 		if (err) {
 			fprintf(stderr, "ringmpsc-collector: load producer %u: %s\n",
 				producer, strerror(-err));

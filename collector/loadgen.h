@@ -18,8 +18,8 @@ void loadgen_span(struct ringmpsc_span *s, const struct ringmpsc_span_writer *w,
 		  uint32_t producer, uint64_t seq);
 /*
  * Record @count spans (0: until killed) at @rate spans/s (0: as fast as
- * the ring takes them) through @p. A full ring is waited on (no span
- * dropped). Returns the exit status for the child.
+ * the ring takes them) through @p. A full ring is waited on, also while
+ * no collector is attached (no span dropped). Returns an exit status.
  */
 int loadgen_run(struct ringmpsc_producer *p, uint32_t producer,
 		uint64_t count, double rate);

@@ -21,6 +21,7 @@
 #include "invariants.h"
 #include <ringmpsc.h>
 
+#include "collector.h"
 #include "loadgen.h"
 #include "log.h"
 #include "loop.h"
@@ -316,6 +317,9 @@ static int open_channel(struct collector *col)
 	} else if (err == -EACCES || err == -EPERM) {
 		log_msg(LOG_ERROR, "channel '%s': permission denied: run as the channel's owner (or root), or ask for a channel of your own with --channel",
 			cfg->channel);
+	} else if (err == -ENOSPC || err == -EMFILE) {
+		log_msg(LOG_ERROR, "channel '%s': %s: over the module's limits (bytes_per_channel, bytes_per_user, channels_per_user in /sys/module/ringmpsc/parameters): lower --capacity or --max-producers",
+			cfg->channel, strerror(-err));
 	} else if (err == -EBUSY) {
 		log_msg(LOG_ERROR, "channel '%s' already has a consumer: is another collector running?",
 			cfg->channel);
@@ -381,7 +385,7 @@ static int setup(struct collector *col)
 	return 0;
 }
 
-int main(int argc, char **argv)
+int collector_main(int argc, char **argv)
 {
 	static struct collector col;
 	int err;

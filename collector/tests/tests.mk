@@ -24,3 +24,16 @@ $(COLLECTOR_NPM_STAMP): collector/tests/receiver/package.json \
 check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
 		node collector/tests/otlp_test.js $(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
+
+# In the VM (module channels): SIGKILL the collector under load, restart,
+# nothing lost (collector/tests/crash_test.c).
+COLLECTOR_CRASH_TEST := $(COLLECTOR_STATIC_DIR)/collector_crash_test
+VM_TEST_BINS += $(COLLECTOR_CRASH_TEST)
+
+$(COLLECTOR_STATIC_DIR)/tests/%.o: collector/tests/%.c $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) -DCOLLECTOR_NO_OTLP -c -o $@ $<
+
+$(COLLECTOR_CRASH_TEST): $(COLLECTOR_STATIC_DIR)/tests/crash_test.o \
+			 $(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
+	$(CC) -static -o $@ $^ -lm
