@@ -25,7 +25,7 @@ void loadgen_span(struct ringmpsc_span *s, const struct ringmpsc_span_writer *w,
 {
 	static const char *const trailer = "RMPC";
 	uint8_t trace_id[16], span_id[8], parent[8];
-	char name[16], label[24], msg[16];
+	char name[16], label[32], msg[16];
 
 	put_be(trace_id, producer, 4);
 	put_be(trace_id + 4, seq, 8);
@@ -37,7 +37,12 @@ void loadgen_span(struct ringmpsc_span *s, const struct ringmpsc_span_writer *w,
 			   name, (enum ringmpsc_span_kind)(1 + seq % 5));
 	s->start_ns = LOADGEN_EPOCH_NS + seq * 1000;
 	s->end_ns = s->start_ns + 500 + seq % 1000;
-	snprintf(label, sizeof(label), "v%llu", (unsigned long long)seq);
+	/* What a JSON encoder must escape or replace (INV-COLL-02): a
+	 * quote, a backslash, a control character, a byte that is not
+	 * UTF-8 (becomes U+FFFD), then a 3-byte character.
+	 */
+	snprintf(label, sizeof(label), "v%llu\"\\\x01\xff\xe2\x82\xac",
+		 (unsigned long long)seq);
 	ringmpsc_span_attr_int(s, "seq", (int64_t)seq);
 	ringmpsc_span_attr_int(s, "producer", producer);
 	ringmpsc_span_attr_str(s, "label", label);

@@ -104,7 +104,7 @@ function checkLoadSpan(service, sp) {
 	eq('endTimeUnixNano', big(sp.endTimeUnixNano), start + 500n + seq % 1000n);
 	const attrs = (sp.attributes || []).map((a) => [a.key, ...attrValue(a.value)]);
 	const exp = [['seq', 'i', seq], ['producer', 'i', BigInt(producer)],
-		     ['label', 's', `v${seq}`], ['half', 'd', Number(seq) / 2],
+		     ['label', 's', `v${seq}"\\\u0001\ufffd\u20ac`], ['half', 'd', Number(seq) / 2],
 		     ['odd', 'b', (seq & 1n) === 1n]];
 	eq('attributes', JSON.stringify(attrs, (k, v) => typeof v === 'bigint' ? v.toString() : v),
 	   JSON.stringify(exp, (k, v) => typeof v === 'bigint' ? v.toString() : v));
