@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Host tests of ringmpsc-collector (no module: local rings).
 #
-#   make check-collector   the OTLP receiver test (collector/tests/otlp_test.js)
+#   make check-collector   span_test (the span API, record checks), then the
+#                          OTLP receiver test (collector/tests/otlp_test.js)
 #
 # The receiver decodes with npm @opentelemetry/otlp-transformer, installed
 # by "npm ci" from the lock file into $(BUILD) (not the source tree) and
@@ -21,7 +22,19 @@ $(COLLECTOR_NPM_STAMP): collector/tests/receiver/package.json \
 	cd $(COLLECTOR_NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP)
+# (-Wno-*: for the harness macros, which compare int constants with
+# unsigned fields and use setjmp.)
+# The span API and record checks, with the kselftest harness.
+COLLECTOR_SPAN_TEST := $(BUILD)/collector/tests/span_test
+
+$(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/record.o \
+			$(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) $(LINUX_SRC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) -I$(KSFT_INC) -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -o $@ $< \
+		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
+
+check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST)
+	$(COLLECTOR_SPAN_TEST)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
 		node collector/tests/otlp_test.js $(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
 
