@@ -26,11 +26,14 @@ $(COLLECTOR_NPM_STAMP): collector/tests/receiver/package.json \
 # unsigned fields and use setjmp.)
 # The span API and record checks, with the kselftest harness.
 COLLECTOR_SPAN_TEST := $(BUILD)/collector/tests/span_test
+COLLECTOR_HARNESS_CFLAGS := -I$(KSFT_INC) -Wno-unused-parameter \
+			    -Wno-sign-compare -Wno-clobbered
+LINT_CFLAGS_collector/tests/span_test.c := $(COLLECTOR_HARNESS_CFLAGS)
 
 $(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/record.o \
 			$(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) $(LINUX_SRC_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) -I$(KSFT_INC) -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -o $@ $< \
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
 		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
 
 check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST)
