@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,11 +55,56 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 		name, type);
 }
 
-static void scalar(FILE *f, const char *name, const char *type,
-		   const char *help, uint64_t v)
+/* The metrics that are one number, in the order they are written. */
+static const struct scalar {
+	const char *name;
+	const char *type;
+	const char *help;
+	size_t off;		/* of the uint64_t in struct metrics */
+} scalars[] = {
+#define S(name, type, field, help) { name, type, help, offsetof(struct metrics, field) }
+	S("spans_received_total", "counter", spans_received,
+	  "Span records taken from the rings, checked or not."),
+	S("spans_exported_total", "counter", spans_exported,
+	  "Spans in requests the exporter acknowledged."),
+	S("spans_inherited_total", "counter", spans_inherited,
+	  "Spans left unreleased by a previous collector, read again (each may be a duplicate)."),
+	S("spans_held", "gauge", spans_held,
+	  "Spans read from the rings and not yet released."),
+	S("batches_exported_total", "counter", batches_exported,
+	  "Requests acknowledged."),
+	S("batches_dropped_total", "counter", batches_dropped,
+	  "Requests given up on (rejected or out of retries)."),
+	S("batches_inflight", "gauge", batches_inflight,
+	  "Closed batches not yet done (queued, exporting, backing off)."),
+	S("export_attempts_total", "counter", export_attempts,
+	  "Export attempts started."),
+	S("export_retries_total", "counter", export_retries,
+	  "Export attempts that were retries."),
+	S("export_failures_total", "counter", export_failures,
+	  "Export attempts that failed and may be retried."),
+	S("transport_errors_total", "counter", transport_errors,
+	  "Attempts that got no HTTP status (refused, reset, timed out)."),
+	S("retry_after_honoured_total", "counter", retry_after_honoured,
+	  "Retries scheduled by the server's Retry-After."),
+	S("breaker_opened_total", "counter", breaker_opened,
+	  "Times the breaker opened."),
+	S("breaker_rejected_total", "counter", breaker_rejected,
+	  "Export starts the breaker held back."),
+	S("ratelimit_holds_total", "counter", ratelimit_holds,
+	  "Times intake stopped at the rate limit (policy hold)."),
+	S("rings_broken_total", "counter", rings_broken,
+	  "Rings found with corrupt indices; no longer read."),
+	S("file_rotations_total", "counter", file_rotations,
+	  "Rotations of the file exporter's output."),
+#undef S
+};
+
+/* One labelled sample of family @name. */
+static void labelled(FILE *f, const char *name, const char *label,
+		     const char *value, uint64_t v)
 {
-	head(f, name, type, help);
-	fprintf(f, PFX "%s %" PRIu64 "\n", name, v);
+	fprintf(f, PFX "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, value, v);
 }
 
 static void hist_print(FILE *f, const char *name, const char *help,
@@ -79,68 +125,37 @@ static void hist_print(FILE *f, const char *name, const char *help,
 
 void metrics_print(const struct metrics *m, FILE *f)
 {
-	scalar(f, "spans_received_total", "counter",
-	       "Valid span records taken from the rings.", m->spans_received);
+	char class[4];
+
+	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+		const struct scalar *c = &scalars[i];
+
+		head(f, c->name, c->type, c->help);
+		fprintf(f, PFX "%s %" PRIu64 "\n", c->name,
+			*(const uint64_t *)((const char *)m + c->off));
+	}
 	head(f, "spans_corrupt_total", "counter",
 	     "Span records rejected by the record check, by fault; skipped.");
 	for (int i = 1; i < RECORD_FAULTS; i++)
-		fprintf(f, PFX "spans_corrupt_total{fault=\"%s\"} %" PRIu64 "\n",
-			record_fault_names[i], m->spans_corrupt[i]);
-	scalar(f, "spans_exported_total", "counter",
-	       "Spans in requests the exporter acknowledged.", m->spans_exported);
+		labelled(f, "spans_corrupt_total", "fault", record_fault_names[i],
+			 m->spans_corrupt[i]);
 	head(f, "spans_dropped_total", "counter",
 	     "Spans given up on, by cause; their slots are released.");
 	for (int i = 0; i < DROP_CAUSES; i++)
-		fprintf(f, PFX "spans_dropped_total{cause=\"%s\"} %" PRIu64 "\n",
-			drop_cause_names[i], m->spans_dropped[i]);
-	scalar(f, "spans_inherited_total", "counter",
-	       "Spans left unreleased by a previous collector, read again (each may be a duplicate).",
-	       m->spans_inherited);
-	scalar(f, "spans_held", "gauge",
-	       "Spans read from the rings and not yet released.", m->spans_held);
-	scalar(f, "batches_exported_total", "counter",
-	       "Requests acknowledged.", m->batches_exported);
-	scalar(f, "batches_dropped_total", "counter",
-	       "Requests given up on (rejected or out of retries).",
-	       m->batches_dropped);
-	scalar(f, "batches_inflight", "gauge",
-	       "Closed batches not yet done (queued, exporting, backing off).",
-	       m->batches_inflight);
-	scalar(f, "export_attempts_total", "counter", "Export attempts started.",
-	       m->export_attempts);
-	scalar(f, "export_retries_total", "counter",
-	       "Export attempts that were retries.", m->export_retries);
-	scalar(f, "export_failures_total", "counter",
-	       "Export attempts that failed and may be retried.",
-	       m->export_failures);
+		labelled(f, "spans_dropped_total", "cause", drop_cause_names[i],
+			 m->spans_dropped[i]);
 	head(f, "http_responses_total", "counter",
 	     "HTTP responses of the OTLP exporter, by status class.");
-	for (int i = 1; i < 6; i++)
-		fprintf(f, PFX "http_responses_total{class=\"%dxx\"} %" PRIu64 "\n",
-			i, m->http_responses[i]);
-	scalar(f, "transport_errors_total", "counter",
-	       "Attempts that got no HTTP status (refused, reset, timed out).",
-	       m->transport_errors);
-	scalar(f, "retry_after_honoured_total", "counter",
-	       "Retries scheduled by the server's Retry-After.",
-	       m->retry_after_honoured);
+	for (int i = 1; i < 6; i++) {
+		snprintf(class, sizeof(class), "%dxx", i);
+		labelled(f, "http_responses_total", "class", class,
+			 m->http_responses[i]);
+	}
 	head(f, "breaker_state", "gauge",
-	     "Circuit breaker state: 0 closed, 1 open, 2 half-open.");
-	fprintf(f, PFX "breaker_state{state=\"%s\"} %" PRIu64 "\n",
-		breaker_state_names[m->breaker_state < 3 ? m->breaker_state : 0],
-		m->breaker_state);
-	scalar(f, "breaker_opened_total", "counter", "Times the breaker opened.",
-	       m->breaker_opened);
-	scalar(f, "breaker_rejected_total", "counter",
-	       "Export starts the breaker held back.", m->breaker_rejected);
-	scalar(f, "ratelimit_holds_total", "counter",
-	       "Times intake stopped at the rate limit (policy hold).",
-	       m->ratelimit_holds);
-	scalar(f, "rings_broken_total", "counter",
-	       "Rings found with corrupt indices; no longer read.",
-	       m->rings_broken);
-	scalar(f, "file_rotations_total", "counter",
-	       "Rotations of the file exporter's output.", m->file_rotations);
+	     "Circuit breaker state: 1 for the state it is in.");
+	for (uint64_t i = 0; i < 3; i++)
+		labelled(f, "breaker_state", "state", breaker_state_names[i],
+			 m->breaker_state == i);
 	hist_print(f, "batch_spans", "Spans per exported request.",
 		   &m->batch_spans);
 	hist_print(f, "batch_bytes", "Bytes per exported request body.",

@@ -163,7 +163,7 @@ const cases = {
 		});
 		ok(m.breaker_opened_total >= 1 && m.breaker_rejected_total >= 1,
 		   'breaker: opens after 3 failures and holds exports back', m);
-		ok(m['breaker_state{state="closed"}'] === 0 && s.unique === total(spans),
+		ok(m['breaker_state{state="closed"}'] === 1 && s.unique === total(spans),
 		   'breaker: recovers (closed) and everything is delivered', { state: m.breaker_state, unique: s.unique });
 	},
 	async refused() {
