@@ -236,40 +236,40 @@ static inline int ringmpsc_span_attr_str(struct ringmpsc_span *s,
 	return 0;
 }
 
-static inline int ringmpsc_span_attr_int(struct ringmpsc_span *s,
-					 const char *key, int64_t value)
+/* A fixed-size value of @n bytes at @v, for the typed setters below. */
+static inline int ringmpsc__span_attr_set(struct ringmpsc_span *s,
+					  const char *key, uint8_t type,
+					  const void *v, size_t n)
 {
-	struct ringmpsc_span_attr *a =
-		ringmpsc__span_attr(s, key, RINGMPSC_SPAN_ATTR_INT);
+	struct ringmpsc_span_attr *a = ringmpsc__span_attr(s, key, type);
 
 	if (!a)
 		return -ENOSPC;
-	a->v.i = value;
+	memcpy(&a->v, v, n);
 	return 0;
+}
+
+static inline int ringmpsc_span_attr_int(struct ringmpsc_span *s,
+					 const char *key, int64_t value)
+{
+	return ringmpsc__span_attr_set(s, key, RINGMPSC_SPAN_ATTR_INT,
+				       &value, sizeof(value));
 }
 
 static inline int ringmpsc_span_attr_double(struct ringmpsc_span *s,
 					    const char *key, double value)
 {
-	struct ringmpsc_span_attr *a =
-		ringmpsc__span_attr(s, key, RINGMPSC_SPAN_ATTR_DOUBLE);
-
-	if (!a)
-		return -ENOSPC;
-	a->v.d = value;
-	return 0;
+	return ringmpsc__span_attr_set(s, key, RINGMPSC_SPAN_ATTR_DOUBLE,
+				       &value, sizeof(value));
 }
 
 static inline int ringmpsc_span_attr_bool(struct ringmpsc_span *s,
 					  const char *key, bool value)
 {
-	struct ringmpsc_span_attr *a =
-		ringmpsc__span_attr(s, key, RINGMPSC_SPAN_ATTR_BOOL);
+	uint64_t b = value ? 1 : 0;
 
-	if (!a)
-		return -ENOSPC;
-	a->v.b = value ? 1 : 0;
-	return 0;
+	return ringmpsc__span_attr_set(s, key, RINGMPSC_SPAN_ATTR_BOOL,
+				       &b, sizeof(b));
 }
 
 /* Status code and an optional message (NULL: none), truncated to
