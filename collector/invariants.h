@@ -1,37 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Run-time checks of the collector's invariants (spec.md, section
- * "Collector", INV-COLL-*) in debug builds: built with COLLECTOR_DEBUG
- * (make COLLECTOR_DEBUG=1, and every collector test build), RINGMPSC_INV
- * reports the id, the condition, file and line of a violation and aborts;
- * otherwise it compiles to nothing. The same macro checks the library's
- * own invariants in the inline fast paths of <ringmpsc.h>, which is why
- * every collector file includes this header first.
+ * Run-time checks of the collector's invariants (spec.md, section 8,
+ * INV-COLL-*) and of the library's in the inline fast paths it uses:
+ * with COLLECTOR_DEBUG (the default build, and every collector test),
+ * lib/invariants.h turns RINGMPSC_INV into an assertion that names the
+ * id; otherwise it compiles to nothing. Every collector file includes
+ * this header first, before <ringmpsc.h>.
  */
 #ifndef COLLECTOR_INVARIANTS_H
 #define COLLECTOR_INVARIANTS_H
 
-#ifdef RINGMPSC_H
-#error "include collector/invariants.h before ringmpsc.h"
-#endif
-
 #ifdef COLLECTOR_DEBUG
-#include <stdio.h>
-#include <stdlib.h>
-
-static inline __attribute__((noreturn, cold)) void
-collector__inv_failed(const char *id, const char *cond, const char *file,
-		      int line)
-{
-	fprintf(stderr, "%s:%d: %s violated: %s\n", file, line, id, cond);
-	abort();
-}
-
-#define RINGMPSC_INV(cond, id)						\
-	(__builtin_expect(!!(cond), 1) ? (void)0 :			\
-	 collector__inv_failed((id), #cond, __FILE__, __LINE__))
-#else
-#define RINGMPSC_INV(cond, id) ((void)0)
+#include "../lib/invariants.h"
 #endif
 
 #endif /* COLLECTOR_INVARIANTS_H */
