@@ -101,7 +101,15 @@ static void on_batch_done(void *ctx, struct batch *b)
 static void on_age(void *ctx)
 {
 	struct collector *col = ctx;
+	struct batch *b = col->src.open;
+	uint64_t due = b ? b->opened_ns +
+		(uint64_t)col->cfg.batch_max_delay_ms * 1000000u : 0;
 
+	/* Armed for a batch that closed by size since: wait for this one. */
+	if (b && due > mono_ns()) {
+		loop_timer_arm(&col->loop, &col->age_timer, due);
+		return;
+	}
 	source_close_open(&col->src);
 	check_finished(col);
 }

@@ -37,9 +37,9 @@ $(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/reco
 		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
 
 check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST)
-	$(COLLECTOR_SPAN_TEST)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
-		node collector/tests/otlp_test.js $(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
+		collector/tests/run-checks.sh $(COLLECTOR_SPAN_TEST) \
+		$(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
 
 # In the VM (module channels): SIGKILL the collector under load, restart,
 # nothing lost (collector/tests/crash_test.c).
