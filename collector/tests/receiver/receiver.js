@@ -133,6 +133,7 @@ function parseSchedule(s) {
 function createReceiver(opts = {}) {
 	const schedule = parseSchedule(opts.schedule);
 	const seen = new Map();		// "producer/seq" -> times accepted
+	const accepts = [];		// [ms, spans] of each accepted request
 	const s = {
 		requests: 0, accepted_requests: 0, spans_accepted: 0,
 		rejected_spans: 0, failed_spans: 0, decode_errors: 0,
@@ -191,6 +192,7 @@ function createReceiver(opts = {}) {
 					s.first_request_spans = spans.length;
 				}
 				s.last_accept_ms = now;
+				accepts.push([now, spans.length]);
 				for (const r of spans) {
 					if (typeof r === 'string') {
 						s.field_errors++;
@@ -243,6 +245,7 @@ function createReceiver(opts = {}) {
 			return new Promise((resolve) => server.close(() => resolve()));
 		},
 		idleMs() { return Date.now() - lastRequest; },
+		accepts,
 		summary() {
 			let dup = 0;
 			for (const n of seen.values()) dup += n - 1;
