@@ -155,9 +155,8 @@ static bool take_one(struct source *s, struct source_ring *r,
 				return false;
 			err = batch_add(b, &span, s->batch_max_bytes);
 		}
-		if (err) {
+		if (err)
 			s->m->spans_dropped[DROP_ENCODE]++;
-		}
 	}
 	s->m->spans_received++;
 	hold(s, r, b, 1);

@@ -40,6 +40,11 @@ function dropped(m) {
 		.reduce((a, c) => a + (m[`spans_dropped_total{cause="${c}"}`] || 0), 0);
 }
 
+function corrupt(m) {
+	return Object.keys(m).filter((k) => k.startsWith('spans_corrupt_total'))
+		.reduce((a, k) => a + m[k], 0);
+}
+
 // A port nobody listens on now (for "connection refused").
 function freePort() {
 	return new Promise((resolve) => {
@@ -117,8 +122,9 @@ async function runCase(name, { spans, schedule = '', extra = [], delayMs = 0,
 		   `${name}: the collector read every span once`, m.spans_received_total);
 	// INV-COLL-03: nothing read is lost, every span is accounted for.
 	if (flushed)
-		ok(m.spans_exported_total + dropped(m) === m.spans_received_total && m.spans_held === 0,
-		   `${name}: every span read is exported or dropped, counted; none held`, m);
+		ok(m.spans_exported_total + dropped(m) + corrupt(m) === m.spans_received_total &&
+		   m.spans_held === 0 && corrupt(m) === 0,
+		   `${name}: every span read is exported or dropped, counted; none held, none corrupt`, m);
 	return { s, m, recv, elapsedMs };
 }
 
