@@ -148,7 +148,12 @@ static void pump(void *ctx)
 		pump_soon(col, 0);
 		break;
 	case SOURCE_RATE:
-		pump_soon(col, ratelimit_next_ns(&col->rl, now));
+		/* Come back when half the bucket has refilled: one wakeup
+		 * per burst/2 spans, not per span, and the other half left
+		 * as slack for a late timer (a full bucket wastes tokens).
+		 */
+		pump_soon(col, ratelimit_next_ns(&col->rl, now) +
+			  (uint64_t)(col->rl.burst / 2 / col->rl.rate * 1e9));
 		break;
 	case SOURCE_NO_BATCH:
 		break;		/* a done batch pumps again */
