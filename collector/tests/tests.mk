@@ -53,3 +53,16 @@ $(COLLECTOR_STATIC_DIR)/tests/%.o: collector/tests/%.c $(COLLECTOR_HDRS) $(LIB_P
 $(COLLECTOR_CRASH_TEST): $(COLLECTOR_STATIC_DIR)/tests/crash_test.o \
 			 $(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
 	$(CC) -static -o $@ $^ -lm
+
+# What a span costs a producer: ring vs AF_UNIX datagram socket, 1, 4 and
+# 16 producer processes (collector/tests/bench_collector.c). Not in check.
+COLLECTOR_BENCH := $(COLLECTOR_STATIC_DIR)/bench_collector
+COLLECTOR_BENCH_SPANS ?= 200000
+.PHONY: bench-collector
+
+$(COLLECTOR_BENCH): $(COLLECTOR_STATIC_DIR)/tests/bench_collector.o \
+		    $(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
+	$(CC) -static -o $@ $^ -lm
+
+bench-collector: $(COLLECTOR_BENCH)
+	$(COLLECTOR_BENCH) $(COLLECTOR_BENCH_SPANS)

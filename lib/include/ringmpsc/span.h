@@ -370,7 +370,7 @@ static inline void ringmpsc_span_cancel(struct ringmpsc_span_writer *w)
 static inline int ringmpsc_span_submit(struct ringmpsc_span_writer *w,
 				       const struct ringmpsc_span *s)
 {
-	struct ringmpsc_span *slot;
+	struct ringmpsc_span *slot = NULL;
 	int err = ringmpsc_span_reserve(w, &slot);
 
 	if (err)
