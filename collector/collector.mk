@@ -26,7 +26,8 @@ COLLECTOR_STATIC_CORE := $(patsubst collector/%.c,$(COLLECTOR_STATIC_DIR)/%.o,\
 			 $(COLLECTOR_CORE))
 
 ALL_TARGETS += $(COLLECTOR_BIN) $(COLLECTOR_STATIC_BIN) $(COLLECTOR_SPANGEN)
-INSTALL_BINS += $(COLLECTOR_BIN)
+# A daemon (page in section 8): SBINDIR.
+INSTALL_SBINS += $(COLLECTOR_BIN)
 DEMO_BINS += $(COLLECTOR_STATIC_BIN) $(COLLECTOR_SPANGEN)
 LINT_USER_SOURCES += $(wildcard collector/*.c collector/tests/*.c)
 # nodejs/npm: the test receiver (collector/tests/receiver). A nodejs that
