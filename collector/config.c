@@ -34,6 +34,7 @@ static const struct opt opts[] = {
 	{ "capacity", T_U32, F(capacity), "N", "slots per ring when creating the channel (default 1024: 512 KiB a ring)" },
 	{ "max-producers", T_U32, F(max_producers), "N", "rings when creating the channel (default 64)" },
 	{ "mode", T_MODE, F(mode), "OCTAL", "permissions when creating the channel (default 0622: anyone may record, only the owner collects)" },
+	{ "unlink-at-exit", T_BOOL, F(unlink_at_exit), NULL, "at exit, unlink the channel if the collector leaves nothing unexported in it (a throw-away channel)" },
 	{ "local", T_U32, F(local), "N", "no module: local rings and N built-in load producers (to try the exporters)" },
 	{ "local-spans", T_U32, F(local_spans), "N", "spans each load producer records, then exits; 0 = until stopped (default 0); the collector exits once they are all exported" },
 	{ "local-rate", T_DOUBLE, F(local_rate), "R", "spans/s of each load producer, 0 = flat out (default 1000)" },

@@ -23,6 +23,7 @@ struct config {
 	uint32_t capacity;		/* slots per ring when creating */
 	uint32_t max_producers;		/* rings when creating */
 	uint32_t mode;			/* channel permissions when creating */
+	bool unlink_at_exit;		/* unlink the channel once all is out */
 	uint32_t local;			/* > 0: local rings and that many load
 					 * producer processes (no module) */
 	uint32_t local_spans;		/* spans per load producer, 0: no end */

@@ -432,6 +432,13 @@ int collector_main(int argc, char **argv)
 				     col.m.spans_dropped[DROP_RATE_LIMIT] +
 				     col.m.spans_dropped[DROP_ENCODE]),
 		(unsigned long long)source_held(&col.src));
+	if (col.cfg.unlink_at_exit && !col.cfg.local) {
+		if (source_held(&col.src))
+			log_msg(LOG_WARN, "channel '%s' kept: it holds spans not exported",
+				col.cfg.channel);
+		else if (ringmpsc_unlink(col.cfg.channel))
+			log_msg(LOG_WARN, "cannot unlink channel '%s'", col.cfg.channel);
+	}
 	source_free(&col.src);
 	ringmpsc_consumer_close(&col.c);
 	if (col.local)

@@ -15,7 +15,7 @@ out=/tmp/spans.jsonl
 prom=/tmp/collector.prom
 collect() {
 	ringmpsc-collector --channel demo-spans --exporter file --file $out \
-		--metrics-file $prom --batch-max-delay-ms 50 &
+		--metrics-file $prom --batch-max-delay-ms 50 "$@" &
 	col=$!
 }
 
@@ -33,7 +33,7 @@ sleep 1
 echo "== kill -9 the collector under load, start another"
 kill -9 $col
 wait $col || true
-collect
+collect --unlink-at-exit
 for p in $pids; do wait $p; done
 sleep 1
 kill -TERM $col
