@@ -1,9 +1,7 @@
 # Programs built on the library.
-EXAMPLES := $(BUILD)/examples/spancollector
+EXAMPLES :=
 
 ALL_TARGETS += $(EXAMPLES)
-DEMO_BINS += $(BUILD)/examples/spancollector
-LINT_USER_SOURCES += examples/spancollector.c
 
 $(BUILD)/examples/%: examples/%.c $(LIBRINGMPSC_A)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The source (source.h): peeking without releasing, the per-ring
+ * segments that say which batch holds which slots, and the release of a
+ * ring's prefix once its batches are done.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "source.h"
+
+int source_init(struct source *s, struct ringmpsc_consumer *c,
+		struct metrics *m, struct ratelimit *rl, uint32_t nr_batches,
+		uint32_t batch_max_spans, size_t batch_max_bytes,
+		void (*submit)(void *ctx, struct batch *b), void *ctx)
+{
+	*s = (struct source){
+		.c = c, .m = m, .rl = rl,
+		.nr_rings = c->nr_rings,
+		.seg_cap = nr_batches,
+		.nr_batches = nr_batches,
+		.batch_max_spans = batch_max_spans,
+		.batch_max_bytes = batch_max_bytes,
+		.submit = submit, .ctx = ctx,
+	};
+	s->rings = calloc(s->nr_rings, sizeof(*s->rings));
+	s->batches = calloc(nr_batches, sizeof(*s->batches));
+	if (!s->rings || !s->batches)
+		goto nomem;
+	for (uint32_t i = 0; i < s->nr_rings; i++) {
+		s->rings[i].segs = calloc(s->seg_cap, sizeof(*s->rings[i].segs));
+		if (!s->rings[i].segs)
+			goto nomem;
+	}
+	for (uint32_t i = 0; i < nr_batches; i++) {
+		struct batch *b = &s->batches[i];
+
+		batch_reset(b);
+		b->state = BATCH_FREE;
+		b->next = s->pool;
+		s->pool = b;
+	}
+	return 0;
+nomem:
+	source_free(s);
+	return -ENOMEM;
+}
+
+void source_free(struct source *s)
+{
+	if (s->rings)
+		for (uint32_t i = 0; i < s->nr_rings; i++)
+			free(s->rings[i].segs);
+	if (s->batches)
+		for (uint32_t i = 0; i < s->nr_batches; i++)
+			batch_free(&s->batches[i]);
+	free(s->rings);
+	free(s->batches);
+	s->rings = NULL;
+	s->batches = NULL;
+}
+
+static struct batch *open_batch(struct source *s, uint64_t now_ns)
+{
+	struct batch *b = s->pool;
+
+	if (!b)
+		return NULL;
+	s->pool = b->next;
+	batch_reset(b);
+	b->seq = ++s->seq;
+	b->state = BATCH_OPEN;
+	b->opened_ns = now_ns;
+	s->open = b;
+	return b;
+}
+
+static void to_pool(struct source *s, struct batch *b)
+{
+	b->state = BATCH_FREE;
+	b->next = s->pool;
+	s->pool = b;
+}
+
+void source_close_open(struct source *s)
+{
+	struct batch *b = s->open;
+
+	if (!b)
+		return;
+	s->open = NULL;
+	if (b->nr_spans && batch_seal(b) == 0) {
+		b->state = BATCH_QUEUED;
+		s->submit(s->ctx, b);
+		return;
+	}
+	/* Nothing to send (its slots were corrupt or over the rate), or no
+	 * memory to assemble it: done now, counted, slots released.
+	 */
+	if (b->nr_spans) {
+		log_msg(LOG_WARN, "out of memory sealing a batch of %u spans",
+			b->nr_spans);
+		s->m->spans_dropped[DROP_ENCODE] += b->nr_spans;
+		s->m->batches_dropped++;
+	}
+	source_batch_done(s, b);
+}
+
+/* Count slot run @n of ring @r as held by batch @b. */
+static void hold(struct source *s, struct source_ring *r, struct batch *b,
+		 uint32_t n)
+{
+	struct source_segment *last = r->nr_segs ?
+		&r->segs[(r->first + r->nr_segs - 1) % s->seg_cap] : NULL;
+
+	r->taken += n;
+	s->m->spans_held += n;
+	if (last && last->b == b) {
+		last->n += n;
+		return;
+	}
+	/* A batch is open until the next one opens, so a ring's segments
+	 * name distinct batches and seg_cap (the number of batches) is room
+	 * enough. INV-COLL-03.
+	 */
+	RINGMPSC_INV(r->nr_segs < s->seg_cap, "INV-COLL-03");
+	r->segs[(r->first + r->nr_segs) % s->seg_cap] =
+		(struct source_segment){ .b = b, .n = n };
+	r->nr_segs++;
+	b->segments++;
+}
+
+/* Put slot @slot into the open batch. false: no batch can take it. */
+static bool take_one(struct source *s, struct source_ring *r,
+		     const void *slot, bool over_rate, uint64_t now_ns)
+{
+	struct ringmpsc_span span;
+	enum record_fault f = record_take(&span, slot);
+	struct batch *b = s->open ? s->open : open_batch(s, now_ns);
+	int err;
+
+	if (!b)
+		return false;
+	if (f != RECORD_OK) {
+		s->m->spans_corrupt[f]++;
+	} else if (over_rate) {
+		s->m->spans_dropped[DROP_RATE_LIMIT]++;
+	} else {
+		err = batch_add(b, &span, s->batch_max_bytes);
+		if (err == -E2BIG) {
+			source_close_open(s);
+			b = open_batch(s, now_ns);
+			if (!b)
+				return false;
+			err = batch_add(b, &span, s->batch_max_bytes);
+		}
+		if (err)
+			s->m->spans_dropped[DROP_ENCODE]++;
+	}
+	s->m->spans_received++;
+	hold(s, r, b, 1);
+	if (b->nr_spans >= s->batch_max_spans)
+		source_close_open(s);
+	return true;
+}
+
+/* Read ring @i from its head; take what batches do not hold yet. */
+static enum source_stop take_ring(struct source *s, uint32_t i,
+				  uint64_t now_ns, uint32_t *budget)
+{
+	struct source_ring *r = &s->rings[i];
+	const unsigned char *slots;
+	uint32_t n, fresh, tokens, k, pos;
+	bool held_back = false;
+	int got;
+
+	/* Up to the whole ring: the slots batches already hold come first
+	 * (the head has not moved past them), the fresh ones after.
+	 */
+	got = ringmpsc_peek(s->c, i, (const void **)&slots, s->c->capacity);
+	if (got == -EPROTO && !r->reported_broken) {
+		r->reported_broken = true;
+		s->m->rings_broken++;
+		log_msg(LOG_WARN, "ring %u is corrupt (its producer wrote a bad tail): no longer read", i);
+	}
+	if (got > 0 && (uint32_t)got == r->taken && r->taken < s->c->capacity) {
+		/* Batches hold all the peek showed. The library refreshes
+		 * its cached tail only once the head reaches it, which a
+		 * holding consumer's head does not: lower the cache to the
+		 * head (it only lags the tail, INV-RING-11, still) so that
+		 * this peek loads the tail again, with its checks.
+		 */
+		s->c->rings[i].cached_tail = s->c->rings[i].head;
+		got = ringmpsc_peek(s->c, i, (const void **)&slots, s->c->capacity);
+	}
+	if (got <= 0)
+		return SOURCE_EMPTY;
+	n = (uint32_t)got;
+	RINGMPSC_INV(n >= r->taken, "INV-COLL-03");
+	fresh = n - r->taken;
+	if (fresh > *budget)
+		fresh = *budget;
+	if (!fresh)
+		return SOURCE_EMPTY;
+	tokens = s->rl->rate > 0 ? ratelimit_take(s->rl, now_ns, fresh) : fresh;
+	if (tokens < fresh && s->rl->policy == RATELIMIT_HOLD) {
+		/* Back-pressure: what has no token stays in the ring. */
+		s->m->ratelimit_holds++;
+		held_back = true;
+		fresh = tokens;
+	}
+	/* Indexed from this peek's head: an export that completes inside
+	 * take_one() may release (and move the head past) earlier slots,
+	 * never these.
+	 */
+	pos = r->taken;
+	for (k = 0; k < fresh; k++) {
+		const void *slot = slots + (size_t)(pos + k) * s->c->slot_size;
+
+		/* Over the rate with policy drop: taken, counted, dropped. */
+		if (!take_one(s, r, slot, k >= tokens, now_ns))
+			break;
+	}
+	*budget -= k;
+	if (k < fresh)
+		return SOURCE_NO_BATCH;
+	return held_back ? SOURCE_RATE : SOURCE_EMPTY;
+}
+
+enum source_stop source_take(struct source *s, uint64_t now_ns,
+			     uint32_t budget)
+{
+	enum source_stop why = SOURCE_EMPTY;
+
+	for (uint32_t k = 0; k < s->nr_rings && budget; k++) {
+		uint32_t i = (s->next_ring + k) % s->nr_rings;
+		enum source_stop r = take_ring(s, i, now_ns, &budget);
+
+		if (r != SOURCE_EMPTY) {
+			why = r;
+			s->next_ring = i;
+			break;
+		}
+	}
+	if (!budget && why == SOURCE_EMPTY)
+		why = SOURCE_BUDGET;
+	return why;
+}
+
+/* Release ring @i's leading segments whose batches are done. */
+static void release_ring(struct source *s, uint32_t i)
+{
+	struct source_ring *r = &s->rings[i];
+	uint32_t n = 0;
+	const void *slots;
+	int got, err;
+
+	while (r->nr_segs) {
+		struct source_segment *seg = &r->segs[r->first];
+
+		if (seg->b->state != BATCH_DONE)
+			break;
+		n += seg->n;
+		if (--seg->b->segments == 0)
+			to_pool(s, seg->b);
+		r->first = (r->first + 1) % s->seg_cap;
+		r->nr_segs--;
+	}
+	if (!n)
+		return;
+	r->taken -= n;
+	s->m->spans_held -= n;
+	/* The release must follow a peek that handed these slots out; the
+	 * head has not moved since we took them, so a peek of the whole
+	 * ring covers them. The consumer's store-release of head inside
+	 * ringmpsc_release() (D, INV-RING-05) is what lets the producer
+	 * reuse them: only after their batch is done. INV-COLL-03.
+	 */
+	got = ringmpsc_peek(s->c, i, &slots, s->c->capacity);
+	if (got < 0 || (uint32_t)got < n) {
+		/* The ring broke meanwhile: never read again, nothing to
+		 * release into.
+		 */
+		r->taken = 0;
+		return;
+	}
+	err = ringmpsc_release(s->c, i, n);
+	RINGMPSC_INV(err == 0, "INV-COLL-03");
+	(void)err;
+}
+
+void source_batch_done(struct source *s, struct batch *b)
+{
+	b->state = BATCH_DONE;
+	if (!b->segments) {
+		to_pool(s, b);
+		return;
+	}
+	/* Only rings whose oldest segment is this batch's can move. */
+	for (uint32_t i = 0; i < s->nr_rings; i++) {
+		struct source_ring *r = &s->rings[i];
+
+		if (r->nr_segs && r->segs[r->first].b == b)
+			release_ring(s, i);
+	}
+}
+
+void source_count_inherited(struct source *s)
+{
+	/* What a previous collector left unreleased: it may have exported
+	 * some of it already; those come again, as duplicates. INV-COLL-04.
+	 */
+	for (uint32_t i = 0; i < s->nr_rings; i++) {
+		const void *slots;
+		int got = ringmpsc_peek(s->c, i, &slots, s->c->capacity);
+
+		if (got > 0)
+			s->m->spans_inherited += (uint32_t)got;
+	}
+}
+
+uint64_t source_held(const struct source *s)
+{
+	return s->m->spans_held;
+}

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# Host tests of ringmpsc-collector (no module: local rings).
+#
+#   make check-collector   span_test (the span API, record checks), then the
+#                          OTLP receiver test (collector/tests/otlp_test.js)
+#
+# The receiver decodes with npm @opentelemetry/otlp-transformer, installed
+# by "npm ci" from the lock file into $(BUILD) (not the source tree) and
+# found through NODE_PATH.
+
+COLLECTOR_NPM_DIR   := $(BUILD)/collector/receiver
+COLLECTOR_NPM_STAMP := $(COLLECTOR_NPM_DIR)/.installed
+COLLECTOR_TEST_CASES ?=
+
+CHECK_HOST_TARGETS += check-collector
+.PHONY: check-collector
+
+$(COLLECTOR_NPM_STAMP): collector/tests/receiver/package.json \
+			collector/tests/receiver/package-lock.json
+	@mkdir -p $(COLLECTOR_NPM_DIR)
+	cp $^ $(COLLECTOR_NPM_DIR)/
+	cd $(COLLECTOR_NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# (-Wno-*: for the harness macros, which compare int constants with
+# unsigned fields and use setjmp.)
+# The span API and record checks, with the kselftest harness.
+COLLECTOR_SPAN_TEST := $(BUILD)/collector/tests/span_test
+COLLECTOR_HARNESS_CFLAGS := -I$(KSFT_INC) -Wno-unused-parameter \
+			    -Wno-sign-compare -Wno-clobbered
+LINT_CFLAGS_collector/tests/span_test.c := $(COLLECTOR_HARNESS_CFLAGS)
+
+$(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/record.o \
+			$(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) $(LINUX_SRC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
+		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
+
+check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST)
+	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
+		collector/tests/run-checks.sh $(COLLECTOR_SPAN_TEST) \
+		$(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
+
+# In the VM (module channels): SIGKILL the collector under load, restart,
+# nothing lost (collector/tests/crash_test.c).
+COLLECTOR_CRASH_TEST := $(COLLECTOR_STATIC_DIR)/collector_crash_test
+VM_TEST_BINS += $(COLLECTOR_CRASH_TEST)
+
+$(COLLECTOR_STATIC_DIR)/tests/%.o: collector/tests/%.c $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) -DCOLLECTOR_NO_OTLP -c -o $@ $<
+
+$(COLLECTOR_CRASH_TEST): $(COLLECTOR_STATIC_DIR)/tests/crash_test.o \
+			 $(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
+	$(CC) -static -o $@ $^ -lm
+
+# What a span costs a producer: ring vs AF_UNIX datagram socket, 1, 4 and
+# 16 producer processes (collector/tests/bench_collector.c). Not in check.
+COLLECTOR_BENCH := $(COLLECTOR_STATIC_DIR)/bench_collector
+COLLECTOR_BENCH_SPANS ?= 200000
+.PHONY: bench-collector
+
+$(COLLECTOR_BENCH): $(COLLECTOR_STATIC_DIR)/tests/bench_collector.o \
+		    $(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
+	$(CC) -static -o $@ $^ -lm
+
+bench-collector: $(COLLECTOR_BENCH)
+	$(COLLECTOR_BENCH) $(COLLECTOR_BENCH_SPANS)
