@@ -47,11 +47,24 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
+/* The fd, or -ENODEV when the module is not loaded, or another negative
+ * errno (-EACCES).
+ */
 static int dev_open(void)
 {
 	int fd = open(RINGMPSC_DEVICE, O_RDWR | O_CLOEXEC);
 
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	/* No node (ENOENT), or a node no driver answers: a character
+	 * device without a driver (ENXIO), a misc minor nobody registered
+	 * (ENODEV). Either way the module is not loaded, which a caller must
+	 * tell apart from a channel that does not exist (-ENOENT from
+	 * ATTACH and UNLINK).
+	 */
+	if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+		return -ENODEV;
+	return -errno;
 }
 
 static uint64_t uptr(const void *p)

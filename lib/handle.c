@@ -2,7 +2,8 @@
 /*
  * The calls that depend on a handle's backend (module channel, local
  * rings, bare ring memory), made through its operations table (internal.h);
- * and the one teardown of every handle, whatever its backend.
+ * the one teardown of every handle, whatever its backend; and the
+ * library's version.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -113,4 +114,10 @@ void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
 		c->ops->close(c->backend);
 	free(c->rings);		/* and c->hot, one block */
 	ringmpsc__consumer_reset(c);
+}
+
+const char *ringmpsc_version(void)
+{
+	/* The release this library was built as: uapi/linux/ringmpsc.h. */
+	return RINGMPSC_VERSION_STRING;
 }

@@ -179,6 +179,12 @@ struct ringmpsc_channel_attr {
 	uint32_t flags;		/* RINGMPSC_CREATE_* */
 };
 
+/*
+ * Every call that opens /dev/ringmpsc (create, unlink, both opens) returns
+ * -ENODEV when the module is not loaded (no /dev/ringmpsc, or a node
+ * without a driver behind it), never -ENOENT, which means "no such
+ * channel".
+ */
 int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr);
 int ringmpsc_unlink(const char *name);
 
@@ -227,6 +233,14 @@ int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms);
 int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c);
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c);
 void ringmpsc_wait_finish(struct ringmpsc_consumer *c);
+
+/* ---- the library ------------------------------------------------------- */
+
+/* The release of the library running, "MAJOR.MINOR.PATCH": compare it
+ * with RINGMPSC_VERSION_STRING, the release of the headers a program was
+ * built with. Never NULL.
+ */
+const char *ringmpsc_version(void);
 
 /* ---- local rings: same layout in a shared memfd, no module ------------ */
 /*

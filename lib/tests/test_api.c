@@ -1030,9 +1030,9 @@ TEST_F(api, local_slow_paths)
 	lfix_fini(&f);
 }
 
-/* Without the module, the channel calls fail cleanly with the errno of
- * opening /dev/ringmpsc (skipped where the module is loaded: the
- * kselftests cover channels).
+/* Without the module, every channel call says so with -ENODEV, never
+ * -ENOENT, which means "no such channel" (the kselftests check that one
+ * with the module loaded; this test is skipped where it is).
  */
 TEST_F(api, channel_without_module)
 {
@@ -1042,10 +1042,30 @@ TEST_F(api, channel_without_module)
 
 	if (access(RINGMPSC_DEVICE, F_OK) == 0)
 		SKIP(return, RINGMPSC_DEVICE " exists");
-	EXPECT_EQ(-ENOENT, ringmpsc_create("lib-test", &attr));
-	EXPECT_EQ(-ENOENT, ringmpsc_unlink("lib-test"));
-	EXPECT_EQ(-ENOENT, ringmpsc_producer_open(&p, "lib-test"));
-	EXPECT_EQ(-ENOENT, ringmpsc_consumer_open(&c, "lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_create("lib-test", &attr));
+	EXPECT_EQ(-ENODEV, ringmpsc_unlink("lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_producer_open(&p, "lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_consumer_open(&c, "lib-test"));
+	/* ... and leaves closed handles behind. */
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+}
+
+/* The library names the release it was built as, the same string as the
+ * headers this test was built with, and well formed.
+ */
+TEST_F(api, version)
+{
+	const char *v = ringmpsc_version();
+	unsigned int major, minor, patch;
+	char end;
+
+	ASSERT_NE(NULL, v);
+	EXPECT_STREQ(RINGMPSC_VERSION_STRING, v);
+	ASSERT_EQ(3, sscanf(v, "%u.%u.%u%c", &major, &minor, &patch, &end));
+	EXPECT_EQ(RINGMPSC_VERSION_MAJOR, major);
+	EXPECT_EQ(RINGMPSC_VERSION_MINOR, minor);
+	EXPECT_EQ(RINGMPSC_VERSION_PATCH, patch);
 }
 
 /* Local rings are shared with a child forked after creation: the child
