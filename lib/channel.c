@@ -347,6 +347,11 @@ static bool chan_consumer_present(const struct ringmpsc_producer *p)
 	       RINGMPSC_CONSUMER_PRESENT;
 }
 
+static void chan_producer_close(struct ringmpsc_producer *p)
+{
+	chan_free(p->backend);
+}
+
 static void chan_close(void *backend)
 {
 	chan_free(backend);
@@ -473,7 +478,7 @@ static const struct ringmpsc_producer_ops chan_producer_ops = {
 	.wake_peer = chan_wake_consumer,
 	.consumer_present = chan_consumer_present,
 	.channel_stats = chan_stats,
-	.close = chan_close,
+	.close = chan_producer_close,
 };
 
 static const struct ringmpsc_consumer_ops chan_consumer_ops = {

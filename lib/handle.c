@@ -102,7 +102,7 @@ void ringmpsc_producer_close(struct ringmpsc_producer *p)
 	if (!p || !p->ops)
 		return;
 	if (p->ops->close)
-		p->ops->close(p->backend);
+		p->ops->close(p);
 	ringmpsc__producer_reset(p);
 }
 

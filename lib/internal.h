@@ -23,8 +23,8 @@ struct ringmpsc_producer_ops {
 	int (*wake_peer)(struct ringmpsc_producer *p);
 	bool (*consumer_present)(const struct ringmpsc_producer *p);
 	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
-	/* Give back what the backend holds; the handle is reset after. */
-	void (*close)(void *backend);
+	/* Give back what the handle holds; it is reset after. */
+	void (*close)(struct ringmpsc_producer *p);
 };
 
 struct ringmpsc_consumer_ops {

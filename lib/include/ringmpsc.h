@@ -257,7 +257,10 @@ void ringmpsc_local_destroy(struct ringmpsc_local *l);
 int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_ring_mem *out);
 /* Handles of local rings; they work until ringmpsc_local_destroy(). Close
- * them with ringmpsc_producer_close() and ringmpsc_consumer_close().
+ * them with ringmpsc_producer_close() and ringmpsc_consumer_close(). A
+ * ring has one producer handle at a time, in whichever process: binding a
+ * bound ring is -EBUSY until its handle is closed or its process has
+ * exited (INV-LOCAL-01); a fork()ed child shares its parent's handles.
  */
 int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_producer *p);

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -208,6 +209,95 @@ TEST_F(api, local_create_limits)
 	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
 	EXPECT_EQ(fds, count_fds());
+}
+
+/* A local ring has one producer at a time (INV-LOCAL-01): binding a bound
+ * ring is -EBUSY from this thread, from racing threads and from a forked
+ * child, until the handle is closed or its process has exited; the next
+ * producer continues at the tail its predecessor left.
+ */
+struct bind_race {
+	struct ringmpsc_local *l;
+	pthread_barrier_t go, done;
+	int won;		/* threads that bound ring 0 */
+	int busy;		/* threads told -EBUSY */
+};
+
+static void *bind_racer(void *arg)
+{
+	struct bind_race *r = arg;
+	struct ringmpsc_producer p;
+	int err;
+
+	pthread_barrier_wait(&r->go);
+	err = ringmpsc_local_producer(r->l, 0, &p);
+	__atomic_add_fetch(err == 0 ? &r->won : &r->busy, 1, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&r->done);	/* all tried while it was bound */
+	ringmpsc_producer_close(&p);	/* the loser's is closed already */
+	return err == 0 || err == -EBUSY ? NULL : (void *)1;
+}
+
+TEST_F(api, local_bind_once)
+{
+	enum { RACERS = 4, ROUNDS = 50 };
+	struct ringmpsc_producer p, p2;
+	struct ringmpsc_local *l;
+	pid_t pid;
+	int status = -1;
+
+	ASSERT_EQ(0, ringmpsc_local_create(&l, 2, LEN, 8, 0));
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p));
+	EXPECT_EQ(-EBUSY, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(NULL, p2.ops);		/* a closed handle */
+	ringmpsc_producer_close(&p2);		/* does not free ring 0 */
+	EXPECT_EQ(-EBUSY, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(0, send_seq(&p, 0, LEN));
+	EXPECT_EQ(0, send_seq(&p, 1, LEN));
+	ringmpsc_producer_close(&p);
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(2, p2.tail);			/* where p left it */
+
+	/* A forked child: ring 0 is still ours; ring 1 it binds and leaves
+	 * bound when it exits, and then it is free again.
+	 */
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringmpsc_producer q;
+
+		if (ringmpsc_local_producer(l, 0, &q) != -EBUSY)
+			_exit(1);
+		_exit(ringmpsc_local_producer(l, 1, &q) ? 2 : 0);
+	}
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 1, &p));
+	ringmpsc_producer_close(&p);
+	ringmpsc_producer_close(&p2);
+
+	/* Threads racing for ring 0: exactly one wins each round. */
+	for (int round = 0; round < ROUNDS; round++) {
+		struct bind_race r = { .l = l };
+		pthread_t th[RACERS];
+		void *ret;
+
+		ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, RACERS));
+		ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, RACERS));
+		for (int i = 0; i < RACERS; i++)
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, bind_racer, &r));
+		for (int i = 0; i < RACERS; i++) {
+			ASSERT_EQ(0, pthread_join(th[i], &ret));
+			EXPECT_EQ(NULL, ret);
+		}
+		pthread_barrier_destroy(&r.go);
+		pthread_barrier_destroy(&r.done);
+		EXPECT_EQ(1, r.won);
+		EXPECT_EQ(RACERS - 1, r.busy);
+	}
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p));	/* freed */
+	ringmpsc_producer_close(&p);
+	ringmpsc_local_destroy(l);
 }
 
 /* Data is mirrored exactly when capacity * slot_size is a page multiple
