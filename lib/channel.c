@@ -347,6 +347,17 @@ static bool chan_consumer_present(const struct ringmpsc_producer *p)
 	       RINGMPSC_CONSUMER_PRESENT;
 }
 
+/* Does the module signal our eventfd when a consumer attaches? Its INFO
+ * says so with a feature bit; a module without it leaves us to wait for an
+ * arrival in slices. INV-STREAM-04
+ */
+static bool chan_arrival_announced(const struct ringmpsc_producer *p)
+{
+	const struct ringmpsc_channel *ch = p->backend;
+
+	return ch->info.features & RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS;
+}
+
 static void chan_producer_close(struct ringmpsc_producer *p)
 {
 	chan_free(p->backend);
@@ -477,6 +488,7 @@ static int chan_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
 static const struct ringmpsc_producer_ops chan_producer_ops = {
 	.wake_peer = chan_wake_consumer,
 	.consumer_present = chan_consumer_present,
+	.arrival_announced = chan_arrival_announced,
 	.channel_stats = chan_stats,
 	.close = chan_producer_close,
 };

@@ -37,6 +37,12 @@ bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
 	return !p->ops->consumer_present || p->ops->consumer_present(p);
 }
 
+bool ringmpsc__consumer_arrival_announced(const struct ringmpsc_producer *p)
+{
+	return p->ops && p->ops->arrival_announced &&
+	       p->ops->arrival_announced(p);
+}
+
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
 {
 	/* A closed handle, or ring states that never change. */

@@ -81,8 +81,13 @@ static bool local_bind(struct ringmpsc_local *l, uint32_t ring)
 
 static void local_producer_close(struct ringmpsc_producer *p)
 {
-	/* Free the ring for the next producer. Release: our last store of
-	 * tail is visible to whoever binds it next (local_bind()).
+	/* Nobody is to wake a handle that is gone: clear our NEED_WAKEUP,
+	 * as the module does when a ring detaches (INV-MOD-05). Ours alone
+	 * to write (INV-RING-04).
+	 */
+	RINGMPSC_WRITE_ONCE(*p->flags_p, 0);
+	/* Free the ring for the next producer. Release: our last stores of
+	 * tail and flags are visible to whoever binds it next (local_bind()).
 	 * INV-LOCAL-01
 	 */
 	ringmpsc_smp_store_release(bound_word(p->backend, p->ring), 0);

@@ -223,16 +223,78 @@ int ringmpsc_send(struct ringmpsc_producer *p, const void *msg, size_t len,
  * be work, -ETIMEDOUT, -EINTR.
  */
 int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms);
-/* The eventfd the consumer sleeps on, for poll/epoll/io_uring. Before
- * waiting on it yourself, call ringmpsc_wait_prepare(); if that returns 1,
- * do not sleep: there is work. Afterwards call ringmpsc_wait_finish().
- * A negative return is an error: -EOPNOTSUPP (no eventfd), or the errno
- * of a failed membarrier() (seccomp), when a wakeup cannot be promised:
- * wait with a short timeout instead (ringmpsc_wait does, spec.md 3).
+
+/* ---- event loops: each side's eventfd and its prepare/finish ---------- */
+/*
+ * To sleep in your own poll/epoll/io_uring/libuv loop instead of in a
+ * blocking call (spec.md section 8; <ringmpsc/epoll.h>, <ringmpsc/uring.h>
+ * and <ringmpsc/uv.h> do this for you):
+ *
+ *	r = ringmpsc_wait_prepare(c);	  (producer: ..._wait_prepare(p, n, f))
+ *	if (r == 1)		work (room) now: do not sleep
+ *	else if (r == 0)	sleep until the eventfd is readable
+ *	else if ((ms = ringmpsc_wait_retry_ms(r)) >= 0)
+ *				sleep at most ms, whatever the eventfd says
+ *	else			r is final: report it
+ *	ringmpsc_wait_finish(c);	  (producer: ..._wait_finish(p))
+ *	... consume (send), then prepare again before the next sleep ...
+ *
+ * The eventfds are nonblocking; what makes one readable stays until the
+ * finish, so a loop may start polling it at any time after the prepare
+ * (epoll, a multishot or one-shot io_uring poll, uv_poll_t) and no order
+ * of prepare, poll and wakeup loses one (INV-STREAM-01). Call the finish
+ * after every prepare that returned 0 or an error with a retry; after 1
+ * it is harmless.
  */
+
+/* The eventfd the consumer sleeps on. -EOPNOTSUPP: none (bare memory). */
 int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c);
+/* 1: a ring has messages or changed state; 0: NEED_WAKEUP is set in
+ * every live ring, sleep; negative: -EOPNOTSUPP (no eventfd), or a wakeup
+ * cannot be promised (INV-WAKE-06): the errno of a failed membarrier()
+ * (seccomp), -ENOMEM (a ring could not be mapped).
+ */
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c);
+/* Clear NEED_WAKEUP, drop the eventfd's count. */
 void ringmpsc_wait_finish(struct ringmpsc_consumer *c);
+
+/* The eventfd the producer sleeps on. -EOPNOTSUPP: none (bare memory). */
+int ringmpsc_producer_eventfd(const struct ringmpsc_producer *p);
+
+/* ringmpsc_producer_wait_prepare() flags. */
+#define RINGMPSC_WAIT_CONSUMER	(1U << 0)	/* also wait for a consumer */
+
+/*
+ * Get ready to sleep until @n slots are free (1 <= n <= capacity), with
+ * RINGMPSC_WAIT_CONSUMER until a consumer is attached too (module
+ * channels; the other backends always have one). 1: ready now; 0:
+ * NEED_WAKEUP is set, sleep on the eventfd: a release by the consumer, its
+ * departure, and (with the flag) its arrival make it readable. Negative:
+ * -EINVAL (bad n or flags), -EBADF (closed handle), -EOPNOTSUPP (no
+ * eventfd), -EPIPE (fewer than n free and no consumer attached to free
+ * them, without the flag; INV-STREAM-03), -ENOTCONN (with the flag: room
+ * but no consumer, and the module does not announce arrivals, so retry
+ * in slices), or a wakeup cannot be promised: the errno of a failed
+ * membarrier() (INV-WAKE-06).
+ */
+int ringmpsc_producer_wait_prepare(struct ringmpsc_producer *p, uint32_t n,
+				   uint32_t flags);
+/* Clear NEED_WAKEUP, drop the eventfd's count. */
+void ringmpsc_producer_wait_finish(struct ringmpsc_producer *p);
+
+/* Longest sleep, ms, after a wakeup that cannot be promised (INV-WAKE-06),
+ * and while waiting for a consumer whose arrival is not announced.
+ */
+#define RINGMPSC_WAIT_SLICE_MS		1
+#define RINGMPSC_WAIT_ATTACH_SLICE_MS	10
+
+/*
+ * After a wait_prepare of either side returned @err < 0: the longest time
+ * in ms the caller may sleep before preparing again (the eventfd may stay
+ * silent meanwhile), or -1 when @err is final and must be reported:
+ * -EINVAL, -EBADF, -EOPNOTSUPP, -EPIPE.
+ */
+int ringmpsc_wait_retry_ms(int err);
 
 /* ---- the library ------------------------------------------------------- */
 
