@@ -5,13 +5,15 @@
  * on a full ring, with no consumer, when the consumer arrives and when it
  * leaves while the producer waits, and that nothing it sent is lost.
  * The loop is a plain poll() of the producer's eventfd, as an epoll,
- * io_uring or libuv loop would arm it after the prepare.
+ * io_uring or libuv loop would arm it after the prepare. Last, 100k
+ * messages between a producer and a consumer each in its own epoll loop
+ * (<ringmpsc/epoll.h>), both sleeping whenever idle.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <poll.h>
-#include <ringmpsc.h>
+#include <ringmpsc/epoll.h>
 
 #include "helpers.h"
 
@@ -225,6 +227,118 @@ TEST_F(s, consumer_leaves_while_waiting)
 	EXPECT_EQ(CAP, ringmpsc_consume(&c, check_seq, &g, CAP));
 	EXPECT_EQ(0, g.bad);
 	ringmpsc_consumer_close(&c);
+}
+
+/* Messages of the epoll hand-off; RINGMPSC_STREAM_N in the environment
+ * sets another count (a slow kernel, the debug kernel's checkers).
+ */
+#define HANDOFFS	100000
+#define HANDOFF_CAP	16
+
+static uint64_t handoffs(void)
+{
+	const char *s = getenv("RINGMPSC_STREAM_N");
+
+	return s && *s ? strtoull(s, NULL, 10) : HANDOFFS;
+}
+
+/* The producer process: an epoll loop that sleeps while the ring is full.
+ * Its exit status says what went wrong.
+ */
+static int epoll_producer(const char *name, uint64_t n)
+{
+	struct ringmpsc_producer p;
+	struct epoll_event ev;
+	int epfd = epoll_create1(EPOLL_CLOEXEC), err, r, k, timeout;
+	uint64_t seq = 0;
+
+	if (epfd < 0 || ringmpsc_producer_open(&p, name))
+		return 10;
+	if (ringmpsc_epoll_add(epfd, ringmpsc_producer_eventfd(&p), 0))
+		return 11;
+	while (seq < n) {
+		struct msg m = { .seq = seq, .check = rm_mix(seq) };
+
+		err = ringmpsc_try_send(&p, &m, sizeof(m));
+		if (err == 0) {
+			seq++;
+			continue;
+		}
+		if (err != -EAGAIN)
+			return 12;
+		/* Full. Wait for room, and for the consumer while none is
+		 * attached yet (the parent attaches after the fork).
+		 */
+		timeout = WAIT_MS;
+		r = ringmpsc_producer_wait_prepare(&p, 1, RINGMPSC_WAIT_CONSUMER);
+		if (ringmpsc_epoll_timeout(r, &timeout))
+			return 13;
+		k = epoll_wait(epfd, &ev, 1, timeout);
+		ringmpsc_producer_wait_finish(&p);
+		if (k == 0 && r == 0)
+			return 14;	/* a lost wakeup */
+	}
+	ringmpsc_producer_close(&p);
+	return 0;
+}
+
+/*
+ * 100k messages from a producer process to a consumer, each in an epoll
+ * loop over a module channel, sleeping whenever idle: every message once,
+ * in order (INV-STREAM-05), and no sleep that no wakeup ends within
+ * WAIT_MS (INV-STREAM-01).
+ */
+TEST_F_TIMEOUT(s, epoll_handoffs, 280)
+{
+	struct ringmpsc_channel_attr attr = {
+		.slot_size = sizeof(struct msg), .capacity = HANDOFF_CAP,
+		.max_producers = 1, .mode = 0600, .flags = RINGMPSC_CREATE_EXCL,
+	};
+	uint64_t n = handoffs(), sleeps = 0, t0 = rm_now_ns();
+	struct ringmpsc_consumer c;
+	struct epoll_event ev;
+	struct got g = { 0 };
+	char name[64];
+	int epfd, status;
+	pid_t pid;
+
+	ASSERT_LT(0, n);
+	rm_name(name, sizeof(name), "handoff");
+	ASSERT_EQ(0, ringmpsc_create(name, &attr));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(epoll_producer(name, n));
+	ASSERT_EQ(0, ringmpsc_consumer_open(&c, name));
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, epfd);
+	ASSERT_EQ(0, ringmpsc_epoll_add(epfd, ringmpsc_consumer_eventfd(&c), 0));
+	while (g.next < n && !g.bad) {
+		int timeout = WAIT_MS, r, k;
+		long got = ringmpsc_consume(&c, check_seq, &g, 64);
+
+		ASSERT_LE(0, got);
+		if (got)
+			continue;
+		r = ringmpsc_wait_prepare(&c);
+		ASSERT_EQ(0, ringmpsc_epoll_timeout(r, &timeout));
+		sleeps += r == 0;
+		k = epoll_wait(epfd, &ev, 1, timeout);
+		ringmpsc_wait_finish(&c);
+		ASSERT_FALSE(k == 0 && r == 0) TH_LOG("no wakeup in %d ms at %llu",
+						       WAIT_MS, (unsigned long long)g.next);
+	}
+	EXPECT_EQ(n, g.next);
+	EXPECT_EQ(0, g.bad);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("producer exit %d", WEXITSTATUS(status));
+	TH_LOG("%llu messages in %.1f s, consumer slept %llu times",
+	       (unsigned long long)n, (double)(rm_now_ns() - t0) / 1e9,
+	       (unsigned long long)sleeps);
+	close(epfd);
+	ringmpsc_consumer_close(&c);
+	ringmpsc_unlink(name);
 }
 
 TEST_HARNESS_MAIN
