@@ -15,12 +15,55 @@
 
 #include "internal.h"
 
-static int64_t now_ms(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+/*
+ * Spinning (spec.md section 3): before arming NEED_WAKEUP, and paying for
+ * membarrier() and the peer's wake call, a waiter polls its ring for up to
+ * spin_ns. A peer that publishes within that time costs neither side a
+ * system call. Process-wide, set with ringmpsc_set_wait_spin_ns().
+ */
+static uint32_t spin_ns = RINGMPSC_WAIT_SPIN_NS;
+
+uint32_t ringmpsc_set_wait_spin_ns(uint32_t ns)
+{
+	/* Process-private, any thread: relaxed, it is only a bound. */
+	return __atomic_exchange_n(&spin_ns, ns, __ATOMIC_RELAXED);
+}
+
+struct spin {
+	int64_t end;
+	uint32_t rounds;
+};
+
+/* Start a spin; false when spinning is off. */
+static bool spin_start(struct spin *s)
+{
+	uint32_t ns = __atomic_load_n(&spin_ns, __ATOMIC_RELAXED);
+
+	s->end = now_ns() + ns;
+	s->rounds = 0;
+	return ns != 0;
+}
+
+/* Pause once; false when the bound is spent (the clock is read every 32
+ * pauses: a pause is tens of ns, a clock read as much).
+ */
+static bool spin_more(struct spin *s)
+{
+	ringmpsc_cpu_relax();
+	return ++s->rounds % 32 || now_ns() < s->end;
 }
 
 /* Milliseconds left before @deadline (-1: none), never negative. */
@@ -130,10 +173,14 @@ static int producer_check(struct ringmpsc_producer *p, uint32_t n,
  * is awaited and the module does not announce one (INV-STREAM-04).
  */
 static int producer_arm(struct ringmpsc_producer *p, uint32_t n,
-			uint32_t flags, int *unarmed_err)
+			uint32_t flags, bool spin, int *unarmed_err)
 {
 	int r = producer_check(p, n, flags);
+	struct spin s;
 
+	if (spin && !r && spin_start(&s))
+		while (!r && spin_more(&s))
+			r = producer_check(p, n, flags);
 	if (r)
 		return r;
 	drain_eventfd(p->wait_fd);
@@ -168,7 +215,7 @@ int ringmpsc_wait_space(struct ringmpsc_producer *p, uint32_t n, int timeout_ms)
 	if (p->wait_fd < 0)
 		return -EOPNOTSUPP;
 	for (;;) {
-		err = producer_arm(p, n, 0, &unarmed_err);
+		err = producer_arm(p, n, 0, timeout_ms != 0, &unarmed_err);
 		if (err)
 			return err > 0 ? 0 : err;
 		err = sleep_on(p->wait_fd, sleep_ms(deadline, unarmed_err));
@@ -219,7 +266,7 @@ int ringmpsc_producer_wait_prepare(struct ringmpsc_producer *p, uint32_t n,
 		return -EINVAL;
 	if (p->wait_fd < 0)
 		return -EOPNOTSUPP;
-	r = producer_arm(p, n, flags, &unarmed_err);
+	r = producer_arm(p, n, flags, true, &unarmed_err);
 	if (r == 0 && unarmed_err) {
 		set_flag(p->flags_p, 0);
 		return unarmed_err;
@@ -291,8 +338,11 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
  * missed: the barrier failed (INV-WAKE-06), or a live ring could not be
  * mapped (INV-WAKE-03); or a negative errno.
  */
-static int consumer_arm(struct ringmpsc_consumer *c, int *unarmed_err)
+static int consumer_arm(struct ringmpsc_consumer *c, bool spin,
+			int *unarmed_err)
 {
+	struct spin s;
+
 	if (c->wait_fd < 0)
 		return -EOPNOTSUPP;
 	/* Map rings that became live, so that our flag is set in them too;
@@ -305,6 +355,10 @@ static int consumer_arm(struct ringmpsc_consumer *c, int *unarmed_err)
 		(void)ringmpsc__refresh_if_changed(c);
 	if (consumer_has_work(c))
 		return 1;
+	if (spin && spin_start(&s))
+		while (spin_more(&s))
+			if (consumer_has_work(c))
+				return 1;
 	drain_eventfd(c->wait_fd);
 	set_consumer_flags(c, RINGMPSC_NEED_WAKEUP);
 	/* (G): our flags are visible before we look at any tail again;
@@ -324,7 +378,7 @@ static int consumer_arm(struct ringmpsc_consumer *c, int *unarmed_err)
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c)
 {
 	int unarmed_err = 0;
-	int err = consumer_arm(c, &unarmed_err);
+	int err = consumer_arm(c, true, &unarmed_err);
 
 	if (err == 0 && unarmed_err) {
 		set_consumer_flags(c, 0);
@@ -346,7 +400,7 @@ int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms)
 	int err;
 
 	for (;;) {
-		err = consumer_arm(c, &unarmed_err);
+		err = consumer_arm(c, timeout_ms != 0, &unarmed_err);
 		if (err)
 			return err > 0 ? 0 : err;
 		err = sleep_on(c->wait_fd, sleep_ms(deadline, unarmed_err));

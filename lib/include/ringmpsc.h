@@ -282,6 +282,17 @@ int ringmpsc_producer_wait_prepare(struct ringmpsc_producer *p, uint32_t n,
 /* Clear NEED_WAKEUP, drop the eventfd's count. */
 void ringmpsc_producer_wait_finish(struct ringmpsc_producer *p);
 
+/*
+ * Before a waiter of either side (the blocking calls with a timeout other
+ * than 0, and the prepares) arms NEED_WAKEUP and pays for membarrier()
+ * and its peer's wake call, it polls its ring for up to this many ns with
+ * a pause between looks: a peer that publishes within that time costs
+ * neither side a system call. Process-wide; 0 turns spinning off. Returns
+ * the previous bound. Default RINGMPSC_WAIT_SPIN_NS.
+ */
+#define RINGMPSC_WAIT_SPIN_NS	2000
+uint32_t ringmpsc_set_wait_spin_ns(uint32_t ns);
+
 /* Longest sleep, ms, after a wakeup that cannot be promised (INV-WAKE-06),
  * and while waiting for a consumer whose arrival is not announced.
  */

@@ -418,6 +418,58 @@ TEST_F_TIMEOUT(wait, producer_close_clears_flag, TIMEOUT_S)
 	lfix_fini(&f);
 }
 
+/* A waiter spins before it arms (ringmpsc_set_wait_spin_ns): a message
+ * or a release within the spin wakes it without a flag or a wake call,
+ * on both sides; with spinning off, the flag goes up at once and the
+ * peer's publish costs a wake call (INV-WAKE-04).
+ */
+TEST_F_TIMEOUT(wait, spin_before_arming, TIMEOUT_S)
+{
+	const uint32_t long_spin = 300u * 1000 * 1000;	/* 300 ms */
+	struct waiter w = { 0 };
+	const void *m = NULL;
+	struct lfix f;
+
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
+	EXPECT_EQ(RINGMPSC_WAIT_SPIN_NS, ringmpsc_set_wait_spin_ns(long_spin));
+
+	/* Consumer: the message comes while it spins. */
+	w.c = &f.c;
+	w.timeout_ms = LONG_MS;
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
+	sleep_ms(30);
+	EXPECT_TRUE(cons_flags_are(&f, 0));
+	EXPECT_EQ(0, send_seq(&f.p[0], 0, LEN));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(0, f.p[0].stats.wakeups);
+
+	/* Producer: a full ring, and the release comes while it spins. */
+	fill(_metadata, &f.p[0], 1);
+	w = (struct waiter){ .p = &f.p[0], .n = 1, .timeout_ms = LONG_MS };
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, space_waiter, &w));
+	sleep_ms(30);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(0, f.c.stats.wakeups);
+
+	/* Spinning off: armed at once, woken by a wake call. */
+	EXPECT_EQ(long_spin, ringmpsc_set_wait_spin_ns(0));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
+	w = (struct waiter){ .c = &f.c, .timeout_ms = LONG_MS };
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
+	EXPECT_TRUE(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	EXPECT_EQ(0, send_seq(&f.p[0], 2, LEN));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(1, f.p[0].stats.wakeups);
+	ringmpsc_set_wait_spin_ns(RINGMPSC_WAIT_SPIN_NS);
+	lfix_fini(&f);
+}
+
 /* A busy exchange makes no wakeup call (INV-WAKE-04): 10000 messages
  * through a 4-slot ring between two threads that never block.
  */
