@@ -544,6 +544,19 @@ TEST_F(chan, info_struct_sizes)
 	close(p);
 }
 
+/* Each of the two eventfds was signalled exactly once since last read. */
+static void expect_signalled_once(struct __test_metadata *_metadata,
+				  const int efd[2])
+{
+	uint64_t v;
+
+	for (int i = 0; i < 2; i++) {
+		v = 0;
+		EXPECT_EQ(sizeof(v), read(efd[i], &v, sizeof(v)));
+		EXPECT_EQ(1, v);
+	}
+}
+
 /*
  * A consumer's attach signals every producer's eventfd, as its departure
  * does (RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS), and counts it in
@@ -571,18 +584,12 @@ TEST_F(chan, consumer_attach_wakes_producers)
 
 	c = rm_attach(self->name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
 	ASSERT_LE(0, c);
-	for (int i = 0; i < 2; i++) {
-		EXPECT_EQ(sizeof(v), read(efd[i], &v, sizeof(v)));
-		EXPECT_EQ(1, v);
-	}
+	expect_signalled_once(_metadata, efd);
 	ASSERT_EQ(0, rm_stats(c, &st));
 	EXPECT_EQ(2, st.producer_wakeups);
 	/* and its departure, once more each */
 	close(c);
-	for (int i = 0; i < 2; i++) {
-		EXPECT_EQ(sizeof(v), read(efd[i], &v, sizeof(v)));
-		EXPECT_EQ(1, v);
-	}
+	expect_signalled_once(_metadata, efd);
 	ASSERT_EQ(0, rm_stats(p0, &st));
 	EXPECT_EQ(4, st.producer_wakeups);
 	close(p0);
