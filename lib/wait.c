@@ -166,11 +166,12 @@ static int producer_check(struct ringmpsc_producer *p, uint32_t n,
 }
 
 /*
- * Set NEED_WAKEUP unless the wait is over (spec.md section 3, the
- * producer's pair of section 8). 1 or -EPIPE: over, flag clear. 0: armed, and
- * *@unarmed_err says whether the eventfd may stay silent anyway: the
- * barrier failed (INV-WAKE-06), or -ENOTCONN: only a consumer's arrival
- * is awaited and the module does not announce one (INV-STREAM-04).
+ * Set NEED_WAKEUP unless the wait is over (spec.md section 3, the pair
+ * with the producer asleep; section 8). 1 or -EPIPE: over, flag clear.
+ * 0: armed, and *@unarmed_err says whether the eventfd may stay silent
+ * anyway: the barrier failed (INV-WAKE-06), or -ENOTCONN: only a
+ * consumer's arrival is awaited and the module does not announce one
+ * (INV-STREAM-04).
  */
 static int producer_arm(struct ringmpsc_producer *p, uint32_t n,
 			uint32_t flags, bool spin, int *unarmed_err)
@@ -190,9 +191,9 @@ static int producer_arm(struct ringmpsc_producer *p, uint32_t n,
 	 * INV-WAKE-01, INV-WAKE-02.
 	 */
 	*unarmed_err = ringmpsc__sleeper_barrier();
-	/* The re-check. A departure or an arrival the module signals is
-	 * either seen here or still in the eventfd's count, which only a
-	 * finish consumes. INV-STREAM-01
+	/* The re-check. A departure or an arrival the module signals after
+	 * our drain is either seen here or still in the eventfd's count,
+	 * which only the finish consumes. INV-STREAM-01
 	 */
 	r = producer_check(p, n, flags);
 	if (r) {
