@@ -154,3 +154,4 @@ module_exit(ringmpsc_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Multi-producer single-consumer channels over mmap'd rings");
+MODULE_VERSION(RINGMPSC_VERSION_STRING);

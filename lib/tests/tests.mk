@@ -31,7 +31,8 @@ LIB_TEST_SRCS := $(sort $(wildcard lib/tests/*.c))
 LIB_TEST_NAMES := $(patsubst lib/tests/%.c,%,$(LIB_TEST_SRCS))
 LIB_TEST_DIR := $(BUILD)/lib/tests
 LIB_TEST_DEPS := $(wildcard lib/tests/*.h) lib/invariants.h \
-		 lib/include/ringmpsc.h uapi/linux/ringmpsc.h $(LINUX_SRC_STAMP)
+		 lib/include/ringmpsc.h $(wildcard lib/include/ringmpsc/*.h) \
+		 uapi/linux/ringmpsc.h $(LINUX_SRC_STAMP)
 # The kselftest harness, from the kernel source tree the build extracts.
 LIB_TEST_CFLAGS := -pthread -I$(KSFT_INC)
 LIB_TEST_PLAIN := $(addprefix $(LIB_TEST_DIR)/plain/,$(LIB_TEST_NAMES))

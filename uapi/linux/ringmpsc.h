@@ -18,7 +18,7 @@
  * library (ringmpsc_version(), the shared object's version) take theirs
  * from here, so one number names both. Compatibility between a module and
  * a library of different releases is not decided by it: see
- * RINGMPSC_ABI_VERSION and the INFO feature bits (spec.md, section 5).
+ * RINGMPSC_ABI_VERSION (spec.md, section 5, versions and compatibility).
  */
 #define RINGMPSC_VERSION_MAJOR	1
 #define RINGMPSC_VERSION_MINOR	0

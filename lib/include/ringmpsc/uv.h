@@ -56,14 +56,14 @@ extern "C" {
 /* What the consumer and the producer handles share: the three libuv
  * handles around one eventfd. Private to this header.
  */
-struct ringmpsc_uv__src {
+struct ringmpsc__uv_src {
 	uv_poll_t poll;
 	uv_timer_t timer;
 	uv_idle_t idle;
 	/* Called after a wakeup (status 0) or a failed poll (status < 0). */
-	void (*woken)(struct ringmpsc_uv__src *s, int status);
-	void (*finish)(struct ringmpsc_uv__src *s);
-	void (*closed)(struct ringmpsc_uv__src *s);
+	void (*woken)(struct ringmpsc__uv_src *s, int status);
+	void (*finish)(struct ringmpsc__uv_src *s);
+	void (*closed)(struct ringmpsc__uv_src *s);
 	unsigned int open_handles;
 	bool active;
 };
@@ -76,7 +76,7 @@ typedef void (*ringmpsc_uv_producer_cb)(struct ringmpsc_uv_producer *h,
 					int status);
 
 struct ringmpsc_uv_consumer {
-	struct ringmpsc_uv__src src;	/* first: the callbacks cast back */
+	struct ringmpsc__uv_src src;	/* first: the callbacks cast back */
 	void *data;			/* the caller's */
 	struct ringmpsc_consumer *c;
 	ringmpsc_uv_consumer_cb cb;
@@ -84,7 +84,7 @@ struct ringmpsc_uv_consumer {
 };
 
 struct ringmpsc_uv_producer {
-	struct ringmpsc_uv__src src;	/* first: the callbacks cast back */
+	struct ringmpsc__uv_src src;	/* first: the callbacks cast back */
 	void *data;			/* the caller's */
 	struct ringmpsc_producer *p;
 	uint32_t n;			/* slots waited for */
@@ -93,13 +93,13 @@ struct ringmpsc_uv_producer {
 	void (*close_cb)(struct ringmpsc_uv_producer *h);
 };
 
-static inline struct ringmpsc_uv__src *ringmpsc_uv__of(uv_handle_t *h)
+static inline struct ringmpsc__uv_src *ringmpsc__uv_of(uv_handle_t *h)
 {
-	return (struct ringmpsc_uv__src *)h->data;
+	return (struct ringmpsc__uv_src *)h->data;
 }
 
 /* Any wakeup, from the poll, the retry timer or the idle handle. */
-static inline void ringmpsc_uv__wake(struct ringmpsc_uv__src *s, int status)
+static inline void ringmpsc__uv_wake(struct ringmpsc__uv_src *s, int status)
 {
 	uv_idle_stop(&s->idle);
 	uv_timer_stop(&s->timer);
@@ -109,23 +109,23 @@ static inline void ringmpsc_uv__wake(struct ringmpsc_uv__src *s, int status)
 	s->woken(s, status);
 }
 
-static inline void ringmpsc_uv__on_poll(uv_poll_t *h, int status, int events)
+static inline void ringmpsc__uv_on_poll(uv_poll_t *h, int status, int events)
 {
 	(void)events;
-	ringmpsc_uv__wake(ringmpsc_uv__of((uv_handle_t *)h), status);
+	ringmpsc__uv_wake(ringmpsc__uv_of((uv_handle_t *)h), status);
 }
 
-static inline void ringmpsc_uv__on_timer(uv_timer_t *h)
+static inline void ringmpsc__uv_on_timer(uv_timer_t *h)
 {
-	ringmpsc_uv__wake(ringmpsc_uv__of((uv_handle_t *)h), 0);
+	ringmpsc__uv_wake(ringmpsc__uv_of((uv_handle_t *)h), 0);
 }
 
-static inline void ringmpsc_uv__on_idle(uv_idle_t *h)
+static inline void ringmpsc__uv_on_idle(uv_idle_t *h)
 {
-	ringmpsc_uv__wake(ringmpsc_uv__of((uv_handle_t *)h), 0);
+	ringmpsc__uv_wake(ringmpsc__uv_of((uv_handle_t *)h), 0);
 }
 
-static inline int ringmpsc_uv__init(uv_loop_t *loop, struct ringmpsc_uv__src *s,
+static inline int ringmpsc__uv_init(uv_loop_t *loop, struct ringmpsc__uv_src *s,
 				    int fd)
 {
 	int err;
@@ -145,7 +145,7 @@ static inline int ringmpsc_uv__init(uv_loop_t *loop, struct ringmpsc_uv__src *s,
 	return 0;
 }
 
-static inline void ringmpsc_uv__stop(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_stop(struct ringmpsc__uv_src *s)
 {
 	s->active = false;
 	uv_poll_stop(&s->poll);
@@ -159,7 +159,7 @@ static inline void ringmpsc_uv__stop(struct ringmpsc_uv__src *s)
  * readable, a negative errno with a retry for at most that slice. 0, or
  * @r when it is final.
  */
-static inline int ringmpsc_uv__sleep(struct ringmpsc_uv__src *s, int r)
+static inline int ringmpsc__uv_sleep(struct ringmpsc__uv_src *s, int r)
 {
 	int ms = r < 0 ? ringmpsc_wait_retry_ms(r) : 0;
 	int err;
@@ -167,41 +167,41 @@ static inline int ringmpsc_uv__sleep(struct ringmpsc_uv__src *s, int r)
 	if (r < 0 && ms < 0)
 		return r;
 	if (r == 1)
-		return uv_idle_start(&s->idle, ringmpsc_uv__on_idle);
+		return uv_idle_start(&s->idle, ringmpsc__uv_on_idle);
 	/* Readable from the wakeup until the finish: level-triggered, so a
 	 * poll started late still sees it. INV-STREAM-01
 	 */
-	err = uv_poll_start(&s->poll, UV_READABLE, ringmpsc_uv__on_poll);
+	err = uv_poll_start(&s->poll, UV_READABLE, ringmpsc__uv_on_poll);
 	if (!err && r < 0)
-		err = uv_timer_start(&s->timer, ringmpsc_uv__on_timer,
+		err = uv_timer_start(&s->timer, ringmpsc__uv_on_timer,
 				     (uint64_t)ms, 0);
 	return err;
 }
 
-static inline void ringmpsc_uv__on_close(uv_handle_t *h)
+static inline void ringmpsc__uv_on_close(uv_handle_t *h)
 {
-	struct ringmpsc_uv__src *s = ringmpsc_uv__of(h);
+	struct ringmpsc__uv_src *s = ringmpsc__uv_of(h);
 
 	if (--s->open_handles == 0 && s->closed)
 		s->closed(s);
 }
 
-static inline void ringmpsc_uv__close(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_close(struct ringmpsc__uv_src *s)
 {
-	ringmpsc_uv__stop(s);
-	uv_close((uv_handle_t *)&s->poll, ringmpsc_uv__on_close);
-	uv_close((uv_handle_t *)&s->timer, ringmpsc_uv__on_close);
-	uv_close((uv_handle_t *)&s->idle, ringmpsc_uv__on_close);
+	ringmpsc__uv_stop(s);
+	uv_close((uv_handle_t *)&s->poll, ringmpsc__uv_on_close);
+	uv_close((uv_handle_t *)&s->timer, ringmpsc__uv_on_close);
+	uv_close((uv_handle_t *)&s->idle, ringmpsc__uv_on_close);
 }
 
 /* ---- consumer ---------------------------------------------------------- */
 
-static inline void ringmpsc_uv__consumer_finish(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_consumer_finish(struct ringmpsc__uv_src *s)
 {
 	ringmpsc_wait_finish(((struct ringmpsc_uv_consumer *)s)->c);
 }
 
-static inline void ringmpsc_uv__consumer_woken(struct ringmpsc_uv__src *s,
+static inline void ringmpsc__uv_consumer_woken(struct ringmpsc__uv_src *s,
 					       int status)
 {
 	struct ringmpsc_uv_consumer *h = (struct ringmpsc_uv_consumer *)s;
@@ -210,15 +210,15 @@ static inline void ringmpsc_uv__consumer_woken(struct ringmpsc_uv__src *s,
 		h->cb(h, 0);
 		if (!s->active)
 			return;		/* stopped or closed by cb */
-		status = ringmpsc_uv__sleep(s, ringmpsc_wait_prepare(h->c));
+		status = ringmpsc__uv_sleep(s, ringmpsc_wait_prepare(h->c));
 		if (status == 0)
 			return;
 	}
-	ringmpsc_uv__stop(s);
+	ringmpsc__uv_stop(s);
 	h->cb(h, status);
 }
 
-static inline void ringmpsc_uv__consumer_closed(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_consumer_closed(struct ringmpsc__uv_src *s)
 {
 	struct ringmpsc_uv_consumer *h = (struct ringmpsc_uv_consumer *)s;
 
@@ -236,10 +236,10 @@ static inline int ringmpsc_uv_consumer_init(uv_loop_t *loop,
 	h->c = c;
 	h->cb = NULL;
 	h->close_cb = NULL;
-	h->src.woken = ringmpsc_uv__consumer_woken;
-	h->src.finish = ringmpsc_uv__consumer_finish;
-	h->src.closed = ringmpsc_uv__consumer_closed;
-	return ringmpsc_uv__init(loop, &h->src, ringmpsc_consumer_eventfd(c));
+	h->src.woken = ringmpsc__uv_consumer_woken;
+	h->src.finish = ringmpsc__uv_consumer_finish;
+	h->src.closed = ringmpsc__uv_consumer_closed;
+	return ringmpsc__uv_init(loop, &h->src, ringmpsc_consumer_eventfd(c));
 }
 
 /* Call @cb(h, 0) from the loop whenever a ring may have messages, never
@@ -252,9 +252,9 @@ static inline int ringmpsc_uv_consumer_start(struct ringmpsc_uv_consumer *h,
 
 	h->cb = cb;
 	h->src.active = true;
-	err = ringmpsc_uv__sleep(&h->src, ringmpsc_wait_prepare(h->c));
+	err = ringmpsc__uv_sleep(&h->src, ringmpsc_wait_prepare(h->c));
 	if (err) {
-		ringmpsc_uv__stop(&h->src);
+		ringmpsc__uv_stop(&h->src);
 		ringmpsc_wait_finish(h->c);
 	}
 	return err;
@@ -262,7 +262,7 @@ static inline int ringmpsc_uv_consumer_start(struct ringmpsc_uv_consumer *h,
 
 static inline void ringmpsc_uv_consumer_stop(struct ringmpsc_uv_consumer *h)
 {
-	ringmpsc_uv__stop(&h->src);
+	ringmpsc__uv_stop(&h->src);
 	ringmpsc_wait_finish(h->c);
 }
 
@@ -274,17 +274,17 @@ static inline void ringmpsc_uv_consumer_close(struct ringmpsc_uv_consumer *h,
 {
 	h->close_cb = close_cb;
 	ringmpsc_wait_finish(h->c);
-	ringmpsc_uv__close(&h->src);
+	ringmpsc__uv_close(&h->src);
 }
 
 /* ---- producer ---------------------------------------------------------- */
 
-static inline void ringmpsc_uv__producer_finish(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_producer_finish(struct ringmpsc__uv_src *s)
 {
 	ringmpsc_producer_wait_finish(((struct ringmpsc_uv_producer *)s)->p);
 }
 
-static inline void ringmpsc_uv__producer_woken(struct ringmpsc_uv__src *s,
+static inline void ringmpsc__uv_producer_woken(struct ringmpsc__uv_src *s,
 					       int status)
 {
 	struct ringmpsc_uv_producer *h = (struct ringmpsc_uv_producer *)s;
@@ -293,18 +293,18 @@ static inline void ringmpsc_uv__producer_woken(struct ringmpsc_uv__src *s,
 	if (status == 0) {
 		r = ringmpsc_producer_wait_prepare(h->p, h->n, h->flags);
 		if (r != 1) {
-			status = ringmpsc_uv__sleep(s, r);
+			status = ringmpsc__uv_sleep(s, r);
 			if (status == 0)
 				return;		/* not yet */
 		}
 	}
 	/* Done, with room (0) or an error: one callback per wait. */
-	ringmpsc_uv__stop(s);
+	ringmpsc__uv_stop(s);
 	ringmpsc_producer_wait_finish(h->p);
 	h->cb(h, status);
 }
 
-static inline void ringmpsc_uv__producer_closed(struct ringmpsc_uv__src *s)
+static inline void ringmpsc__uv_producer_closed(struct ringmpsc__uv_src *s)
 {
 	struct ringmpsc_uv_producer *h = (struct ringmpsc_uv_producer *)s;
 
@@ -322,10 +322,10 @@ static inline int ringmpsc_uv_producer_init(uv_loop_t *loop,
 	h->p = p;
 	h->cb = NULL;
 	h->close_cb = NULL;
-	h->src.woken = ringmpsc_uv__producer_woken;
-	h->src.finish = ringmpsc_uv__producer_finish;
-	h->src.closed = ringmpsc_uv__producer_closed;
-	return ringmpsc_uv__init(loop, &h->src, ringmpsc_producer_eventfd(p));
+	h->src.woken = ringmpsc__uv_producer_woken;
+	h->src.finish = ringmpsc__uv_producer_finish;
+	h->src.closed = ringmpsc__uv_producer_closed;
+	return ringmpsc__uv_init(loop, &h->src, ringmpsc_producer_eventfd(p));
 }
 
 /*
@@ -346,10 +346,10 @@ static inline int ringmpsc_uv_producer_wait(struct ringmpsc_uv_producer *h,
 	h->flags = flags;
 	h->cb = cb;
 	h->src.active = true;
-	err = ringmpsc_uv__sleep(&h->src,
+	err = ringmpsc__uv_sleep(&h->src,
 				 ringmpsc_producer_wait_prepare(h->p, n, flags));
 	if (err) {
-		ringmpsc_uv__stop(&h->src);
+		ringmpsc__uv_stop(&h->src);
 		ringmpsc_producer_wait_finish(h->p);
 	}
 	return err;
@@ -358,7 +358,7 @@ static inline int ringmpsc_uv_producer_wait(struct ringmpsc_uv_producer *h,
 /* Give up the wait in progress, if any: no callback follows. */
 static inline void ringmpsc_uv_producer_stop(struct ringmpsc_uv_producer *h)
 {
-	ringmpsc_uv__stop(&h->src);
+	ringmpsc__uv_stop(&h->src);
 	ringmpsc_producer_wait_finish(h->p);
 }
 
@@ -370,7 +370,7 @@ static inline void ringmpsc_uv_producer_close(struct ringmpsc_uv_producer *h,
 {
 	h->close_cb = close_cb;
 	ringmpsc_producer_wait_finish(h->p);
-	ringmpsc_uv__close(&h->src);
+	ringmpsc__uv_close(&h->src);
 }
 
 #ifdef __cplusplus
