@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Run-time checks of the collector's invariants (spec.md, section 8,
+ * Run-time checks of the collector's invariants (spec.md, section 9,
  * INV-COLL-*) and of the library's in the inline fast paths it uses:
  * with COLLECTOR_DEBUG (the default build, and every collector test),
  * lib/invariants.h turns RINGMPSC_INV into an assertion that names the

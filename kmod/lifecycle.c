@@ -120,7 +120,7 @@ static int rmpsc_ring_transition(struct rmpsc_chan *ch, u32 i, u32 to,
  * rmpsc_consumer_transition - attach consumer @f (ABSENT -> PRESENT), or
  * with @f NULL detach the one attached (PRESENT -> ABSENT): its flags
  * word in every ring cleared, consumer_state published, its eventfd
- * dropped and every producer woken. Rings and contents survive.
+ * dropped. Either way every producer is woken. Rings and contents survive.
  * INV-LIFE-05
  */
 static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
@@ -153,7 +153,10 @@ static void rmpsc_consumer_transition(struct rmpsc_chan *ch,
 	/* Release: pairs with ringmpsc_consumer_present()'s acquire. */
 	smp_store_release(&h->consumer_state, f ? RINGMPSC_CONSUMER_PRESENT :
 						  RINGMPSC_CONSUMER_ABSENT);
-	if (!f)
+	/* After the release: a woken producer sees the new state. */
+	if (f)
+		rmpsc_wake_consumer_arrived(ch);
+	else
 		rmpsc_wake_consumer_left(ch);
 }
 

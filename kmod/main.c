@@ -59,7 +59,7 @@ static const struct rmpsc_ioctl {
 } rmpsc_ioctls[] = {
 	{ RINGMPSC_IOC_CREATE, 0, rmpsc_ioc_create },
 	{ RINGMPSC_IOC_ATTACH, 0, rmpsc_ioc_attach },
-	{ RINGMPSC_IOC_INFO, 0, rmpsc_ioc_info },
+	{ RINGMPSC_IOC_INFO, RINGMPSC_INFO_SIZE_VER0, rmpsc_ioc_info },
 	{ RINGMPSC_IOC_SET_EVENTFD, 0, rmpsc_ioc_set_eventfd },
 	{ RINGMPSC_IOC_WAKE, 0, rmpsc_ioc_wake },
 	{ RINGMPSC_IOC_RECYCLE, RINGMPSC_RECYCLE_SIZE_VER0, rmpsc_ioc_recycle },

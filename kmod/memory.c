@@ -250,6 +250,9 @@ long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	struct ringmpsc_info *a = &arg->info;
 	struct rmpsc_chan *ch = rmpsc_file_chan(f);
 
+	/* The first version ends where features begins. */
+	BUILD_BUG_ON(offsetof(struct ringmpsc_info, features) !=
+		     RINGMPSC_INFO_SIZE_VER0);
 	if (!ch)
 		return -ENOTCONN;
 	a->slot_size = ch->slot_size;
@@ -259,6 +262,7 @@ long rmpsc_ioc_info(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	a->ring = f->role == RINGMPSC_ROLE_PRODUCER ? f->ring : ~0U;
 	a->ring_flags = ch->mirrored ? RINGMPSC_RING_F_MIRRORED : 0;
 	rmpsc_fill_offsets(ch, &a->off);
+	a->features = RINGMPSC_FEATURES;
 	return 0;
 }
 

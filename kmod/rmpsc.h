@@ -252,5 +252,6 @@ long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 void rmpsc_wake_consumer(struct rmpsc_chan *ch);
 void rmpsc_wake_producer_left(struct rmpsc_chan *ch, u32 ring);
 void rmpsc_wake_consumer_left(struct rmpsc_chan *ch);
+void rmpsc_wake_consumer_arrived(struct rmpsc_chan *ch);
 
 #endif /* RMPSC_H */

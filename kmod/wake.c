@@ -91,16 +91,30 @@ void rmpsc_wake_producer_left(struct rmpsc_chan *ch, u32 ring)
 	rmpsc_wake_consumer(ch);
 }
 
+static void rmpsc_wake_producers(struct rmpsc_chan *ch)
+{
+	u32 i;
+
+	for (i = 0; i < ch->nr_rings; i++)
+		rmpsc_wake_producer(ch, i);
+}
+
 /* The consumer has left: its eventfd goes, every producer learns of it.
  * INV-WAKE-05
  */
 void rmpsc_wake_consumer_left(struct rmpsc_chan *ch)
 {
-	u32 i;
-
 	rmpsc_efd_replace(ch, &ch->cons_efd, NULL);
-	for (i = 0; i < ch->nr_rings; i++)
-		rmpsc_wake_producer(ch, i);
+	rmpsc_wake_producers(ch);
+}
+
+/* A consumer has arrived: every producer learns of it, so that one
+ * waiting for a consumer needs no polling (RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS).
+ * INV-STREAM-04
+ */
+void rmpsc_wake_consumer_arrived(struct rmpsc_chan *ch)
+{
+	rmpsc_wake_producers(ch);
 }
 
 long rmpsc_ioc_wake(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)

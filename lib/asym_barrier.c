@@ -61,6 +61,10 @@ int ringmpsc__sleeper_barrier(void)
 	 * after it sees our flag. INV-WAKE-02.
 	 */
 	if (membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) < 0)
-		return -errno;
+		/* A kernel without the command says EINVAL, which the
+		 * callers' callers take for a bad argument of theirs
+		 * (ringmpsc_wait_retry_ms()): report it as missing.
+		 */
+		return errno == EINVAL ? -ENOSYS : -errno;
 	return 0;
 }

@@ -47,11 +47,24 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
+/* The fd, or -ENODEV when the module is not loaded, or another negative
+ * errno (-EACCES).
+ */
 static int dev_open(void)
 {
 	int fd = open(RINGMPSC_DEVICE, O_RDWR | O_CLOEXEC);
 
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	/* No node (ENOENT), or a node no driver answers: a character
+	 * device without a driver (ENXIO), a misc minor nobody registered
+	 * (ENODEV). Either way the module is not loaded, which a caller must
+	 * tell apart from a channel that does not exist (-ENOENT from
+	 * ATTACH and UNLINK).
+	 */
+	if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+		return -ENODEV;
+	return -errno;
 }
 
 static uint64_t uptr(const void *p)
@@ -334,6 +347,22 @@ static bool chan_consumer_present(const struct ringmpsc_producer *p)
 	       RINGMPSC_CONSUMER_PRESENT;
 }
 
+/* Does the module signal our eventfd when a consumer attaches? Its INFO
+ * says so with a feature bit; a module without it leaves us to wait for an
+ * arrival in slices. INV-STREAM-04
+ */
+static bool chan_arrival_announced(const struct ringmpsc_producer *p)
+{
+	const struct ringmpsc_channel *ch = p->backend;
+
+	return ch->info.features & RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS;
+}
+
+static void chan_producer_close(struct ringmpsc_producer *p)
+{
+	chan_free(p->backend);
+}
+
 static void chan_close(void *backend)
 {
 	chan_free(backend);
@@ -459,8 +488,9 @@ static int chan_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
 static const struct ringmpsc_producer_ops chan_producer_ops = {
 	.wake_peer = chan_wake_consumer,
 	.consumer_present = chan_consumer_present,
+	.arrival_announced = chan_arrival_announced,
 	.channel_stats = chan_stats,
-	.close = chan_close,
+	.close = chan_producer_close,
 };
 
 static const struct ringmpsc_consumer_ops chan_consumer_ops = {

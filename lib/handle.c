@@ -2,7 +2,8 @@
 /*
  * The calls that depend on a handle's backend (module channel, local
  * rings, bare ring memory), made through its operations table (internal.h);
- * and the one teardown of every handle, whatever its backend.
+ * the one teardown of every handle, whatever its backend; and the
+ * library's version.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,12 @@ bool ringmpsc_consumer_present(const struct ringmpsc_producer *p)
 		return false;		/* closed */
 	/* Without a module nobody tracks the consumer: assume one. */
 	return !p->ops->consumer_present || p->ops->consumer_present(p);
+}
+
+bool ringmpsc__consumer_arrival_announced(const struct ringmpsc_producer *p)
+{
+	return p->ops && p->ops->arrival_announced &&
+	       p->ops->arrival_announced(p);
 }
 
 int ringmpsc_consumer_refresh(struct ringmpsc_consumer *c)
@@ -101,7 +108,7 @@ void ringmpsc_producer_close(struct ringmpsc_producer *p)
 	if (!p || !p->ops)
 		return;
 	if (p->ops->close)
-		p->ops->close(p->backend);
+		p->ops->close(p);
 	ringmpsc__producer_reset(p);
 }
 
@@ -113,4 +120,10 @@ void ringmpsc_consumer_close(struct ringmpsc_consumer *c)
 		c->ops->close(c->backend);
 	free(c->rings);		/* and c->hot, one block */
 	ringmpsc__consumer_reset(c);
+}
+
+const char *ringmpsc_version(void)
+{
+	/* The release this library was built as: uapi/linux/ringmpsc.h. */
+	return RINGMPSC_VERSION_STRING;
 }

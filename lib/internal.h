@@ -13,18 +13,20 @@
  * p->backend, c->backend. Three backends: module channels (channel.c),
  * local rings (local.c), and bare ring memory (ring.c: no peer to wake).
  * wake_peer is required; a NULL entry means the backend has no such thing,
- * and handle.c gives the answer that follows: a consumer is present, ring
- * states never change, there are no module counters (-EOPNOTSUPP), the
- * handle holds nothing to give back. What serves both roles takes the
+ * and handle.c gives the answer that follows: a consumer is present (and
+ * nobody announces one's arrival), ring states never change, there are no
+ * module counters (-EOPNOTSUPP), the handle holds nothing to give back. What serves both roles takes the
  * backend's state alone.
  */
 struct ringmpsc_producer_ops {
 	/* Signal the consumer's eventfd; its NEED_WAKEUP was seen set. */
 	int (*wake_peer)(struct ringmpsc_producer *p);
 	bool (*consumer_present)(const struct ringmpsc_producer *p);
+	/* Is our eventfd signalled when a consumer attaches? INV-STREAM-04 */
+	bool (*arrival_announced)(const struct ringmpsc_producer *p);
 	int (*channel_stats)(const void *backend, struct ringmpsc_stats *out);
-	/* Give back what the backend holds; the handle is reset after. */
-	void (*close)(void *backend);
+	/* Give back what the handle holds; it is reset after. */
+	void (*close)(struct ringmpsc_producer *p);
 };
 
 struct ringmpsc_consumer_ops {
@@ -45,6 +47,11 @@ struct ringmpsc_consumer_ops {
 void ringmpsc__producer_reset(struct ringmpsc_producer *p);
 void ringmpsc__consumer_reset(struct ringmpsc_consumer *c);
 
+/* lib/handle.c: does the backend signal the producer's eventfd when a
+ * consumer attaches (false without a module)? INV-STREAM-04
+ */
+bool ringmpsc__consumer_arrival_announced(const struct ringmpsc_producer *p);
+
 /* lib/asym_barrier.c: register this process for the asymmetric barrier;
  * true when its publishers may use a compiler barrier only (INV-WAKE-02).
  */
@@ -56,8 +63,5 @@ bool ringmpsc__asym_barrier_register(void);
  * must not sleep without a time limit (INV-WAKE-06).
  */
 int ringmpsc__sleeper_barrier(void);
-
-/* Longest sleep after a failed sleeper barrier (INV-WAKE-06). */
-#define RINGMPSC_UNARMED_SLEEP_MS	1
 
 #endif

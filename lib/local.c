@@ -5,9 +5,12 @@
  * what the host tests and benchmarks run on. Wakeups are direct writes
  * to eventfds that forked children inherit. The handles' backend is the
  * struct ringmpsc_local: no module, so no ring states, no recycling, and
- * a consumer is always taken as present.
+ * a consumer is always taken as present. What the module would otherwise
+ * keep, that a ring has one producer, is a word in the shared memory, so
+ * that it holds across fork too (INV-LOCAL-01).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -44,6 +47,52 @@ static int eventfd_signal(int fd)
 	return 0;
 }
 
+/*
+ * A ring's producer binding: a word of its PROD page, on a line of its own
+ * after tail and the producer's flags (the module's layout leaves the rest
+ * of that page unused). 0: free; else the pid of the process that bound
+ * it, so that a binding whose process died can be taken over.
+ */
+#define LOCAL_BOUND_OFF	(2 * RINGMPSC_LINE)
+
+static uint32_t *bound_word(const struct ringmpsc_local *l, uint32_t ring)
+{
+	return (uint32_t *)(void *)(l->pages + 2 * l->page * ring +
+				    LOCAL_BOUND_OFF);
+}
+
+/*
+ * Claim ring @ring for this process: true if it was free, or bound by a
+ * process that no longer exists (a producer that died, whose committed
+ * messages stay, INV-LIFE-04; its reservation was never visible,
+ * INV-RING-09). Acquire (the cmpxchg is a full barrier): the tail the last
+ * producer stored before its close is the one we start from; pairs with
+ * the store-release in local_producer_close(). INV-LOCAL-01
+ */
+static bool local_bind(struct ringmpsc_local *l, uint32_t ring)
+{
+	uint32_t self = (uint32_t)getpid();
+	uint32_t owner = RINGMPSC_READ_ONCE(*bound_word(l, ring));
+
+	if (owner && (kill((pid_t)owner, 0) == 0 || errno != ESRCH))
+		return false;	/* alive, or not ours to judge (EPERM) */
+	return ringmpsc_cmpxchg(bound_word(l, ring), owner, self);
+}
+
+static void local_producer_close(struct ringmpsc_producer *p)
+{
+	/* Nobody is to wake a handle that is gone: clear our NEED_WAKEUP,
+	 * as the module does when a ring detaches (INV-MOD-05). Ours alone
+	 * to write (INV-RING-04).
+	 */
+	RINGMPSC_WRITE_ONCE(*p->flags_p, 0);
+	/* Free the ring for the next producer. Release: our last stores of
+	 * tail and flags are visible to whoever binds it next (local_bind()).
+	 * INV-LOCAL-01
+	 */
+	ringmpsc_smp_store_release(bound_word(p->backend, p->ring), 0);
+}
+
 static int local_wake_consumer(struct ringmpsc_producer *p)
 {
 	const struct ringmpsc_local *l = p->backend;
@@ -60,6 +109,7 @@ static int local_wake_producer(struct ringmpsc_consumer *c, uint32_t ring)
 
 static const struct ringmpsc_producer_ops local_producer_ops = {
 	.wake_peer = local_wake_consumer,
+	.close = local_producer_close,
 };
 
 static const struct ringmpsc_consumer_ops local_consumer_ops = {
@@ -223,10 +273,18 @@ int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 	struct ringmpsc_ring_mem mem;
 	int err = ringmpsc_local_ring_mem(l, ring, &mem);
 
-	if (!err)
-		err = ringmpsc_producer_init(p, &mem);
-	if (err)
+	if (err || !p)
+		return err ? err : -EINVAL;
+	if (!local_bind(l, ring)) {
+		ringmpsc__producer_reset(p);
+		return -EBUSY;
+	}
+	err = ringmpsc_producer_init(p, &mem);
+	if (err) {
+		/* Nothing was published: this only frees the ring. */
+		ringmpsc_smp_store_release(bound_word(l, ring), 0);
 		return err;
+	}
 	p->ops = &local_producer_ops;
 	p->backend = l;
 	p->ring = ring;

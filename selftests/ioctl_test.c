@@ -500,6 +500,104 @@ TEST_F(chan, info_producer_and_consumer)
 	close(c);
 }
 
+/*
+ * INFO's size versions the struct (spec.md, "Versions of ioctl structs"):
+ * the first version (without features) is answered with exactly its bytes,
+ * a larger struct gets zeros beyond the known one, a size below the first
+ * is EINVAL, and the features word names what this module does.
+ */
+TEST_F(chan, info_struct_sizes)
+{
+	struct {
+		struct ringmpsc_info info;
+		uint64_t ext[2];
+	} big;
+	const unsigned long cmd_small =
+		_IOC(_IOC_READ, RINGMPSC_IOC_MAGIC, 3, RINGMPSC_INFO_SIZE_VER0 - 8);
+	const unsigned long cmd_big =
+		_IOC(_IOC_READ, RINGMPSC_IOC_MAGIC, 3, sizeof(big));
+	struct ringmpsc_info full;
+	unsigned char old[RINGMPSC_INFO_SIZE_VER0 + 8];
+	int p = rm_attach(self->name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+
+	ASSERT_LE(0, p);
+	ASSERT_EQ(0, rm_info(p, &full));
+	EXPECT_EQ(RINGMPSC_FEATURES, full.features);
+	EXPECT_TRUE(full.features & RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS);
+
+	/* an old library's INFO: its bytes, nothing after them */
+	memset(old, 0xa5, sizeof(old));
+	EXPECT_EQ(0, rm_ioctl(p, RINGMPSC_IOC_INFO_VER0, old));
+	EXPECT_EQ(0, memcmp(old, &full, RINGMPSC_INFO_SIZE_VER0));
+	for (size_t i = RINGMPSC_INFO_SIZE_VER0; i < sizeof(old); i++)
+		EXPECT_EQ(0xa5, old[i]);
+
+	/* a newer library's: ours, then zeros */
+	memset(&big, 0xa5, sizeof(big));
+	EXPECT_EQ(0, rm_ioctl(p, cmd_big, &big));
+	EXPECT_EQ(0, memcmp(&big.info, &full, sizeof(full)));
+	EXPECT_EQ(0, big.ext[0]);
+	EXPECT_EQ(0, big.ext[1]);
+
+	/* smaller than the first version */
+	EXPECT_EQ(-EINVAL, rm_ioctl(p, cmd_small, old));
+	close(p);
+}
+
+/* Each of the two eventfds was signalled exactly once since last read. */
+static void expect_signalled_once(struct __test_metadata *_metadata,
+				  const int efd[2])
+{
+	uint64_t v;
+
+	for (int i = 0; i < 2; i++) {
+		v = 0;
+		EXPECT_EQ(sizeof(v), read(efd[i], &v, sizeof(v)));
+		EXPECT_EQ(1, v);
+	}
+}
+
+/*
+ * A consumer's attach signals every producer's eventfd, as its departure
+ * does (RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS), and counts it in
+ * producer_wakeups. INV-STREAM-04
+ */
+TEST_F(chan, consumer_attach_wakes_producers)
+{
+	int efd[2] = {
+		eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+		eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+	};
+	int p0 = rm_attach(self->name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	int p1 = rm_attach(self->name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);
+	struct ringmpsc_stats st;
+	uint64_t v = 0;
+	int c;
+
+	ASSERT_LE(0, efd[0]);
+	ASSERT_LE(0, efd[1]);
+	ASSERT_LE(0, p0);
+	ASSERT_LE(0, p1);
+	ASSERT_EQ(0, rm_set_eventfd(p0, efd[0]));
+	ASSERT_EQ(0, rm_set_eventfd(p1, efd[1]));
+	EXPECT_EQ(-EAGAIN, read(efd[0], &v, sizeof(v)) < 0 ? -errno : 0);
+
+	c = rm_attach(self->name, RINGMPSC_ROLE_CONSUMER, NULL, NULL);
+	ASSERT_LE(0, c);
+	expect_signalled_once(_metadata, efd);
+	ASSERT_EQ(0, rm_stats(c, &st));
+	EXPECT_EQ(2, st.producer_wakeups);
+	/* and its departure, once more each */
+	close(c);
+	expect_signalled_once(_metadata, efd);
+	ASSERT_EQ(0, rm_stats(p0, &st));
+	EXPECT_EQ(4, st.producer_wakeups);
+	close(p0);
+	close(p1);
+	close(efd[0]);
+	close(efd[1]);
+}
+
 TEST_F(chan, info_bad_pointer)
 {
 	int p = rm_attach(self->name, RINGMPSC_ROLE_PRODUCER, NULL, NULL);

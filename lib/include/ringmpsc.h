@@ -179,6 +179,12 @@ struct ringmpsc_channel_attr {
 	uint32_t flags;		/* RINGMPSC_CREATE_* */
 };
 
+/*
+ * Every call that opens /dev/ringmpsc (create, unlink, both opens) returns
+ * -ENODEV when the module is not loaded (no /dev/ringmpsc, or a node
+ * without a driver behind it), never -ENOENT, which means "no such
+ * channel".
+ */
 int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr);
 int ringmpsc_unlink(const char *name);
 
@@ -217,16 +223,97 @@ int ringmpsc_send(struct ringmpsc_producer *p, const void *msg, size_t len,
  * be work, -ETIMEDOUT, -EINTR.
  */
 int ringmpsc_wait(struct ringmpsc_consumer *c, int timeout_ms);
-/* The eventfd the consumer sleeps on, for poll/epoll/io_uring. Before
- * waiting on it yourself, call ringmpsc_wait_prepare(); if that returns 1,
- * do not sleep: there is work. Afterwards call ringmpsc_wait_finish().
- * A negative return is an error: -EOPNOTSUPP (no eventfd), or the errno
- * of a failed membarrier() (seccomp), when a wakeup cannot be promised:
- * wait with a short timeout instead (ringmpsc_wait does, spec.md 3).
+
+/* ---- event loops: each side's eventfd and its prepare/finish ---------- */
+/*
+ * To sleep in your own poll/epoll/io_uring/libuv loop instead of in a
+ * blocking call (spec.md section 8; <ringmpsc/epoll.h>, <ringmpsc/uring.h>
+ * and <ringmpsc/uv.h> do this for you):
+ *
+ *	r = ringmpsc_wait_prepare(c);	  (producer: ..._wait_prepare(p, n, f))
+ *	if (r == 1)		work (room) now: do not sleep
+ *	else if (r == 0)	sleep until the eventfd is readable
+ *	else if ((ms = ringmpsc_wait_retry_ms(r)) >= 0)
+ *				sleep at most ms, whatever the eventfd says
+ *	else			r is final: report it
+ *	ringmpsc_wait_finish(c);	  (producer: ..._wait_finish(p))
+ *	... consume (send), then prepare again before the next sleep ...
+ *
+ * The eventfds are nonblocking; what makes one readable stays until the
+ * finish, so a loop may start polling it at any time after the prepare
+ * (epoll, a multishot or one-shot io_uring poll, uv_poll_t) and no order
+ * of prepare, poll and wakeup loses one (INV-STREAM-01). Call the finish
+ * after every prepare that returned 0 or an error with a retry; after 1
+ * it is harmless.
  */
+
+/* The eventfd the consumer sleeps on. -EOPNOTSUPP: none (bare memory). */
 int ringmpsc_consumer_eventfd(const struct ringmpsc_consumer *c);
+/* 1: a ring has messages or changed state; 0: NEED_WAKEUP is set in
+ * every live ring, sleep; negative: -EOPNOTSUPP (no eventfd), or a wakeup
+ * cannot be promised (INV-WAKE-06): the errno of a failed membarrier()
+ * (seccomp), -ENOMEM (a ring could not be mapped).
+ */
 int ringmpsc_wait_prepare(struct ringmpsc_consumer *c);
+/* Clear NEED_WAKEUP, drop the eventfd's count. */
 void ringmpsc_wait_finish(struct ringmpsc_consumer *c);
+
+/* The eventfd the producer sleeps on. -EOPNOTSUPP: none (bare memory). */
+int ringmpsc_producer_eventfd(const struct ringmpsc_producer *p);
+
+/* ringmpsc_producer_wait_prepare() flags. */
+#define RINGMPSC_WAIT_CONSUMER	(1U << 0)	/* also wait for a consumer */
+
+/*
+ * Get ready to sleep until @n slots are free (1 <= n <= capacity), with
+ * RINGMPSC_WAIT_CONSUMER until a consumer is attached too (module
+ * channels; the other backends always have one). 1: ready now; 0:
+ * NEED_WAKEUP is set, sleep on the eventfd: a release by the consumer, its
+ * departure, and (with the flag) its arrival make it readable. Negative:
+ * -EINVAL (bad n or flags), -EBADF (closed handle), -EOPNOTSUPP (no
+ * eventfd), -EPIPE (fewer than n free and no consumer attached to free
+ * them, without the flag; INV-STREAM-03), -ENOTCONN (with the flag: room
+ * but no consumer, and the module does not announce arrivals, so retry
+ * in slices), or a wakeup cannot be promised: the errno of a failed
+ * membarrier() (INV-WAKE-06).
+ */
+int ringmpsc_producer_wait_prepare(struct ringmpsc_producer *p, uint32_t n,
+				   uint32_t flags);
+/* Clear NEED_WAKEUP, drop the eventfd's count. */
+void ringmpsc_producer_wait_finish(struct ringmpsc_producer *p);
+
+/*
+ * Before a waiter of either side (the blocking calls with a timeout other
+ * than 0, and the prepares) arms NEED_WAKEUP and pays for membarrier()
+ * and its peer's wake call, it polls its ring for up to this many ns with
+ * a pause between looks: a peer that publishes within that time costs
+ * neither side a system call. Process-wide; 0 turns spinning off. Returns
+ * the previous bound. Default RINGMPSC_WAIT_SPIN_NS.
+ */
+#define RINGMPSC_WAIT_SPIN_NS	2000
+uint32_t ringmpsc_set_wait_spin_ns(uint32_t ns);
+
+/* Longest sleep, ms, after a wakeup that cannot be promised (INV-WAKE-06),
+ * and while waiting for a consumer whose arrival is not announced.
+ */
+#define RINGMPSC_WAIT_SLICE_MS		1
+#define RINGMPSC_WAIT_ATTACH_SLICE_MS	10
+
+/*
+ * After a wait_prepare of either side returned @err < 0: the longest time
+ * in ms the caller may sleep before preparing again (the eventfd may stay
+ * silent meanwhile), or -1 when @err is final and must be reported:
+ * -EINVAL, -EBADF, -EOPNOTSUPP, -EPIPE.
+ */
+int ringmpsc_wait_retry_ms(int err);
+
+/* ---- the library ------------------------------------------------------- */
+
+/* The release of the library running, "MAJOR.MINOR.PATCH": compare it
+ * with RINGMPSC_VERSION_STRING, the release of the headers a program was
+ * built with. Never NULL.
+ */
+const char *ringmpsc_version(void);
 
 /* ---- local rings: same layout in a shared memfd, no module ------------ */
 /*
@@ -243,7 +330,10 @@ void ringmpsc_local_destroy(struct ringmpsc_local *l);
 int ringmpsc_local_ring_mem(const struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_ring_mem *out);
 /* Handles of local rings; they work until ringmpsc_local_destroy(). Close
- * them with ringmpsc_producer_close() and ringmpsc_consumer_close().
+ * them with ringmpsc_producer_close() and ringmpsc_consumer_close(). A
+ * ring has one producer handle at a time, in whichever process: binding a
+ * bound ring is -EBUSY until its handle is closed or its process has
+ * exited (INV-LOCAL-01); a fork()ed child shares its parent's handles.
  */
 int ringmpsc_local_producer(struct ringmpsc_local *l, uint32_t ring,
 			    struct ringmpsc_producer *p);

@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -208,6 +209,95 @@ TEST_F(api, local_create_limits)
 	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
 	EXPECT_EQ(fds, count_fds());
+}
+
+/* A local ring has one producer at a time (INV-LOCAL-01): binding a bound
+ * ring is -EBUSY from this thread, from racing threads and from a forked
+ * child, until the handle is closed or its process has exited; the next
+ * producer continues at the tail its predecessor left.
+ */
+struct bind_race {
+	struct ringmpsc_local *l;
+	pthread_barrier_t go, done;
+	int won;		/* threads that bound ring 0 */
+	int busy;		/* threads told -EBUSY */
+};
+
+static void *bind_racer(void *arg)
+{
+	struct bind_race *r = arg;
+	struct ringmpsc_producer p;
+	int err;
+
+	pthread_barrier_wait(&r->go);
+	err = ringmpsc_local_producer(r->l, 0, &p);
+	__atomic_add_fetch(err == 0 ? &r->won : &r->busy, 1, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&r->done);	/* all tried while it was bound */
+	ringmpsc_producer_close(&p);	/* the loser's is closed already */
+	return err == 0 || err == -EBUSY ? NULL : (void *)1;
+}
+
+TEST_F(api, local_bind_once)
+{
+	enum { RACERS = 4, ROUNDS = 50 };
+	struct ringmpsc_producer p, p2;
+	struct ringmpsc_local *l;
+	pid_t pid;
+	int status = -1;
+
+	ASSERT_EQ(0, ringmpsc_local_create(&l, 2, LEN, 8, 0));
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p));
+	EXPECT_EQ(-EBUSY, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(NULL, p2.ops);		/* a closed handle */
+	ringmpsc_producer_close(&p2);		/* does not free ring 0 */
+	EXPECT_EQ(-EBUSY, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(0, send_seq(&p, 0, LEN));
+	EXPECT_EQ(0, send_seq(&p, 1, LEN));
+	ringmpsc_producer_close(&p);
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p2));
+	EXPECT_EQ(2, p2.tail);			/* where p left it */
+
+	/* A forked child: ring 0 is still ours; ring 1 it binds and leaves
+	 * bound when it exits, and then it is free again.
+	 */
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringmpsc_producer q;
+
+		if (ringmpsc_local_producer(l, 0, &q) != -EBUSY)
+			_exit(1);
+		_exit(ringmpsc_local_producer(l, 1, &q) ? 2 : 0);
+	}
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 1, &p));
+	ringmpsc_producer_close(&p);
+	ringmpsc_producer_close(&p2);
+
+	/* Threads racing for ring 0: exactly one wins each round. */
+	for (int round = 0; round < ROUNDS; round++) {
+		struct bind_race r = { .l = l };
+		pthread_t th[RACERS];
+		void *ret;
+
+		ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, RACERS));
+		ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, RACERS));
+		for (int i = 0; i < RACERS; i++)
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, bind_racer, &r));
+		for (int i = 0; i < RACERS; i++) {
+			ASSERT_EQ(0, pthread_join(th[i], &ret));
+			EXPECT_EQ(NULL, ret);
+		}
+		pthread_barrier_destroy(&r.go);
+		pthread_barrier_destroy(&r.done);
+		EXPECT_EQ(1, r.won);
+		EXPECT_EQ(RACERS - 1, r.busy);
+	}
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p));	/* freed */
+	ringmpsc_producer_close(&p);
+	ringmpsc_local_destroy(l);
 }
 
 /* Data is mirrored exactly when capacity * slot_size is a page multiple
@@ -1030,9 +1120,9 @@ TEST_F(api, local_slow_paths)
 	lfix_fini(&f);
 }
 
-/* Without the module, the channel calls fail cleanly with the errno of
- * opening /dev/ringmpsc (skipped where the module is loaded: the
- * kselftests cover channels).
+/* Without the module, every channel call says so with -ENODEV, never
+ * -ENOENT, which means "no such channel" (the kselftests check that one
+ * with the module loaded; this test is skipped where it is).
  */
 TEST_F(api, channel_without_module)
 {
@@ -1042,10 +1132,30 @@ TEST_F(api, channel_without_module)
 
 	if (access(RINGMPSC_DEVICE, F_OK) == 0)
 		SKIP(return, RINGMPSC_DEVICE " exists");
-	EXPECT_EQ(-ENOENT, ringmpsc_create("lib-test", &attr));
-	EXPECT_EQ(-ENOENT, ringmpsc_unlink("lib-test"));
-	EXPECT_EQ(-ENOENT, ringmpsc_producer_open(&p, "lib-test"));
-	EXPECT_EQ(-ENOENT, ringmpsc_consumer_open(&c, "lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_create("lib-test", &attr));
+	EXPECT_EQ(-ENODEV, ringmpsc_unlink("lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_producer_open(&p, "lib-test"));
+	EXPECT_EQ(-ENODEV, ringmpsc_consumer_open(&c, "lib-test"));
+	/* ... and leaves closed handles behind. */
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+}
+
+/* The library names the release it was built as, the same string as the
+ * headers this test was built with, and well formed.
+ */
+TEST_F(api, version)
+{
+	const char *v = ringmpsc_version();
+	unsigned int major, minor, patch;
+	char end;
+
+	ASSERT_NE(NULL, v);
+	EXPECT_STREQ(RINGMPSC_VERSION_STRING, v);
+	ASSERT_EQ(3, sscanf(v, "%u.%u.%u%c", &major, &minor, &patch, &end));
+	EXPECT_EQ(RINGMPSC_VERSION_MAJOR, major);
+	EXPECT_EQ(RINGMPSC_VERSION_MINOR, minor);
+	EXPECT_EQ(RINGMPSC_VERSION_PATCH, patch);
 }
 
 /* Local rings are shared with a child forked after creation: the child

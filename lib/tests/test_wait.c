@@ -298,6 +298,178 @@ TEST_F_TIMEOUT(wait, wait_prepare_finish, TIMEOUT_S)
 	lfix_fini(&f);
 }
 
+/* The producer's side for event loops (spec.md section 8): prepare(n)
+ * returns 1 while n slots are free and leaves no flag; on a full ring it
+ * sets NEED_WAKEUP and returns 0; a release then makes the eventfd
+ * readable, and it stays readable until the finish, which clears the flag
+ * and drains the count (INV-STREAM-01, INV-STREAM-02). A release that
+ * frees fewer than n wakes it too: the next prepare sleeps again.
+ */
+TEST_F_TIMEOUT(wait, producer_prepare_finish, TIMEOUT_S)
+{
+	struct lfix f;
+	struct pollfd pfd;
+	const void *m = NULL;
+	int fd;
+
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
+	fd = ringmpsc_producer_eventfd(&f.p[1]);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(f.p[1].wait_fd, fd);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+
+	/* Room: no sleep, no flag; the flag makes no difference locally. */
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[1], 4, 0));
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[1], 4,
+						    RINGMPSC_WAIT_CONSUMER));
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[1]));
+	fill(_metadata, &f.p[1], 3);
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[1], 1, 0));
+	EXPECT_EQ(0, ringmpsc_producer_wait_prepare(&f.p[1], 2, 0));
+	EXPECT_EQ(RINGMPSC_NEED_WAKEUP, *prod_flags_word(&f.mem[1]));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+
+	/* One release: woken, one more slot free, two now. */
+	ASSERT_EQ(3, ringmpsc_peek(&f.c, 1, &m, 3));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 1, 1));
+	EXPECT_EQ(1, f.c.stats.wakeups);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));		/* level: still readable */
+	ringmpsc_producer_wait_finish(&f.p[1]);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[1]));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));		/* count drained */
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[1], 2, 0));
+
+	/* Asking for 3 sleeps; a release of 1 wakes it, and not enough. */
+	EXPECT_EQ(0, ringmpsc_producer_wait_prepare(&f.p[1], 3, 0));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 1, 1));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	ringmpsc_producer_wait_finish(&f.p[1]);
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[1], 3, 0));
+	/* Producer 0 was never involved. */
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	ringmpsc_producer_wait_finish(&f.p[1]);	/* after 1: harmless */
+	lfix_fini(&f);
+}
+
+/* Bad arguments and handles of the producer's prepare, and the verdicts
+ * of ringmpsc_wait_retry_ms(): which errors are final, which a retry.
+ */
+TEST_F_TIMEOUT(wait, producer_prepare_errors, TIMEOUT_S)
+{
+	struct heap_ring h;
+	struct ringmpsc_producer p;
+	struct lfix f;
+
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 4, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_wait_prepare(&f.p[0], 0, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_wait_prepare(&f.p[0], 5, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_wait_prepare(&f.p[0], 1, 1U << 1));
+	EXPECT_EQ(-EINVAL, ringmpsc_producer_wait_prepare(&f.p[0], 1, 1U << 31));
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	ringmpsc_producer_close(&f.p[0]);
+	EXPECT_EQ(-EBADF, ringmpsc_producer_wait_prepare(&f.p[0], 1, 0));
+	EXPECT_EQ(-EBADF, ringmpsc_producer_wait_prepare(NULL, 1, 0));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_producer_eventfd(&f.p[0]));
+	ringmpsc_producer_wait_finish(&f.p[0]);		/* closed: no-op */
+	ringmpsc_producer_wait_finish(NULL);
+	lfix_fini(&f);
+
+	/* Bare memory: no eventfd. */
+	ASSERT_EQ(0, heap_ring_init(&h, 2, LEN, false));
+	ASSERT_EQ(0, ringmpsc_producer_init(&p, &h.mem));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_producer_eventfd(&p));
+	EXPECT_EQ(-EOPNOTSUPP, ringmpsc_producer_wait_prepare(&p, 1, 0));
+	EXPECT_EQ(0, *prod_flags_word(&h.mem));
+	heap_ring_free(&h);
+
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(-EINVAL));
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(-EBADF));
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(-EOPNOTSUPP));
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(-EPIPE));
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(0));
+	EXPECT_EQ(-1, ringmpsc_wait_retry_ms(1));
+	EXPECT_EQ(RINGMPSC_WAIT_SLICE_MS, ringmpsc_wait_retry_ms(-EPERM));
+	EXPECT_EQ(RINGMPSC_WAIT_SLICE_MS, ringmpsc_wait_retry_ms(-ENOSYS));
+	EXPECT_EQ(RINGMPSC_WAIT_SLICE_MS, ringmpsc_wait_retry_ms(-ENOMEM));
+	EXPECT_EQ(RINGMPSC_WAIT_ATTACH_SLICE_MS,
+		  ringmpsc_wait_retry_ms(-ENOTCONN));
+}
+
+/* Closing a local producer that armed its flag leaves none behind: a
+ * release after the close wakes nobody (INV-STREAM-06).
+ */
+TEST_F_TIMEOUT(wait, producer_close_clears_flag, TIMEOUT_S)
+{
+	struct lfix f;
+	const void *m = NULL;
+
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
+	fill(_metadata, &f.p[0], 2);
+	EXPECT_EQ(0, ringmpsc_producer_wait_prepare(&f.p[0], 1, 0));
+	EXPECT_EQ(RINGMPSC_NEED_WAKEUP, *prod_flags_word(&f.mem[0]));
+	ringmpsc_producer_close(&f.p[0]);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	/* What it sent is still delivered. */
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, msg_bad_word(m, 0, 0, LEN));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 2));
+	EXPECT_EQ(0, f.c.stats.wakeups);
+	lfix_fini(&f);
+}
+
+/* A waiter spins before it arms (ringmpsc_set_wait_spin_ns): a message
+ * or a release within the spin wakes it without a flag or a wake call,
+ * on both sides; with spinning off, the flag goes up at once and the
+ * peer's publish costs a wake call (INV-WAKE-04).
+ */
+TEST_F_TIMEOUT(wait, spin_before_arming, TIMEOUT_S)
+{
+	const uint32_t long_spin = 300u * 1000 * 1000;	/* 300 ms */
+	struct waiter w = { 0 };
+	const void *m = NULL;
+	struct lfix f;
+
+	ASSERT_EQ(0, lfix_init(&f, 1, LEN, 2, 0));
+	EXPECT_EQ(RINGMPSC_WAIT_SPIN_NS, ringmpsc_set_wait_spin_ns(long_spin));
+
+	/* Consumer: the message comes while it spins. */
+	w.c = &f.c;
+	w.timeout_ms = LONG_MS;
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
+	sleep_ms(30);
+	EXPECT_TRUE(cons_flags_are(&f, 0));
+	EXPECT_EQ(0, send_seq(&f.p[0], 0, LEN));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(0, f.p[0].stats.wakeups);
+
+	/* Producer: a full ring, and the release comes while it spins. */
+	fill(_metadata, &f.p[0], 1);
+	w = (struct waiter){ .p = &f.p[0], .n = 1, .timeout_ms = LONG_MS };
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, space_waiter, &w));
+	sleep_ms(30);
+	EXPECT_EQ(0, *prod_flags_word(&f.mem[0]));
+	ASSERT_EQ(2, ringmpsc_peek(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(0, f.c.stats.wakeups);
+
+	/* Spinning off: armed at once, woken by a wake call. */
+	EXPECT_EQ(long_spin, ringmpsc_set_wait_spin_ns(0));
+	EXPECT_EQ(0, ringmpsc_release(&f.c, 0, 1));
+	w = (struct waiter){ .c = &f.c, .timeout_ms = LONG_MS };
+	ASSERT_EQ(0, pthread_create(&w.th, NULL, consumer_waiter, &w));
+	EXPECT_TRUE(await_flag(cons_flags_word(&f.mem[0]), RINGMPSC_NEED_WAKEUP));
+	EXPECT_EQ(0, send_seq(&f.p[0], 2, LEN));
+	pthread_join(w.th, NULL);
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(1, f.p[0].stats.wakeups);
+	ringmpsc_set_wait_spin_ns(RINGMPSC_WAIT_SPIN_NS);
+	lfix_fini(&f);
+}
+
 /* A busy exchange makes no wakeup call (INV-WAKE-04): 10000 messages
  * through a 4-slot ring between two threads that never block.
  */

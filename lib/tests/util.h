@@ -346,6 +346,8 @@ static inline int lfix_init(struct lfix *f, uint32_t n, uint32_t slot_size,
 
 static inline void lfix_fini(struct lfix *f)
 {
+	for (uint32_t i = 0; i < f->n; i++)
+		ringmpsc_producer_close(&f->p[i]);
 	ringmpsc_consumer_close(&f->c);
 	ringmpsc_local_destroy(f->l);
 	memset(f, 0, sizeof(*f));

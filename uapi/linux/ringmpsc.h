@@ -196,7 +196,24 @@ struct ringmpsc_attach {
 	__u64 reserved;		/* must be zero */
 };
 
-/* Describe the channel this fd is attached to. */
+/*
+ * What this module does beyond RINGMPSC_ABI_VERSION, as INFO reports it:
+ * a library uses a feature only when its bit is set, so a newer library
+ * works with an older module and the other way round (as io_uring's
+ * features word).
+ */
+/* A consumer's attach signals the eventfd of every producer, as its
+ * departure does: a producer may sleep until a consumer arrives.
+ */
+#define RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS	(1ULL << 0)
+#define RINGMPSC_FEATURES	RINGMPSC_FEAT_ATTACH_WAKES_PRODUCERS
+
+/* Describe the channel this fd is attached to. The first version of this
+ * struct ended before features (RINGMPSC_INFO_SIZE_VER0 bytes): the module
+ * answers either size, and a module that knows only the first fills in
+ * the fields it knows and zeroes the rest, features too.
+ */
+#define RINGMPSC_INFO_SIZE_VER0	136
 struct ringmpsc_info {
 	__u32 slot_size;
 	__u32 capacity;
@@ -205,6 +222,7 @@ struct ringmpsc_info {
 	__u32 ring;		/* producer: own ring index; consumer: ~0 */
 	__u32 ring_flags;	/* RINGMPSC_RING_F_* */
 	struct ringmpsc_offsets off;
+	__u64 features;		/* RINGMPSC_FEAT_* */
 };
 
 /* Register an eventfd: the consumer's "data or detach" wakeup, or this
@@ -365,6 +383,9 @@ struct ringmpsc_stat {
 #define RINGMPSC_IOC_CREATE	_IOW(RINGMPSC_IOC_MAGIC, 1, struct ringmpsc_create)
 #define RINGMPSC_IOC_ATTACH	_IOWR(RINGMPSC_IOC_MAGIC, 2, struct ringmpsc_attach)
 #define RINGMPSC_IOC_INFO	_IOR(RINGMPSC_IOC_MAGIC, 3, struct ringmpsc_info)
+/* The first INFO: struct ringmpsc_info without features. */
+#define RINGMPSC_IOC_INFO_VER0	_IOC(_IOC_READ, RINGMPSC_IOC_MAGIC, 3, \
+				     RINGMPSC_INFO_SIZE_VER0)
 #define RINGMPSC_IOC_SET_EVENTFD _IOW(RINGMPSC_IOC_MAGIC, 4, struct ringmpsc_eventfd)
 #define RINGMPSC_IOC_WAKE	_IOW(RINGMPSC_IOC_MAGIC, 5, struct ringmpsc_wake)
 #define RINGMPSC_IOC_RECYCLE	_IOW(RINGMPSC_IOC_MAGIC, 6, struct ringmpsc_recycle)

@@ -14,6 +14,9 @@
  *   ringmpsc_smp_mb()                 full barrier: also orders an earlier
  *                                     store before a later load
  *   ringmpsc_barrier()                compiler barrier only
+ *   ringmpsc_cmpxchg(p, old, nv)      if *p == old, store nv, in one atomic
+ *                                     step with a full barrier; true if
+ *                                     stored
  *   ringmpsc_cpu_relax()              pause inside a spin loop
  *   ringmpsc_prefetchw(addr)          fetch a line to write it soon
  *
@@ -38,6 +41,17 @@
 
 #define ringmpsc_smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define ringmpsc_barrier()		__atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/* For a word more than one writer may claim (a local ring's binding, on a
+ * slow path): the ring's own words each have one writer and never need it.
+ */
+#define ringmpsc_cmpxchg(p, old, nv)					\
+	__extension__({							\
+		__typeof__(*(p)) ringmpsc__old = (old);			\
+		__atomic_compare_exchange_n((p), &ringmpsc__old, (nv), 0,	\
+					    __ATOMIC_SEQ_CST,		\
+					    __ATOMIC_SEQ_CST);		\
+	})
 
 /* Tell the CPU we are spinning (saves power, frees the sibling thread). */
 static inline void ringmpsc_cpu_relax(void)
