@@ -72,8 +72,10 @@ static uint64_t uptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-/* One ioctl on an fd of its own, never attached (CREATE, UNLINK). */
-static int dev_ioctl(unsigned long req, void *arg)
+/* One ioctl on an fd of its own, never attached (CREATE, UNLINK, and the
+ * queries of lib/query.c).
+ */
+int ringmpsc__dev_ioctl(unsigned long req, void *arg)
 {
 	int fd = dev_open(), err;
 
@@ -97,7 +99,7 @@ int ringmpsc_create(const char *name, const struct ringmpsc_channel_attr *attr)
 	a.max_producers = attr->max_producers;
 	a.mode = attr->mode;
 	a.flags = attr->flags;
-	return dev_ioctl(RINGMPSC_IOC_CREATE, &a);
+	return ringmpsc__dev_ioctl(RINGMPSC_IOC_CREATE, &a);
 }
 
 int ringmpsc_unlink(const char *name)
@@ -108,7 +110,7 @@ int ringmpsc_unlink(const char *name)
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.name = uptr(name);
-	return dev_ioctl(RINGMPSC_IOC_UNLINK, &a);
+	return ringmpsc__dev_ioctl(RINGMPSC_IOC_UNLINK, &a);
 }
 
 static void *map(struct ringmpsc_channel *ch, uint64_t off, uint64_t size,

@@ -52,6 +52,11 @@ void ringmpsc__consumer_reset(struct ringmpsc_consumer *c);
  */
 bool ringmpsc__consumer_arrival_announced(const struct ringmpsc_producer *p);
 
+/* lib/channel.c: one ioctl on a /dev/ringmpsc fd of its own, never
+ * attached; 0 or a negative errno, -ENODEV when the module is not loaded.
+ */
+int ringmpsc__dev_ioctl(unsigned long req, void *arg);
+
 /* lib/asym_barrier.c: register this process for the asymmetric barrier;
  * true when its publishers may use a compiler barrier only (INV-WAKE-02).
  */

@@ -13,33 +13,7 @@
 
 #include <ringmpsc_query.h>
 
-/* /dev/ringmpsc, or -ENODEV when it does not exist: the module is not
- * loaded. (A shared helper for every call of the library is coming; this
- * one is local until then.)
- */
-static int query_dev_open(void)
-{
-	int fd = open(RINGMPSC_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0)
-		return fd;
-	return errno == ENOENT || errno == ENXIO ? -ENODEV : -errno;
-}
-
-/* One ioctl on a fresh fd; 0 or a negative errno. */
-static int query_ioctl(unsigned long req, void *arg)
-{
-	int fd = query_dev_open(), r;
-
-	if (fd < 0)
-		return fd;
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	r = r < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
+#include "internal.h"
 
 int ringmpsc_list(struct ringmpsc_list_entry *out, uint32_t max)
 {
@@ -52,7 +26,7 @@ int ringmpsc_list(struct ringmpsc_list_entry *out, uint32_t max)
 	a.entries = (uint64_t)(uintptr_t)out;
 	a.count = max;
 	a.entry_size = sizeof(*out);
-	err = query_ioctl(RINGMPSC_IOC_LIST, &a);
+	err = ringmpsc__dev_ioctl(RINGMPSC_IOC_LIST, &a);
 	if (err)
 		return err;
 	return a.total > INT32_MAX ? -EOVERFLOW : (int)a.total;
@@ -99,6 +73,6 @@ int ringmpsc_stat(const char *name, struct ringmpsc_stat *out,
 	out->rings = (uint64_t)(uintptr_t)rings;
 	out->nr_rings = max;
 	out->ring_size = sizeof(*rings);
-	err = query_ioctl(RINGMPSC_IOC_STAT, out);
+	err = ringmpsc__dev_ioctl(RINGMPSC_IOC_STAT, out);
 	return err ? err : (int)out->nr_rings;
 }
