@@ -166,6 +166,8 @@ struct tp_params {
 	uint32_t idle_rings;	/* extra attached idle producers (workload 3) */
 	bool fork;		/* separate processes */
 	bool blocking;		/* ringmpsc: sleep in ringmpsc_wait* when idle */
+	bool evloop;		/* ringmpsc, with blocking: the consumer sleeps
+				 * in an epoll loop (<ringmpsc/epoll.h>) */
 	uint32_t pace;		/* producer rate limit, msgs/s (0: none) */
 	uint32_t backoff;	/* consumer: pauses after an empty poll (0: 1) */
 	bool fence;		/* ringmpsc: full fence per publication, as

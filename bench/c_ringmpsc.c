@@ -13,7 +13,9 @@
  * stamped:    one message per reserve/commit at the paced rate; the
  *             consumer takes what is there (budget STAMPED_BUDGET).
  * blocking:   the consumer spins p.spin_us on an empty channel, then
- *             sleeps in ringmpsc_wait().
+ *             sleeps in ringmpsc_wait(), or (p.evloop) in epoll_wait()
+ *             between ringmpsc_wait_prepare() and ringmpsc_wait_finish(),
+ *             as an event loop does.
  * Messages of whole lines may be written with non-temporal stores or a
  * software prefetch ahead, and read with a prefetch ahead (p.nt_stores,
  * p.prod_prefetch, p.cons_prefetch): workload 2's account of where the
@@ -22,8 +24,10 @@
 #include <immintrin.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ringmpsc.h"
+#include "ringmpsc/epoll.h"
 #include "ringmpsc/typed.h"
 #include "bench.h"
 
@@ -263,14 +267,37 @@ static void rm_stamped(void *ctx, uint32_t ring, const void *msgs, uint32_t n)
 	check_stamped(ctx, ring, msgs, n, 16);
 }
 
+/* One sleep of an event loop whose only source is the consumer: the
+ * prepare, epoll_wait() on its eventfd, the finish.
+ */
+static void rm_epoll_sleep(int epfd, struct ringmpsc_consumer *cons)
+{
+	struct epoll_event ev;
+	int timeout = 100;
+
+	if (ringmpsc_epoll_timeout(ringmpsc_wait_prepare(cons), &timeout))
+		die("ringmpsc_wait_prepare");
+	if (epoll_wait(epfd, &ev, 1, timeout) < 0 && errno != EINTR)
+		die("epoll_wait");
+	ringmpsc_wait_finish(cons);
+}
+
 /* Consume until every message is in; on an empty channel spin p.spin_us,
- * then sleep in ringmpsc_wait().
+ * then sleep in ringmpsc_wait() or (p.evloop) in an epoll loop.
  */
 static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons,
 				ringmpsc_batch_fn fn, void *ctx, uint32_t budget)
 {
 	uint64_t total = total_msgs(c), spin_ns = c->p.spin_us * 1000ull;
 	uint64_t idle_since = 0;
+	int epfd = -1;
+
+	if (c->p.evloop) {
+		epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (epfd < 0 || ringmpsc_epoll_add(epfd,
+						   ringmpsc_consumer_eventfd(cons), 0))
+			die("epoll for the consumer's eventfd");
+	}
 
 	while (c->v.count < total) {
 		if (ringmpsc_consume_batch(cons, fn, ctx, budget) > 0) {
@@ -282,11 +309,16 @@ static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons
 		if (!idle_since) {
 			idle_since = now_ns();
 		} else if (now_ns() - idle_since >= spin_ns) {
-			(void)ringmpsc_wait(cons, 100);
+			if (epfd >= 0)
+				rm_epoll_sleep(epfd, cons);
+			else
+				(void)ringmpsc_wait(cons, 100);
 			idle_since = 0;
 		}
 		cpu_relax();
 	}
+	if (epfd >= 0)
+		close(epfd);
 }
 
 static void rm_consumer(struct tp_ctx *c)

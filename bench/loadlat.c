@@ -9,7 +9,10 @@
  * The rows of one load run interleaved, round by round; percentiles are
  * over every measured run's messages, and each round's p99 gives the
  * per-round ratios. Quantile curves go to w7.dat ("CONTENDER LOAD
- * QUANTILE NS" per line) for the plot.
+ * QUANTILE NS" per line) for the plot. ringmpsc's consumer runs three
+ * ways: busy polling, sleeping in ringmpsc_wait(), and sleeping in an
+ * epoll loop (<ringmpsc/epoll.h>), which is the event-loop consumer's
+ * cost in throughput (the maximum) and in wakeup latency.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +21,7 @@
 #include "report.h"
 #include "runner.h"
 
-#define LAT_ROWS	6
+#define LAT_ROWS	7
 
 static const int loads[] = { 10, 50, 90 };	/* % of the maximum */
 
@@ -26,12 +29,15 @@ static int lat_rows(struct row *rows)
 {
 	struct tp_params p = { .batch = 1, .msg_size = 16, .fork = true,
 			       .stamped = true };
-	struct tp_params blk = p;
+	struct tp_params blk = p, ep;
 	int n = 0;
 
 	blk.blocking = true;	/* and no spin: sleeps when empty */
+	ep = blk;
+	ep.evloop = true;	/* sleeps in an epoll loop instead */
 	rows[n++] = (struct row){ "ringmpsc-polling", "max", { &ct_ringmpsc, p } };
 	rows[n++] = (struct row){ "ringmpsc-blocking", "max", { &ct_ringmpsc, blk } };
+	rows[n++] = (struct row){ "ringmpsc-epoll", "max", { &ct_ringmpsc, ep } };
 #ifdef HAVE_ICEORYX
 	rows[n++] = (struct row){ "iceoryx-polling", "max", { &ct_iceoryx, p } };
 #endif
@@ -149,6 +155,8 @@ void workload7(void)
 			if (!res[j].err)
 				hist_write_quantiles(&res[j].hist, dist, label);
 		}
+		print_p99_ratio(rows, n, "ringmpsc-epoll", "ringmpsc-polling", res, loads[l]);
+		print_p99_ratio(rows, n, "ringmpsc-epoll", "ringmpsc-blocking", res, loads[l]);
 		print_p99_ratio(rows, n, "ringmpsc-polling", "iceoryx-polling", res, loads[l]);
 		print_p99_ratio(rows, n, "ringmpsc-polling", "pipe", res, loads[l]);
 		print_p99_ratio(rows, n, "ringmpsc-blocking", "pipe", res, loads[l]);
