@@ -36,6 +36,12 @@ extern "C" {
 #define RINGMPSC_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define RINGMPSC_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 #define RINGMPSC_MUST_USE	__attribute__((warn_unused_result))
+/* A compile-time check, in the C and the C++ the headers compile as. */
+#ifdef __cplusplus
+#define RINGMPSC_STATIC_ASSERT(e, msg)	static_assert(e, msg)
+#else
+#define RINGMPSC_STATIC_ASSERT(e, msg)	_Static_assert(e, msg)
+#endif
 
 /* Where one ring lives in this process, as a module mapping or any other
  * memory with the layout of struct ringmpsc_offsets.

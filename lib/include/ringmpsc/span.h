@@ -103,9 +103,9 @@ struct ringmpsc_span {
 	uint8_t reserved2;		/* 511: 0 */
 };
 
-_Static_assert(sizeof(struct ringmpsc_span_attr) == 64, "attribute layout");
-_Static_assert(sizeof(struct ringmpsc_span) == RINGMPSC_SPAN_SIZE, "span layout");
-_Static_assert(offsetof(struct ringmpsc_span, attrs) == 160, "span layout");
+RINGMPSC_STATIC_ASSERT(sizeof(struct ringmpsc_span_attr) == 64, "attribute layout");
+RINGMPSC_STATIC_ASSERT(sizeof(struct ringmpsc_span) == RINGMPSC_SPAN_SIZE, "span layout");
+RINGMPSC_STATIC_ASSERT(offsetof(struct ringmpsc_span, attrs) == 160, "span layout");
 
 /*
  * A writer: a producer handle of a channel whose slot_size is
@@ -129,12 +129,15 @@ struct ringmpsc_span_writer {
 	uint64_t waits;		/* times the writer slept for space */
 };
 
-/* Nanoseconds since the Unix epoch; the vDSO answers, no system call. */
+/* Nanoseconds since the Unix epoch; the vDSO answers, no system call.
+ * timespec_get() is C11's (and C++17's) CLOCK_REALTIME: no POSIX feature
+ * macro is needed to include this header.
+ */
 static inline uint64_t ringmpsc_span_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	timespec_get(&ts, TIME_UTC);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

@@ -41,17 +41,11 @@
 	((sizeof(type) + RINGMPSC_SLOT_ALIGN - 1) & \
 	 ~(size_t)(RINGMPSC_SLOT_ALIGN - 1))
 
-#ifdef __cplusplus
-#define RINGMPSC__STATIC_ASSERT(e, msg)	static_assert(e, msg)
-#else
-#define RINGMPSC__STATIC_ASSERT(e, msg)	_Static_assert(e, msg)
-#endif
-
 #define RINGMPSC_TYPED_RING(prefix, type, capacity)			\
 /* ringmpsc_ring_geometry_valid(), as a constant expression. */	\
-RINGMPSC__STATIC_ASSERT(sizeof(type) <= RINGMPSC_SLOT_MAX,		\
+RINGMPSC_STATIC_ASSERT(sizeof(type) <= RINGMPSC_SLOT_MAX,		\
 			#prefix ": message larger than a slot can be");	\
-RINGMPSC__STATIC_ASSERT((capacity) >= RINGMPSC_CAPACITY_MIN &&	\
+RINGMPSC_STATIC_ASSERT((capacity) >= RINGMPSC_CAPACITY_MIN &&	\
 			(capacity) <= RINGMPSC_CAPACITY_MAX &&		\
 			((capacity) & ((capacity) - 1)) == 0,		\
 			#prefix ": capacity not a power of two in range"); \
