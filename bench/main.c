@@ -73,7 +73,7 @@ static void workload1(void)
 			rows[n++] = (struct row){ "ringmpsc-threads", "single-fence",
 						  { &ct_ringmpsc, fence } };
 			/* compile-time geometry, <ringmpsc/typed.h> */
-			rows[n++] = (struct row){ "ringmpsc-threads", "single-typed",
+			rows[n++] = (struct row){ "ringmpsc-typed", v,
 						  { &ct_ringmpsc, typed } };
 		}
 #ifdef HAVE_DPDK
@@ -122,8 +122,7 @@ static void workload1(void)
 				    find_row(rows, n, "rte_ring-SP/SC", v), res, rates);
 			print_ratio("w1", rows, me, find_row(rows, n, "ringmpsc-threads",
 							      "single-fence"), res, rates);
-			print_ratio("w1", rows, find_row(rows, n, "ringmpsc-threads",
-							 "single-typed"),
+			print_ratio("w1", rows, find_row(rows, n, "ringmpsc-typed", v),
 				    me, res, rates);
 		}
 		if (b == 256)
