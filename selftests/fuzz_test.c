@@ -3,7 +3,7 @@
  * fuzz_test: a seeded, randomized fuzzer of everything user space can do
  * to the module, and a check that the module is consistent afterwards.
  *
- * FUZZ_WORKERS processes (and the children they fork) run random
+ * Worker processes (and the children they fork) run random
  * sequences of: every ioctl with random and boundary arguments (names
  * that are empty, too long, unterminated, straddling an unmapped page;
  * geometries at and beyond each limit; random command numbers and
@@ -24,8 +24,11 @@
  *
  * Environment: RINGMPSC_FUZZ_SEED (default: from the clock; printed),
  * RINGMPSC_FUZZ_OPS (ops of the workers, default 100000; forked children
- * add theirs). A seed gives every process the same sequence of ops again;
- * the interleaving of the processes is the scheduler's.
+ * add theirs), RINGMPSC_FUZZ_WORKERS (default 4, at most 16). A seed gives
+ * every process the same sequence of ops and arguments again; how the
+ * processes interleave is the scheduler's, so what each op meets (and the
+ * op that fails first) may differ between runs of one seed. Fewer
+ * workers make a failure easier to follow.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -40,7 +43,8 @@
 
 #include "helpers.h"
 
-#define FZ_WORKERS	4
+#define FZ_WORKERS	4	/* default */
+#define FZ_WORKERS_MAX	16
 #define FZ_NAMES	6	/* channel names shared by all processes */
 #define FZ_FDS		12	/* ringmpsc fds a process keeps */
 #define FZ_MAPS		24	/* mappings a process keeps */
@@ -55,13 +59,14 @@
  * the VM's memory is never at stake (uids x bytes).
  */
 #define FZ_CHANNELS_PER_USER	4
-#define FZ_BYTES_PER_USER	(8L << 20)
+#define FZ_BYTES_PER_USER	(2L << 20)
 
 /* Shared by every process of the run (MAP_SHARED anonymous). */
 struct fz_shared {
 	uint64_t seed;
 	uint64_t procs;		/* processes that ran ops */
-	uint64_t calls[FZ_MAX_OPS], oks[FZ_MAX_OPS];	/* per op */
+	/* per op: runs, successes, time in it (children's ops included) */
+	uint64_t calls[FZ_MAX_OPS], oks[FZ_MAX_OPS], ns[FZ_MAX_OPS];
 	int failed;
 	char failure[512];
 	char names[FZ_NAMES][RINGMPSC_NAME_MAX + 1];
@@ -916,6 +921,7 @@ _Static_assert(FZ_NR_OPS <= FZ_MAX_OPS, "FZ_MAX_OPS too small");
 static void fz_loop(struct fz *z)
 {
 	unsigned int total = 0, i, r;
+	uint64_t t;
 
 	__atomic_fetch_add(&fz_sh->procs, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < FZ_NR_OPS; i++)
@@ -926,7 +932,9 @@ static void fz_loop(struct fz *z)
 		for (i = 0; r >= fz_ops[i].weight; i++)
 			r -= fz_ops[i].weight;
 		z->cur = i;
+		t = rm_now_ns();
 		fz_ops[i].fn(z);
+		__atomic_fetch_add(&fz_sh->ns[i], rm_now_ns() - t, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&fz_sh->calls[i], 1, __ATOMIC_RELAXED);
 	}
 	for (i = 0; i < FZ_KIDS; i++)
@@ -1012,24 +1020,25 @@ static int fz_klog_problems(const char *mark)
 static void fz_report(uint64_t ns)
 {
 	uint64_t calls = 0, oks = 0;
-	char line[1024];
+	char line[1536];
 	size_t n = 0;
 	unsigned int i;
 
 	for (i = 0; i < FZ_NR_OPS; i++) {
 		calls += fz_sh->calls[i];
 		oks += fz_sh->oks[i];
-		n += snprintf(line + n, sizeof(line) - n, " %s %llu/%llu",
+		n += snprintf(line + n, sizeof(line) - n, " %s %llu/%llu/%llu",
 			      fz_ops[i].name,
 			      (unsigned long long)fz_sh->oks[i],
-			      (unsigned long long)fz_sh->calls[i]);
+			      (unsigned long long)fz_sh->calls[i],
+			      (unsigned long long)(fz_sh->ns[i] / 1000000));
 		if (n >= sizeof(line))
 			n = sizeof(line) - 1;
 	}
 	ksft_print_msg("fuzz: %llu ops (%llu succeeded) in %llu processes, %.1f s\n",
 		       (unsigned long long)calls, (unsigned long long)oks,
 		       (unsigned long long)fz_sh->procs, ns / 1e9);
-	ksft_print_msg("fuzz: succeeded/ran:%s\n", line);
+	ksft_print_msg("fuzz: op succeeded/ran/ms:%s\n", line);
 }
 
 FIXTURE(fuzz) {
@@ -1057,13 +1066,15 @@ TEST_F_TIMEOUT(fuzz, random_ops_leave_module_consistent, 3000)
 {
 	uint64_t seed = env_u64("RINGMPSC_FUZZ_SEED", rm_now_ns() ^ getpid());
 	uint64_t ops = env_u64("RINGMPSC_FUZZ_OPS", FZ_DEFAULT_OPS);
-	pid_t workers[FZ_WORKERS];
+	uint64_t nworkers = env_u64("RINGMPSC_FUZZ_WORKERS", FZ_WORKERS);
+	pid_t workers[FZ_WORKERS_MAX];
 	char mark[96], ref[64];
 	uint64_t t0 = rm_now_ns();
 	long one, refcnt = -1;
 	unsigned int i, tries;
 	int fd, ret;
 
+	ASSERT_TRUE(nworkers >= 1 && nworkers <= FZ_WORKERS_MAX);
 	fz_sh = mmap(NULL, sizeof(*fz_sh), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, fz_sh);
@@ -1072,10 +1083,10 @@ TEST_F_TIMEOUT(fuzz, random_ops_leave_module_consistent, 3000)
 		snprintf(fz_sh->names[i], sizeof(fz_sh->names[i]), "fz-%llx-%u",
 			 (unsigned long long)seed, i);
 	memset(fz_sh->names[i], 'z', RINGMPSC_NAME_MAX);	/* the longest */
-	ksft_print_msg("fuzz: seed 0x%llx, %llu ops, %d workers (rerun: RINGMPSC_FUZZ_SEED=0x%llx RINGMPSC_FUZZ_OPS=%llu)\n",
+	ksft_print_msg("fuzz: seed 0x%llx, %llu ops, %d workers (rerun: RINGMPSC_FUZZ_SEED=0x%llx RINGMPSC_FUZZ_OPS=%llu RINGMPSC_FUZZ_WORKERS=%d)\n",
 		       (unsigned long long)seed, (unsigned long long)ops,
-		       FZ_WORKERS, (unsigned long long)seed,
-		       (unsigned long long)ops);
+		       (int)nworkers, (unsigned long long)seed,
+		       (unsigned long long)ops, (int)nworkers);
 	snprintf(mark, sizeof(mark), "ringmpsc-fuzz: begin seed 0x%llx",
 		 (unsigned long long)seed);
 	fd = open("/dev/kmsg", O_WRONLY);
@@ -1090,13 +1101,13 @@ TEST_F_TIMEOUT(fuzz, random_ops_leave_module_consistent, 3000)
 	ASSERT_EQ(0, rm_param_set("channels_per_user", FZ_CHANNELS_PER_USER));
 	ASSERT_EQ(0, rm_param_set("bytes_per_user", FZ_BYTES_PER_USER));
 
-	for (i = 0; i < FZ_WORKERS; i++) {
+	for (i = 0; i < nworkers; i++) {
 		workers[i] = fork();
 		ASSERT_LE(0, workers[i]);
 		if (!workers[i])
-			fz_worker(i, ops / FZ_WORKERS);
+			fz_worker(i, ops / nworkers);
 	}
-	for (i = 0; i < FZ_WORKERS; i++)
+	for (i = 0; i < nworkers; i++)
 		waitpid(workers[i], NULL, 0);
 	fz_report(rm_now_ns() - t0);
 	EXPECT_EQ(0, fz_sh->failed) TH_LOG("%s", fz_sh->failure);
