@@ -54,6 +54,12 @@
 #define FZ_DEFAULT_OPS	100000
 #define FZ_UIDS		3	/* setuid goes to FZ_UID0 + 0..FZ_UIDS-1 */
 #define FZ_UID0		1000
+/* unshare() calls of a run: the kernel frees each IPC namespace after a
+ * grace period of its own, one after the other, so thousands of them
+ * take minutes to go (on the debug kernel, most of an hour).
+ */
+#define FZ_UNSHARES	256
+#define FZ_NS_WAIT	900	/* s, for the run's namespaces to be freed */
 #define FZ_MAX_OPS	32	/* entries of fz_ops[] */
 /* Limits during the run: small, so that EMFILE and ENOSPC come often and
  * the VM's memory is never at stake (uids x bytes).
@@ -65,6 +71,7 @@
 struct fz_shared {
 	uint64_t seed;
 	uint64_t procs;		/* processes that ran ops */
+	uint64_t unshares;	/* unshare() calls made */
 	/* per op: runs, successes, time in it (children's ops included) */
 	uint64_t calls[FZ_MAX_OPS], oks[FZ_MAX_OPS], ns[FZ_MAX_OPS];
 	int failed;
@@ -861,8 +868,11 @@ static void op_unshare(struct fz *z)
 {
 	static const int what[] = { CLONE_NEWIPC, CLONE_NEWIPC, CLONE_NEWUSER,
 				    CLONE_NEWUSER | CLONE_NEWIPC };
-	int ret = unshare(what[fz_below(z, z->depth ? 4 : 2)]);
+	int flags = what[fz_below(z, z->depth ? 4 : 2)], ret;
 
+	if (__atomic_fetch_add(&fz_sh->unshares, 1, __ATOMIC_RELAXED) >= FZ_UNSHARES)
+		return;
+	ret = unshare(flags);
 	/* EPERM, EUSERS, ENOSPC (namespace limits): the kernel's business */
 	fz_result(z, "unshare", ret ? -errno : 0,
 		  (const int[]){ EPERM, EUSERS, ENOSPC, ENOMEM, 0 });
@@ -979,6 +989,54 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 	return s && *s ? strtoull(s, NULL, 0) : dflt;
 }
 
+#define MAX_USER_NS	"/proc/sys/user/max_user_namespaces"
+#define MAX_IPC_NS	"/proc/sys/user/max_ipc_namespaces"
+
+/* 0 if uid *@arg can enter a new user and IPC namespace, else the errno. */
+static int fz_ns_probe_fn(void *arg)
+{
+	uid_t uid = *(uid_t *)arg;
+
+	if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid)))
+		return 200;
+	return unshare(CLONE_NEWUSER | CLONE_NEWIPC) ? errno : 0;
+}
+
+/*
+ * Wait until every namespace of the run is freed: with one user and one
+ * IPC namespace per uid allowed, a uid may enter new ones exactly when
+ * the kernel has freed all its earlier ones (a namespace the module kept
+ * would never be). Seconds waited, or -1 after FZ_NS_WAIT s.
+ */
+static int fz_namespaces_freed(void)
+{
+	long old_user = rm_read_long(MAX_USER_NS), old_ipc = rm_read_long(MAX_IPC_NS);
+	unsigned int i, waited = 0, pause = 1;
+	uid_t uid;
+	int ret = 0;
+
+	if (old_user < 0 || old_ipc < 0 || rm_write_long(MAX_USER_NS, 1) ||
+	    rm_write_long(MAX_IPC_NS, 1))
+		return -1;
+	for (i = 0; i <= FZ_UIDS && ret >= 0; i++) {
+		uid = i ? FZ_UID0 + i - 1 : 0;
+		while (rm_in_child(fz_ns_probe_fn, &uid) == ENOSPC) {
+			if (waited >= FZ_NS_WAIT) {
+				ksft_print_msg("uid %u still has namespaces\n", uid);
+				ret = -1;
+				break;
+			}
+			sleep(pause);
+			waited += pause;
+			pause = pause < 8 ? 2 * pause : pause;
+		}
+	}
+	rm_write_long(MAX_USER_NS, old_user);
+	rm_write_long(MAX_IPC_NS, old_ipc);
+	return ret < 0 ? -1 : (int)waited;
+}
+
 /* Kernel log lines since @mark that report a problem; 0 if none. */
 static int fz_klog_problems(const char *mark)
 {
@@ -1072,7 +1130,7 @@ TEST_F_TIMEOUT(fuzz, random_ops_leave_module_consistent, 3000)
 	uint64_t t0 = rm_now_ns();
 	long one, refcnt = -1;
 	unsigned int i, tries;
-	int fd, ret;
+	int fd, ret, ns_wait;
 
 	ASSERT_TRUE(nworkers >= 1 && nworkers <= FZ_WORKERS_MAX);
 	fz_sh = mmap(NULL, sizeof(*fz_sh), PROT_READ | PROT_WRITE,
@@ -1142,6 +1200,13 @@ TEST_F_TIMEOUT(fuzz, random_ops_leave_module_consistent, 3000)
 			TH_LOG("uid %u: 100 + errno: bytes left in the account; 50: limit not applied",
 			       uid);
 	}
+	/* The namespaces the run made are freed too (and later tests do not
+	 * wait behind them in the kernel's queue).
+	 */
+	ns_wait = fz_namespaces_freed();
+	ksft_print_msg("fuzz: the namespaces of the run (%d unshare calls at most) freed %d s after the checks\n",
+		       FZ_UNSHARES, ns_wait);
+	EXPECT_LE(0, ns_wait);
 	EXPECT_EQ(0, fz_klog_problems(mark));
 	munmap(fz_sh, sizeof(*fz_sh));
 }

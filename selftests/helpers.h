@@ -359,14 +359,12 @@ static inline uint64_t rm_mix(uint64_t x)
 
 #define RM_PARAMS "/sys/module/ringmpsc/parameters/"
 
-/* A module parameter's value, or -1. */
-static inline long rm_param_get(const char *name)
+/* The number in file @path (a sysctl, a parameter), or -1. */
+static inline long rm_read_long(const char *path)
 {
-	char path[128], buf[64] = "";
-	FILE *f;
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	if (!fgets(buf, sizeof(buf), f))
@@ -375,20 +373,34 @@ static inline long rm_param_get(const char *name)
 	return buf[0] ? strtol(buf, NULL, 10) : -1;
 }
 
-static inline int rm_param_set(const char *name, long v)
+static inline int rm_write_long(const char *path, long v)
 {
-	char path[128];
-	FILE *f;
+	FILE *f = fopen(path, "w");
 	int ret;
 
-	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
-	f = fopen(path, "w");
 	if (!f)
 		return -errno;
 	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
 	if (fclose(f))
 		ret = -errno;
 	return ret;
+}
+
+/* A module parameter's value, or -1. */
+static inline long rm_param_get(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
+	return rm_read_long(path);
+}
+
+static inline int rm_param_set(const char *name, long v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
+	return rm_write_long(path, v);
 }
 
 /* The module's reference count (linked channels plus open files: rmmod
