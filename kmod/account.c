@@ -48,7 +48,7 @@ struct rmpsc_user *rmpsc_user_get(kuid_t uid)
 {
 	struct rmpsc_user *u, *fresh;
 
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	fresh = kzalloc(sizeof(*fresh), RMPSC_GFP_USER);
 	if (!fresh)
 		return NULL;
 	spin_lock(&rmpsc_users_lock);

@@ -26,7 +26,7 @@
 #include "invariants.h"
 #include "rmpsc.h"
 
-#define RMPSC_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO)
+#define RMPSC_GFP	(RMPSC_GFP_USER | __GFP_ZERO)
 
 enum rmpsc_region {
 	RMPSC_REGION_CTRL,
@@ -147,7 +147,7 @@ int rmpsc_ring_alloc(struct rmpsc_chan *ch, u32 i)
 	unsigned long p;
 
 	lockdep_assert_held(&ch->lock);
-	r = kvzalloc(rmpsc_ring_struct_size(ch), GFP_KERNEL_ACCOUNT);
+	r = kvzalloc(rmpsc_ring_struct_size(ch), RMPSC_GFP_USER);
 	if (!r)
 		return -ENOMEM;
 	r->prod = rmpsc_alloc_page();

@@ -185,7 +185,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 	u64 total;
 	int ret;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	ch = kzalloc(sizeof(*ch), RMPSC_GFP_USER);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
 	atomic_long_inc(&rmpsc_live_chans);
@@ -220,7 +220,7 @@ static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
 		goto err;
 	ret = -ENOMEM;
 	ch->rings = kvcalloc(ch->nr_rings, sizeof(*ch->rings),
-			     GFP_KERNEL_ACCOUNT);
+			     RMPSC_GFP_USER);
 	if (!ch->rings)
 		goto err;
 	ret = rmpsc_ctrl_alloc(ch);

@@ -64,6 +64,7 @@
 #include <linux/atomic.h>
 #include <linux/eventfd.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -74,6 +75,14 @@
 #include <asm/barrier.h>
 
 #include <linux/ringmpsc.h>
+
+/*
+ * What CREATE and ATTACH allocate for a user, charged to the caller's
+ * memory cgroup: when the cgroup (or the machine) has no more, the call
+ * fails with ENOMEM instead of OOM-killing the caller or a bystander
+ * (__GFP_RETRY_MAYFAIL), and logs nothing: the limit is the caller's.
+ */
+#define RMPSC_GFP_USER	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct ipc_namespace;
 struct pid;

@@ -10,8 +10,8 @@
 #   make check-debug    boot it, run VM_TEST_BINS and DEBUG_TEST_BINS with
 #                       panic_on_warn; any checker's report fails the run
 #
-# A fragment adds what only the debug run takes (the fuzzer, crash storms):
-#   DEBUG_TEST_BINS += $(BUILD)/fuzz/fuzz_test
+# A fragment adds what only the debug run takes (crash storms, soaks):
+#   DEBUG_TEST_BINS += $(BUILD)/soak/storm_test
 # each a static binary that prints TAP like the kselftests (it may be
 # made by a rule of that fragment). DEBUG_TEST_BINS is not set here: a
 # fragment read before this one may already have added to it.
@@ -20,16 +20,19 @@
 #   $(scripts/debug-kernel dir)/src/scripts/faddr2line \
 #	build/kdebug/kmod/ringmpsc.ko rmpsc_ioctl+0x12/0x340
 
-# The checkers make TCG much slower than the stock kernels.
-DEBUG_VM_TIMEOUT   ?= 3600
-DEBUG_TEST_TIMEOUT ?= 1500
+# The checkers make TCG much slower than the stock kernels; the fuzzer's
+# long run alone takes 5 to 30 minutes, by the machine's load.
+DEBUG_VM_TIMEOUT   ?= 5400
+DEBUG_TEST_TIMEOUT ?= 3300
 DEBUG_VM_MEM       ?= 2G
 # Freed pages are poisoned and checked when reused (CONFIG_PAGE_POISONING).
 DEBUG_VM_APPEND    ?= page_poison=1
 # Environment of the tests there (scripts/vm-run -e): the ping-pong of
 # wakeup_test takes ~1 ms a round trip on the stock kernels under TCG,
-# several times that here; 10k round trips instead of 100k.
-DEBUG_VM_ENV       ?= RINGMPSC_ROUND_TRIPS=10000
+# several times that here; 10k round trips instead of 100k. The fuzzer
+# (fuzz_test) runs its long run here: 4 x 100k worker ops, over 10^6 ops
+# with its children's (10^5 worker ops on the stock kernels).
+DEBUG_VM_ENV       ?= RINGMPSC_ROUND_TRIPS=10000 RINGMPSC_FUZZ_OPS=400000
 DEBUG_KERNEL_TOOL   = scripts/debug-kernel --source "$(LINUX_SRC_TAR)"
 DEBUG_MODULE_KO    := $(BUILD)/kdebug/kmod/$(MODULE_NAME).ko
 

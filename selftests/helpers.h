@@ -12,6 +12,7 @@
 #define RINGMPSC_SELFTEST_HELPERS_H
 
 #include <errno.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -352,6 +353,136 @@ static inline uint64_t rm_mix(uint64_t x)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
 	return x ^ (x >> 31);
+}
+
+/* ---- module parameters and the per-uid account -------------------------- */
+
+#define RM_PARAMS "/sys/module/ringmpsc/parameters/"
+
+/* The number in file @path (a sysctl, a parameter), or -1. */
+static inline long rm_read_long(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+static inline int rm_write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/* A module parameter's value, or -1. */
+static inline long rm_param_get(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
+	return rm_read_long(path);
+}
+
+static inline int rm_param_set(const char *name, long v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), RM_PARAMS "%s", name);
+	return rm_write_long(path, v);
+}
+
+/* The module's reference count (linked channels plus open files: rmmod
+ * succeeds at 0), or -1.
+ */
+static inline long rm_module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/ringmpsc/refcnt", "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The bytes the smallest channel (8-byte slots, 2 of them, one ring)
+ * charges its owner, found as the least bytes_per_user with which the
+ * caller, owning nothing, can create it (STATS counts only rings).
+ * Leaves bytes_per_user at that value; -1 if none up to 1 MiB works.
+ */
+static inline long rm_account_unit(const char *name)
+{
+	long lo = 0, hi = 1L << 20, mid;	/* create fails at lo, works at hi */
+
+	if (rm_param_set("bytes_per_user", hi) ||
+	    rm_create(name, 8, 2, 1, 0600, RINGMPSC_CREATE_EXCL))
+		return -1;
+	rm_unlink(name);
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (rm_param_set("bytes_per_user", mid))
+			return -1;
+		if (rm_create(name, 8, 2, 1, 0600, RINGMPSC_CREATE_EXCL)) {
+			lo = mid;
+		} else {
+			rm_unlink(name);
+			hi = mid;
+		}
+	}
+	return rm_param_set("bytes_per_user", hi) ? -1 : hi;
+}
+
+struct rm_account_probe {
+	uid_t uid;
+	const char *name;	/* and "<name>-2": names no one else uses */
+};
+
+static inline int rm_account_empty_fn(void *arg)
+{
+	const struct rm_account_probe *a = arg;
+	char second[300];
+	int ret;
+
+	if (a->uid && (setgroups(0, NULL) || setresgid(a->uid, a->uid, a->uid) ||
+		       setresuid(a->uid, a->uid, a->uid)))
+		return 200;
+	snprintf(second, sizeof(second), "%s-2", a->name);
+	ret = rm_create(a->name, 8, 2, 1, 0600, RINGMPSC_CREATE_EXCL);
+	if (ret)
+		return 100 - ret;
+	ret = rm_create(second, 8, 2, 1, 0600, RINGMPSC_CREATE_EXCL);
+	rm_unlink(second);
+	rm_unlink(a->name);
+	return ret == -ENOSPC ? 0 : 50;
+}
+
+/*
+ * Does @uid own no memory of the module? With bytes_per_user at
+ * rm_account_unit(): one smallest channel fits, a second does not (so
+ * the check can fail). 0 if so; 100 + errno if the first did not fit
+ * (bytes are left in the account); 50 if the second fit (the limit was
+ * not applied); 200 if the uid could not be taken.
+ */
+static inline int rm_account_empty(uid_t uid, const char *name)
+{
+	struct rm_account_probe a = { .uid = uid, .name = name };
+
+	return rm_in_child(rm_account_empty_fn, &a);
 }
 
 #endif /* RINGMPSC_SELFTEST_HELPERS_H */

@@ -16,40 +16,6 @@
 
 #include "helpers.h"
 
-#define PARAMS "/sys/module/ringmpsc/parameters/"
-
-static long param_get(const char *name)
-{
-	char path[128], buf[64];
-	FILE *f;
-	long v = -1;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtol(buf, NULL, 10);
-	fclose(f);
-	return v;
-}
-
-static int param_set(const char *name, long v)
-{
-	char path[128];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
 static long mem_available_kb(void)
 {
 	char line[128];
@@ -71,11 +37,11 @@ static long mem_available_kb(void)
 TEST(channels_per_user_emfile)
 {
 	static char names[MAX_CH][64];
-	long limit = param_get("channels_per_user");
+	long limit = rm_param_get("channels_per_user");
 	long i, made = 0;
 	int ret = 0;
 
-	ASSERT_LT(0, limit) TH_LOG("read " PARAMS "channels_per_user");
+	ASSERT_LT(0, limit) TH_LOG("read " RM_PARAMS "channels_per_user");
 	ASSERT_GE(MAX_CH - 1, limit);
 	for (i = 0; i <= limit; i++) {
 		rm_name(names[i], sizeof(names[i]), "lim");
@@ -120,7 +86,7 @@ TEST(channels_per_user_emfile)
 /* max_producers above the module's producers_per_channel: EMFILE. */
 TEST(producers_per_channel_emfile)
 {
-	long old = param_get("producers_per_channel");
+	long old = rm_param_get("producers_per_channel");
 	char name[64];
 
 	ASSERT_LT(0, old);
@@ -128,18 +94,18 @@ TEST(producers_per_channel_emfile)
 	rm_name(name, sizeof(name), "ppc");
 	EXPECT_EQ(-EINVAL, rm_create(name, 8, 2, RINGMPSC_PRODUCERS_MAX + 1,
 				     0600, 0));
-	ASSERT_EQ(0, param_set("producers_per_channel", 4));
+	ASSERT_EQ(0, rm_param_set("producers_per_channel", 4));
 	EXPECT_EQ(-EMFILE, rm_create(name, 8, 2, 5, 0600, RINGMPSC_CREATE_EXCL));
 	EXPECT_EQ(0, rm_create(name, 8, 2, 4, 0600, RINGMPSC_CREATE_EXCL));
-	EXPECT_EQ(0, param_set("producers_per_channel", old));
-	EXPECT_EQ(old, param_get("producers_per_channel"));
+	EXPECT_EQ(0, rm_param_set("producers_per_channel", old));
+	EXPECT_EQ(old, rm_param_get("producers_per_channel"));
 	EXPECT_EQ(0, rm_unlink(name));
 }
 
 /* A channel whose rings would need more than bytes_per_channel: ENOSPC. */
 TEST(bytes_per_channel_enospc)
 {
-	long limit = param_get("bytes_per_channel");
+	long limit = rm_param_get("bytes_per_channel");
 	char name[64];
 
 	ASSERT_LT(0, limit);
@@ -152,7 +118,7 @@ TEST(bytes_per_channel_enospc)
 				     RINGMPSC_PRODUCERS_MAX, 0600, 0));
 	EXPECT_EQ(-ENOENT, rm_unlink(name));
 	/* the limit is what it says: lower it below a small channel */
-	ASSERT_EQ(0, param_set("bytes_per_channel", 64 * 1024));
+	ASSERT_EQ(0, rm_param_set("bytes_per_channel", 64 * 1024));
 	EXPECT_EQ(-ENOSPC, rm_create(name, 4096, 64, 1, 0600, 0));	/* 256 KiB */
 	EXPECT_EQ(0, rm_create(name, 64, 64, 1, 0600, RINGMPSC_CREATE_EXCL));
 	/* the name exists: answered before any new channel is sized,
@@ -161,7 +127,7 @@ TEST(bytes_per_channel_enospc)
 	EXPECT_EQ(0, rm_create(name, 4096, 64, 1, 0600, 0));
 	EXPECT_EQ(-EEXIST, rm_create(name, 4096, 64, 1, 0600,
 				     RINGMPSC_CREATE_EXCL));
-	EXPECT_EQ(0, param_set("bytes_per_channel", limit));
+	EXPECT_EQ(0, rm_param_set("bytes_per_channel", limit));
 	EXPECT_EQ(0, rm_unlink(name));
 }
 

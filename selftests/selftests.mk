@@ -27,3 +27,19 @@ $(BUILD)/selftests/%: selftests/%.c $(SELFTEST_HDRS) $(LINUX_SRC_STAMP) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SELFTEST_CFLAGS) -static -o $@ $< \
 		$(LIBRINGMPSC_A) $(LDFLAGS) $(SELFTEST_LDLIBS)
+
+# The fuzzer (fuzz_test) runs RINGMPSC_FUZZ_OPS ops (default 10^5) in
+# every VM run; "make fuzz" soaks one kernel with many more, and a seed
+# that failed runs again with FUZZ_SEED=<the seed it printed>:
+#   make fuzz [FUZZ_KERNEL=6.12] [FUZZ_OPS=5000000] [FUZZ_SEED=0x...]
+FUZZ_KERNEL ?= 6.1
+FUZZ_OPS    ?= 5000000
+FUZZ_SEED   ?=
+
+.PHONY: fuzz
+fuzz: module-$(FUZZ_KERNEL) $(BUILD)/selftests/fuzz_test
+	scripts/vm-run -k "$(KREL_$(FUZZ_KERNEL))" -m $(MODULE_KO_$(FUZZ_KERNEL)) \
+		-t 3600 -T 3300 -e RINGMPSC_FUZZ_OPS=$(FUZZ_OPS) \
+		$(if $(FUZZ_SEED),-e RINGMPSC_FUZZ_SEED=$(FUZZ_SEED)) \
+		$(if $(VM_APPEND),--append "$(VM_APPEND)") \
+		$(BUILD)/selftests/fuzz_test
