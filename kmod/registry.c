@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ringmpsc: the channel registry: names per IPC namespace, reaping of dead
- * namespaces, permissions, the limits on channels (module parameters),
- * and the life of a channel object from CREATE to its last reference
+ * namespaces, permissions, and the limit on the channels one uid may own
  * (spec.md section 7, "Names and namespaces", "Permissions", "Limits").
+ * The channel object itself, from CREATE's arguments to its last
+ * reference, is channel.c's.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
-#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -26,19 +25,6 @@ static unsigned int channels_per_user = 64;
 module_param(channels_per_user, uint, 0644);
 MODULE_PARM_DESC(channels_per_user,
 		 "Linked channels one uid may own in a namespace (EMFILE beyond)");
-
-static unsigned int producers_per_channel = RINGMPSC_PRODUCERS_MAX;
-module_param(producers_per_channel, uint, 0644);
-MODULE_PARM_DESC(producers_per_channel,
-		 "Largest max_producers a channel may have (EMFILE beyond)");
-
-static unsigned long bytes_per_channel = 64UL << 20;
-module_param(bytes_per_channel, ulong, 0644);
-MODULE_PARM_DESC(bytes_per_channel,
-		 "Largest memory of one channel with all rings allocated (ENOSPC beyond)");
-
-atomic_long_t rmpsc_live_chans = ATOMIC_LONG_INIT(0);
-atomic_long_t rmpsc_live_pages = ATOMIC_LONG_INIT(0);
 
 /* Linked channels of every namespace; lookups compare the namespace. The
  * channels of one namespace are kept next to each other, so that a dead
@@ -62,39 +48,15 @@ static void rmpsc_put_ipc_ns(struct ipc_namespace *ns)
 	ns->ns.ops->put(&ns->ns);
 }
 
-static void rmpsc_chan_free(struct kref *ref)
+/* The last reference to @ch, once linked, is gone: take it off the
+ * unlinked list and let its namespace go.
+ */
+void rmpsc_registry_forget(struct rmpsc_chan *ch)
 {
-	struct rmpsc_chan *ch = container_of(ref, struct rmpsc_chan, ref);
-	u32 i;
-
-	RMPSC_INV(!ch->consumer && !ch->linked, "INV-LIFE-07");
-	/* Once linked: off the unlinked list, the namespace let go. */
-	if (ch->ns) {
-		mutex_lock(&rmpsc_registry_lock);
-		list_del(&ch->node);
-		mutex_unlock(&rmpsc_registry_lock);
-		rmpsc_put_ipc_ns(ch->ns);
-	}
-	if (ch->rings) {
-		for (i = 0; i < ch->nr_rings; i++) {
-			RMPSC_INV(!ch->rings[i] || !ch->rings[i]->producer,
-				  "INV-LIFE-07");
-			rmpsc_ring_free(ch, ch->rings[i]);
-		}
-		kvfree(ch->rings);
-	}
-	rmpsc_ctrl_free(ch);
-	/* Everything the owner was charged for is gone. INV-MOD-07 */
-	if (ch->user)
-		rmpsc_user_put(ch->user, ch->charged);
-	mutex_destroy(&ch->lock);
-	kfree(ch);
-	atomic_long_dec(&rmpsc_live_chans);
-}
-
-void rmpsc_chan_put(struct rmpsc_chan *ch)
-{
-	kref_put(&ch->ref, rmpsc_chan_free);
+	mutex_lock(&rmpsc_registry_lock);
+	list_del(&ch->node);
+	mutex_unlock(&rmpsc_registry_lock);
+	rmpsc_put_ipc_ns(ch->ns);
 }
 
 /* Copy and check a channel name: 1..NAME_MAX bytes, NUL-terminated, no '/'. */
@@ -161,80 +123,6 @@ int rmpsc_permission(struct rmpsc_chan *ch, int mask)
 	if ((mask & ~mode & 7) == 0)
 		return 0;
 	return rmpsc_capable(ch) ? 0 : -EACCES;
-}
-
-static int rmpsc_check_create(const struct ringmpsc_create *a)
-{
-	if (a->reserved || (a->flags & ~RINGMPSC_CREATE_FLAGS))
-		return -EINVAL;
-	if (!ringmpsc_ring_geometry_valid(a->slot_size, a->capacity))
-		return -EINVAL;
-	if (!a->max_producers || a->max_producers > RINGMPSC_PRODUCERS_MAX)
-		return -EINVAL;
-	if (a->mode & ~0777)
-		return -EINVAL;
-	if (a->max_producers > READ_ONCE(producers_per_channel))
-		return -EMFILE;
-	return 0;
-}
-
-static struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
-					 const char *name)
-{
-	struct rmpsc_chan *ch;
-	u64 total;
-	int ret;
-
-	ch = kzalloc(sizeof(*ch), RMPSC_GFP_USER);
-	if (!ch)
-		return ERR_PTR(-ENOMEM);
-	atomic_long_inc(&rmpsc_live_chans);
-	kref_init(&ch->ref);
-	INIT_LIST_HEAD(&ch->node);
-	mutex_init(&ch->lock);
-	spin_lock_init(&ch->efd_lock);
-	strscpy(ch->name, name, sizeof(ch->name));
-	ch->created_ns = ktime_get_real_ns();
-	ch->uid = current_fsuid();
-	ch->gid = current_fsgid();
-	ch->mode = a->mode;
-	ch->slot_size = a->slot_size;
-	ch->capacity = a->capacity;
-	ch->nr_rings = a->max_producers;
-
-	rmpsc_layout(ch);
-	total = ch->base_bytes + (u64)ch->nr_rings * ch->ring_bytes;
-	ret = -ENOSPC;
-	if (total > READ_ONCE(bytes_per_channel))
-		goto err;
-
-	ret = -ENOMEM;
-	ch->user = rmpsc_user_get(ch->uid);
-	if (!ch->user)
-		goto err;
-	/* The channel and its ring table too, not only what is mapped:
-	 * they can be most of a channel whose rings are unused. INV-MOD-07
-	 */
-	ret = rmpsc_charge(ch, ch->base_bytes);
-	if (ret)
-		goto err;
-	ret = -ENOMEM;
-	ch->rings = kvcalloc(ch->nr_rings, sizeof(*ch->rings),
-			     RMPSC_GFP_USER);
-	if (!ch->rings)
-		goto err;
-	ret = rmpsc_ctrl_alloc(ch);
-	if (ret)
-		goto err;
-	if (a->flags & RINGMPSC_CREATE_PREALLOC) {
-		ret = rmpsc_prealloc_rings(ch);
-		if (ret)
-			goto err;
-	}
-	return ch;
-err:
-	rmpsc_chan_put(ch);
-	return ERR_PTR(ret);
 }
 
 /* Drop what a linked channel held, once it is off the registry list;
@@ -324,7 +212,7 @@ long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg)
 	ret = rmpsc_get_name(name, a->name);
 	if (ret)
 		return ret;
-	ret = rmpsc_check_create(a);
+	ret = rmpsc_chan_check_create(a);
 	if (ret)
 		return ret;
 	rmpsc_reap_orphans();

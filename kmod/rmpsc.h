@@ -215,9 +215,15 @@ struct rmpsc_chan *rmpsc_registry_find(const char *name, int mask);
 unsigned int rmpsc_registry_collect(struct rmpsc_chan **out, unsigned int max,
 				    unsigned int *got);
 int rmpsc_permission(struct rmpsc_chan *ch, int mask);
-void rmpsc_chan_put(struct rmpsc_chan *ch);
+void rmpsc_registry_forget(struct rmpsc_chan *ch);
 long rmpsc_ioc_create(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
 long rmpsc_ioc_unlink(struct rmpsc_file *f, union rmpsc_ioc_arg *arg);
+
+/* channel.c */
+int rmpsc_chan_check_create(const struct ringmpsc_create *a);
+struct rmpsc_chan *rmpsc_chan_new(const struct ringmpsc_create *a,
+				  const char *name);
+void rmpsc_chan_put(struct rmpsc_chan *ch);
 
 /* account.c */
 u64 rmpsc_kmalloc_bytes(size_t size);
