@@ -3,7 +3,10 @@
  * ringmpsc.pml - Promela model of the ringmpsc ring, wakeup and lifecycle
  * protocol (spec.md sections 2-4). Checked exhaustively by spin; see
  * tla/README.md for the runs, the bounds and the property table.
- * tla/RingMPSC.tla is the same protocol in TLA+.
+ * tla/RingMPSC.tla is the same protocol in TLA+, checked by TLC on the
+ * same bounds; tla/check.sh requires the two to reach the same states of
+ * the variables they share (the globals below but the fault injector's
+ * kill[], pkillable[], ckill, ckillable and the scratch sc_i).
  *
  * Memory model: x86-TSO. Every user-space process (producer, consumer)
  * owns a FIFO store buffer; its stores - slot contents, indices and flags
@@ -27,7 +30,9 @@
  * Bounds (override with -D): NP producers, each bound to ring p; rings of
  * CAP slots; each producer commits MSGS messages in all, in reservations of
  * 1..BATCH slots; PCRASH producer deaths and CCRASH consumer deaths in a
- * run; SB store-buffer entries per process (a full buffer stalls the CPU).
+ * run. Store buffers are unbounded, as in RingMPSC.tla: SB is only the
+ * size of their arrays, and a store into a full one is an assertion
+ * failure (raise SB), never a stall that would hide a behaviour.
  *
  * A message is MSG(generation, sequence): a producer writes sequence i+1
  * into ring index i of its generation. Slot contents are one word, so a
@@ -104,7 +109,7 @@
 #define CCRASH 1
 #endif
 #ifndef SB
-#define SB (BATCH + 2)
+#define SB 8
 #endif
 
 #ifndef NO_SLEEPER_BARRIER
@@ -202,7 +207,7 @@ byte sc_i;              /* scratch for d_steps; always left 0 */
 inline store(me, addr, val)
 {
 	atomic {
-		sb[me].n < SB;          /* a full store buffer stalls */
+		assert(sb[me].n < SB);  /* the array must not limit the buffer */
 		assert(OWNS(me, addr)); /* INV-RING-04 */
 		sb[me].a[sb[me].n] = addr;
 		sb[me].v[sb[me].n] = val;
@@ -379,7 +384,8 @@ inline recycle(r)
 
 /* A producer leaves (exit or kill): INV-LIFE-04, INV-WAKE-05. Its store
  * buffer was drained first: the exit path takes locks (full barriers) on
- * the dying CPU before the module's release runs.
+ * the dying CPU before the module's release runs. One that had sent
+ * everything is done for good (in the same step: RingMPSC.tla's PExit).
  */
 inline producer_detach(p)
 {
@@ -392,8 +398,12 @@ inline producer_detach(p)
 		if
 		:: cpresent -> cefd = 1
 		:: else
-		fi
+		fi;
 #endif
+		if
+		:: psent == BUDGET(p) -> pdone[p] = 1
+		:: else
+		fi
 	}
 }
 
@@ -616,7 +626,7 @@ end_idle:	false
 #endif
 	if
 	:: psent < BUDGET(p) -> goto attach  /* a new producer takes the ring */
-	:: else -> pdone[p] = 1
+	:: else
 	fi
 }
 
@@ -996,17 +1006,23 @@ active proctype monitor()
 /* ---- liveness, run with pan -a -f (weak fairness) -------------------- */
 #ifdef LIVENESS
 /* No lost wakeup, INV-WAKE-03: a consumer asleep while a ring has work for
- * it, or a producer asleep while its ring has room, is eventually woken.
+ * it (wakec), or a producer asleep while its ring has room (wakep), is
+ * eventually woken. RingMPSC.tla: WakeConsumer, WakeProducer.
  */
 #define WAKE_P(r) ([] (PSTUCK(r) -> <> !p_asleep[r]))
-ltl wake { [] ((c_asleep && ANY(CWORK)) -> <> !c_asleep) && ALL(WAKE_P) }
+ltl wakec { [] ((c_asleep && ANY(CWORK)) -> <> !c_asleep) }
+ltl wakep { ALL(WAKE_P) }
 /* Every committed message is eventually delivered; a consumer is always
  * attached again here. INV-RING-08, INV-LIFE-04, INV-LIFE-05.
+ * RingMPSC.tla: Delivered.
  */
-ltl delivered { [] (ANY(PENDING) -> <> !ANY(PENDING)) }
-/* Everything ends well: all sent, drained, recycled; no livelock.
- * INV-LIFE-02. (A run that stops must stop quiet; the consumer's death
- * can leave QUIET for a while, hence []<> rather than <>[].)
+#define DELIV(r) ([] (PENDING(r) -> <> !PENDING(r)))
+ltl delivered { ALL(DELIV) }
+/* Everything ends well, again and again: all sent, drained, recycled, the
+ * consumer asleep; no livelock. INV-LIFE-02. RingMPSC.tla: Quiesce.
+ * Infinitely often rather than for ever: a consumer whose membarrier()
+ * fails (MB_FAIL) wakes from every slice, and a consumer death after
+ * quiescence leaves QUIET for a while.
  */
 ltl quiesce { [] <> QUIET }
 #endif

@@ -4,19 +4,26 @@
 # by the top-level Makefile; works alone too:
 #   make -f tla/tla.mk BUILD=build check-model
 #
-# check-model runs every spin check of tla/ringmpsc.pml (tla/check.sh):
-# one result line each, then "model: N passed, N failed"; it fails on an
-# error in a positive check and on a negative check that finds none.
-# MODEL_JOBS verifiers run at once; MODEL_ONLY=regex picks checks by name.
+# check-model runs tla/check.sh: spin on tla/ringmpsc.pml and TLC on
+# tla/RingMPSC.tla, every configuration with both, and compares the states
+# the two models reach; one result line each, then "model: N passed, N
+# failed". check-model-full adds the checks marked full (the slow TLC
+# liveness runs). TLC is tla2tools.jar from TLC_JAR, else
+# ../shared/tools/tla2tools.jar next to the repository; without it the
+# check fails. MODEL_JOBS checks run at once; MODEL_ONLY=regex picks
+# configurations by name.
 
 BUILD ?= build
 TLA_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 MODEL_JOBS ?= 2
 MODEL_ONLY ?=
 
-DEPS_PACKAGES += spin
+DEPS_PACKAGES += spin default-jre-headless
 CHECK_MODEL_TARGETS += check-model
 
-.PHONY: check-model
+.PHONY: check-model check-model-full
 check-model:
 	@JOBS=$(MODEL_JOBS) ONLY='$(MODEL_ONLY)' $(TLA_DIR)/check.sh $(BUILD)/tla
+
+check-model-full:
+	@FULL=1 JOBS=$(MODEL_JOBS) ONLY='$(MODEL_ONLY)' $(TLA_DIR)/check.sh $(BUILD)/tla
