@@ -13,6 +13,8 @@
 # Each binary is a kselftest harness program: every test runs in a process
 # of its own under a timeout of its own; the sizes go to the binaries in
 # RINGMPSC_STRESS_N and RINGMPSC_FUZZ_N (see lib/tests/tests.mk).
+# RINGMPSC_TEST_EXEC, if set, is the command that runs each binary (e.g.
+# qemu-aarch64-static for a cross build: scripts/arm64.mk).
 # Judges each run with lib/tests/tap-judge (TAP::Parser, as prove(1)):
 # every "ok" passes, every "not ok" fails, a SKIP is skipped; a missing
 # plan, a short or long plan, a timeout of the whole binary or a non-zero
@@ -68,8 +70,10 @@ run_one() {
 	# Fewer fuzz and hostile-ring iterations under valgrind.
 	[[ $name == test_corrupt && $set == valgrind ]] &&
 		sizes=(RINGMPSC_FUZZ_N=5000)
+	# shellcheck disable=SC2206 # a command and its words
+	[[ -n ${RINGMPSC_TEST_EXEC:-} ]] && pre=(${RINGMPSC_TEST_EXEC})
 	case $set in
-	tsan) pre=("${setarch_r[@]}") ;;
+	tsan) pre=("${setarch_r[@]}" "${pre[@]}") ;;
 	valgrind)
 		pre=(valgrind -q --error-exitcode=99 --leak-check=full
 		     --errors-for-leak-kinds=definite --show-leak-kinds=definite
