@@ -4,22 +4,28 @@
 # gcc-aarch64-linux-gnu and run under qemu-user, so that the portable paths
 # of <ringmpsc/barrier.h> (no x86 pause or prefetchw) are built and tested:
 #   make check-arm64          in make check (CHECK_HOST_TARGETS)
-#   make check-arm64 ARM64_STRESS_N=1000000
+#   make check-arm64 ARM64_SETS=plain ARM64_STRESS_N=1000000
 # The build goes to $(BUILD)/arm64/ by a make of its own (BUILD, CC and AR
 # of the cross toolchain), reusing the extracted kernel tree for the
 # kselftest harness. The tests run under qemu-aarch64-static, which
 # emulates arm64 on the host's memory order: this checks the code, not
 # the weaker ordering of arm64 hardware (spec.md section 3 has that
-# argument). Plain builds only: the cross toolchain has no sanitizer
-# runtimes that run under qemu-user.
+# argument). Sets: plain, and asan (ASan + UBSan) without LeakSanitizer,
+# which cannot stop the threads of an emulated process (the x86 asan set
+# checks leaks). No tsan set: ThreadSanitizer re-executes the binary to
+# change its address space, which fails without binfmt_misc (ENOEXEC), as
+# in a container.
 
 ARM64_CROSS   ?= aarch64-linux-gnu-
 ARM64_QEMU    ?= qemu-aarch64-static
 ARM64_SYSROOT ?= /usr/aarch64-linux-gnu
+ARM64_SETS    ?= plain asan
 # Messages per producer in the stress tests (emulation is ~20x slower).
-ARM64_STRESS_N ?= 300000
+ARM64_STRESS_N      ?= 300000
+ARM64_ASAN_STRESS_N ?= 100000
 ARM64_BUILD   := $(BUILD)/arm64
-ARM64_TESTS   := $(addprefix $(ARM64_BUILD)/lib/tests/plain/,$(LIB_TEST_NAMES))
+ARM64_TESTS   := $(foreach s,$(ARM64_SETS),\
+		   $(addprefix $(ARM64_BUILD)/lib/tests/$(s)/,$(LIB_TEST_NAMES)))
 
 DEPS_PACKAGES += gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 CHECK_HOST_TARGETS += check-arm64
@@ -38,4 +44,6 @@ check-arm64: arm64-tests
 		{ echo "arm64: $(ARM64_QEMU) not found (make deps: qemu-user-static)"; exit 1; }
 	QEMU_LD_PREFIX=$(ARM64_SYSROOT) RINGMPSC_TEST_EXEC=$(ARM64_QEMU) \
 	RINGMPSC_STRESS_N=$(ARM64_STRESS_N) \
-		lib/tests/run-tests.sh $(ARM64_BUILD)/lib/tests "$(LIB_TEST_NAMES)" plain
+	RINGMPSC_ASAN_STRESS_N=$(ARM64_ASAN_STRESS_N) ASAN_OPTIONS=detect_leaks=0 \
+		lib/tests/run-tests.sh $(ARM64_BUILD)/lib/tests "$(LIB_TEST_NAMES)" \
+		$(ARM64_SETS)

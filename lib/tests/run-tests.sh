@@ -14,7 +14,8 @@
 # of its own under a timeout of its own; the sizes go to the binaries in
 # RINGMPSC_STRESS_N and RINGMPSC_FUZZ_N (see lib/tests/tests.mk).
 # RINGMPSC_TEST_EXEC, if set, is the command that runs each binary (e.g.
-# qemu-aarch64-static for a cross build: scripts/arm64.mk).
+# qemu-aarch64-static for a cross build: scripts/arm64.mk), and
+# RINGMPSC_ASAN_STRESS_N the stress size of the asan set.
 # Judges each run with lib/tests/tap-judge (TAP::Parser, as prove(1)):
 # every "ok" passes, every "not ok" fails, a SKIP is skipped; a missing
 # plan, a short or long plan, a timeout of the whole binary or a non-zero
@@ -49,7 +50,7 @@ stress_n() {
 	case $1 in
 	plain) echo "${RINGMPSC_STRESS_N:-10000000}" ;;
 	tsan) echo 100000 ;;
-	asan) echo 500000 ;;
+	asan) echo "${RINGMPSC_ASAN_STRESS_N:-500000}" ;;
 	valgrind) echo 3000 ;;
 	esac
 }
