@@ -178,7 +178,7 @@ SignalConsumer == cefd' = (cefd \/ (cpresent /\ ~Off("NO_DETACH_WAKE")))
 
 Room(p) == CAP - (ptail[p] - pcache[p])
 Go(p, l) == ppc' = [ppc EXCEPT ![p] = l]
-PBody == {"reserve", "room", "recheck", "sleep", "clear", "write", "commit", "wake"}
+PBody == {"reserve", "room", "arm", "recheck", "sleep", "clear", "write", "commit", "wake"}
 
 \* RINGMPSC_IOC_ATTACH: ring p becomes ACTIVE, the producer starts where
 \* the ring is. The attach signals the consumer, which has no flag in a
@@ -235,21 +235,32 @@ PHasRoom(p) ==
     /\ Go(p, "write")
     /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars, gvars>>
 
-\* ringmpsc_wait_space, the sleeping half. Without a consumer the call
-\* fails (-EPIPE) and the application retries once one is attached.
+\* ringmpsc_wait_space, the sleeping half (and the producer's
+\* wait_prepare in an event loop). Without a consumer the call fails
+\* (-EPIPE) and the application retries once one is attached. (0) the
+\* eventfd is drained before the flag store: a signal sent before it is
+\* dropped, so the re-check must see whatever that signal announced.
 \* With ASYM the outcome of membarrier() (2b) is chosen here: nothing
 \* observes it before the call.
-PSetFlag(p) ==
+PArm(p) ==
     /\ ppc[p] = "room"
     /\ Room(p) = 0
     /\ cpresent
+    /\ Go(p, "arm")
+    /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars, gvars>>
+
+\* The consumer may leave between that check and the drain: its signal
+\* is then drained, and the sleep ends when the next consumer publishes.
+PSetFlag(p) ==
+    /\ ppc[p] = "arm"
+    /\ pefd' = [pefd EXCEPT ![p] = FALSE]                      \* (0)
     /\ Store(p, PFlagA(p), 1)                                  \* (1)
     /\ \E ok \in MbOutcome :
           /\ pmb' = [pmb EXCEPT ![p] = IF ok THEN MbTargets(p, "NO_MEMBARRIER_P") ELSE {}]
           /\ punarmed' = [punarmed EXCEPT ![p] = ~ok]
     /\ Go(p, "recheck")
-    /\ UNCHANGED <<mem, kvars, ptail, pcache, psent, pn, cvars, cmb, cunarmed,
-                   gvars>>
+    /\ UNCHANGED <<mem, state, gen, repoch, cpresent, cefd, ptail, pcache, psent,
+                   pn, cvars, cmb, cunarmed, gvars>>
 
 \* (2) INV-WAKE-01: the sleeper's full barrier, before any remote barrier
 \* (its flag is in memory first) and before the re-check.
@@ -396,7 +407,7 @@ PKill(p) ==
 
 Producer(p) ==
     \/ PAttach(p) \/ PAttachRecycle(p) \/ PReserve(p) \/ PSentAll(p)
-    \/ PHasRoom(p) \/ PSetFlag(p) \/ PRecheck(p)
+    \/ PHasRoom(p) \/ PArm(p) \/ PSetFlag(p) \/ PRecheck(p)
     \/ \E q \in Procs : PDrain(p, q) \/ PMembarrier(p, q)
     \/ PSleep(p) \/ PSlice(p) \/ PClear(p) \/ PWrite(p) \/ PCommit(p)
     \/ PWakeCheck(p) \/ PWakeCall(p) \/ PExit(p) \/ PDetach(p)
@@ -586,18 +597,21 @@ CPassDone ==
     /\ UNCHANGED <<mem, sb, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
                    cepoch, work, rv, mbvars, gvars>>
 
-\* ringmpsc_wait, the sleeping half: (1) NEED_WAKEUP in every live ring;
+\* ringmpsc_wait, the sleeping half: (0) drain the eventfd, as a
+\* producer does; (1) NEED_WAKEUP in every live ring;
 \* with ASYM the outcome of membarrier() (2b), which nothing observes
 \* before the call.
 CSetFlags ==
     /\ cpc = "flags"
+    /\ cefd' = FALSE                                             \* (0)
     /\ StoreAll(C, FlagStores(1))
     /\ \E ok \in MbOutcome :
           /\ cmb' = IF ok THEN MbTargets(C, "NO_MEMBARRIER_C") ELSE {}
           /\ cunarmed' = ~ok
     /\ CGo("recheck")
-    /\ UNCHANGED <<mem, kvars, pvars, cr, chead, ctail, cgen, clive, cdet,
-                   cepoch, work, rv, pmb, punarmed, gvars>>
+    /\ UNCHANGED <<mem, state, gen, repoch, cpresent, pefd, pvars, cr, chead,
+                   ctail, cgen, clive, cdet, cepoch, work, rv, pmb, punarmed,
+                   gvars>>
 
 \* (2) INV-WAKE-01, as for a producer.
 CSleeperFenced == Off("NO_SLEEPER_BARRIER_C") \/ Fenced(C)

@@ -466,7 +466,7 @@ tlc_one() {  # name kind defs claims expect
 		elif grep -Eq "${REASON_TLC[$expect]/CLAIM/${CLAIM_PROP[${claims:-none}]:-}}" tlc.log &&
 		     { [[ -z ${REASON_LAST[$expect]:-} ]] ||
 		       tlc_last_state tlc.log | grep -Eq "${REASON_LAST[$expect]}"; }; then
-			detail="counterexample: ${WHAT[$expect]}${claims:+ (${CLAIM_PROP[$claims]})}"
+			detail="counterexample: ${WHAT[$expect]}${claims:+ (${CLAIM_PROP[$claims]})} [TLC: ${detail#Error: }]"
 		else
 			res=FAIL; detail="an error, not the expected one: $detail"
 		fi
@@ -494,9 +494,9 @@ tlc_one() {  # name kind defs claims expect
 		if [[ -n $missing ]]; then
 			res=FAIL; detail="vacuous, never reached:$missing"
 		elif [[ $kind == safe ]]; then
-			detail="no error, reached: $expect"
+			detail="No error has been found, reached: $expect"
 		else
-			detail="no error: $claims"
+			detail="No error has been found: $claims"
 		fi
 	fi
 	times > times.txt

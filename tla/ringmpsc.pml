@@ -498,7 +498,10 @@ attach:
 			 */
 			cpresent;
 #ifndef ASYM
-			store(p, PFLAG(p), 1);                          /* (1) */
+			atomic {
+				pefd[p] = 0;    /* (0) drain the eventfd */
+				store(p, PFLAG(p), 1)                   /* (1) */
+			}
 			atomic {
 #if !(NO_SLEEPER_BARRIER & P_SLEEPS)
 				MFENCE(p);      /* (2) INV-WAKE-01: the flag is visible before the re-check */
@@ -507,6 +510,7 @@ attach:
 			}
 #else
 			atomic {
+				pefd[p] = 0;    /* (0) drain the eventfd */
 				store(p, PFLAG(p), 1);                  /* (1) */
 				mb_call(REG_OTHERS(p), P_SLEEPS)         /* (2b) */
 			}
@@ -847,6 +851,7 @@ attach:
 		:: else ->
 			/* ringmpsc_wait: the sleeping half. */
 			atomic {                                        /* (1) */
+				cefd = 0;       /* (0) drain the eventfd */
 				r = 0;
 				do
 				:: r < NP && clive[r] -> store(CONS, CFLAG(r), 1); r++
