@@ -710,7 +710,10 @@ TEST_F_TIMEOUT(corrupt, hostile_producer_process, TIMEOUT_S)
 		hp[i] = (struct honest){ .p = &f.p[i + 1], .count = count };
 		ASSERT_EQ(0, pthread_create(&hp[i].th, NULL, honest_producer, &hp[i]));
 	}
-	while (done < 3 * count && ms_since(t0) < 120000) {
+	/* Until the honest messages are in and the scribbler has been seen:
+	 * a slow start of the child (emulation) must not end the test first.
+	 */
+	while ((done < 3 * count || !eproto) && ms_since(t0) < 120000) {
 		long n = ringmpsc_consume_batch(&f.c, check_batch, &k, 16);
 
 		if (n == -EPROTO) {
