@@ -9,8 +9,9 @@
 # the two models reach; one result line each, then "model: N passed, N
 # failed". check-model-full adds the checks marked full (the slow TLC
 # liveness runs). TLC is tla2tools.jar from TLC_JAR, else
-# ../shared/tools/tla2tools.jar next to the repository; without it the
-# check fails. MODEL_JOBS checks run at once; MODEL_ONLY=regex picks
+# ../shared/tools/tla2tools.jar next to the repository; without it
+# check-model runs spin alone and reports the TLC checks skipped
+# (TLC_REQUIRED=1 makes that a failure; check-model-full always does). MODEL_JOBS checks run at once; MODEL_ONLY=regex picks
 # configurations by name.
 
 BUILD ?= build
