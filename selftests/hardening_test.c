@@ -326,32 +326,6 @@ TEST(broken_ring_is_recycled)
 #define MAX_MAP_COUNT "/proc/sys/vm/max_map_count"
 #define FILL_MAX 256
 
-static long read_long(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -EIO;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", v);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 /* Lines of /proc/self/maps: about our number of mappings. */
 static long nr_maps(void)
 {
@@ -412,7 +386,7 @@ TEST(unmappable_ring_does_not_block_others)
 	int status;
 	pid_t pid;
 
-	old_max = read_long(MAX_MAP_COUNT);
+	old_max = rm_read_long(MAX_MAP_COUNT);
 	if (old_max < 0)
 		SKIP(return, "no " MAX_MAP_COUNT);
 	rm_name(name, sizeof(name), "maps");
@@ -432,7 +406,7 @@ TEST(unmappable_ring_does_not_block_others)
 	 * mappings: what one ring takes. Nothing may print meanwhile (a
 	 * buffer could need a mapping).
 	 */
-	if (write_long(MAX_MAP_COUNT, nr_maps() + 64)) {
+	if (rm_write_long(MAX_MAP_COUNT, nr_maps() + 64)) {
 		ringmpsc_consumer_close(&c);
 		rm_unlink(name);
 		SKIP(return, "cannot write " MAX_MAP_COUNT);
@@ -461,7 +435,7 @@ TEST(unmappable_ring_does_not_block_others)
 	prepare = ringmpsc_wait_prepare(&c);
 	while (nfill)
 		munmap(fill[--nfill], RM_PAGE);
-	EXPECT_EQ(0, write_long(MAX_MAP_COUNT, old_max));
+	EXPECT_EQ(0, rm_write_long(MAX_MAP_COUNT, old_max));
 
 	EXPECT_EQ(-ENOMEM, first);
 	EXPECT_EQ(10, later[0]) TH_LOG("the mapped ring is not served");
@@ -533,7 +507,7 @@ out:
  */
 TEST(bytes_per_user_covers_unlinked)
 {
-	long old_limit = read_long(BYTES_PER_USER);
+	long old_limit = rm_read_long(BYTES_PER_USER);
 	int fds[4], steps[5] = { 0 }, rets[5], ret_b, step_b = 0, again, step;
 	char names[5][64], name_b[64], name_again[64];
 	unsigned int i;
@@ -546,7 +520,7 @@ TEST(bytes_per_user_covers_unlinked)
 		rm_name(names[i], sizeof(names[i]), "user");
 	rm_name(name_b, sizeof(name_b), "userb");
 	rm_name(name_again, sizeof(name_again), "usera");
-	ASSERT_EQ(0, write_long(BYTES_PER_USER, 10 * RM_PAGE));
+	ASSERT_EQ(0, rm_write_long(BYTES_PER_USER, 10 * RM_PAGE));
 
 	for (i = 0; i < 2; i++)
 		rets[i] = fds[i] = create_attach_unlink(UID_A, names[i], &steps[i]);
@@ -575,7 +549,7 @@ TEST(bytes_per_user_covers_unlinked)
 		rm_unlink(names[4]);
 		EXPECT_EQ(0, seteuid(0));
 	}
-	EXPECT_EQ(0, write_long(BYTES_PER_USER, old_limit));
+	EXPECT_EQ(0, rm_write_long(BYTES_PER_USER, old_limit));
 
 	EXPECT_LE(0, rets[0]);
 	EXPECT_LE(0, rets[1]);
@@ -591,21 +565,6 @@ TEST(bytes_per_user_covers_unlinked)
 #define HOLD_LIMIT	(16L << 20)
 #define HOLD_MAX	4096
 #define HOLD_RINGS	RINGMPSC_PRODUCERS_MAX
-
-static long mem_free_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 struct hold_result {
 	int held;	/* channels held when refused */
@@ -669,7 +628,7 @@ static void hold_channels(int ready, int go, int out)
  */
 TEST(bytes_per_user_bounds_kernel_memory)
 {
-	long old_limit = read_long(BYTES_PER_USER), before, held_kb;
+	long old_limit = rm_read_long(BYTES_PER_USER), before, held_kb;
 	int ready[2], go[2], out[2], status;
 	struct hold_result res = { 0, 0 };
 	char b = 1;
@@ -688,7 +647,7 @@ TEST(bytes_per_user_bounds_kernel_memory)
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(out));
-	ASSERT_EQ(0, write_long(BYTES_PER_USER, HOLD_LIMIT));
+	ASSERT_EQ(0, rm_write_long(BYTES_PER_USER, HOLD_LIMIT));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
@@ -696,14 +655,14 @@ TEST(bytes_per_user_bounds_kernel_memory)
 	ASSERT_EQ(1, read(ready[0], &b, 1));
 	/* Measured once the child exists: its own pages are not ours. */
 	usleep(200000);
-	before = mem_free_kb();
+	before = rm_meminfo_kb("MemFree");
 	ASSERT_EQ(1, write(go[1], &b, 1));
 	ASSERT_EQ(sizeof(res), read(out[0], &res, sizeof(res)));
 	usleep(200000);
-	held_kb = before - mem_free_kb();
+	held_kb = before - rm_meminfo_kb("MemFree");
 	ASSERT_EQ(1, write(go[1], &b, 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, write_long(BYTES_PER_USER, old_limit));
+	EXPECT_EQ(0, rm_write_long(BYTES_PER_USER, old_limit));
 	ksft_print_msg("%d channels held, MemFree down %ld kB for a limit of %ld kB\n",
 		       res.held, held_kb, HOLD_LIMIT >> 10);
 

@@ -359,6 +359,25 @@ static inline uint64_t rm_mix(uint64_t x)
 
 #define RM_PARAMS "/sys/module/ringmpsc/parameters/"
 
+/* A field of /proc/meminfo ("MemFree", "MemAvailable") in kB, or -1. */
+static inline long rm_meminfo_kb(const char *field)
+{
+	char line[128], name[64];
+	long kb;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]: %ld kB", name, &kb) == 2 &&
+		    !strcmp(name, field)) {
+			fclose(f);
+			return kb;
+		}
+	fclose(f);
+	return -1;
+}
+
 /* The number in file @path (a sysctl, a parameter), or -1. */
 static inline long rm_read_long(const char *path)
 {

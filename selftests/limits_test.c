@@ -16,21 +16,6 @@
 
 #include "helpers.h"
 
-static long mem_available_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 #define MAX_CH 1024
 
 /* Channels one uid may own: the next create is EMFILE, per uid. */
@@ -247,12 +232,12 @@ TEST_F_TIMEOUT(big, unlink_and_close_free_everything, 600)
 		/* baseline after one round: slab caches are warm then */
 		if (r == 0) {
 			usleep(100000);
-			before = mem_available_kb();
+			before = rm_meminfo_kb("MemAvailable");
 			ASSERT_LT(0, before);
 		}
 	}
 	usleep(100000);
-	after = mem_available_kb();
+	after = rm_meminfo_kb("MemAvailable");
 	ksft_print_msg("MemAvailable before %ld kB, after %ld kB\n", before, after);
 	/* 39 x 32 MiB went through since; a leak would show them all */
 	EXPECT_GT(after + 32 * 1024, before);

@@ -323,32 +323,6 @@ TEST(names_per_ipc_namespace)
 #define NS_LIMIT	6	/* namespaces of each kind NS_UID may have */
 #define NS_ROUNDS	(4 * NS_LIMIT)
 
-static long sysctl_get(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -EIO;
-}
-
-static int sysctl_set(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", v);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 /* A container's life in one child: an unprivileged uid enters new user
  * and IPC namespaces, leaves a channel linked there and exits. 0, the
  * errno of unshare() (ENOSPC: too many namespaces), or 100 + the errno
@@ -382,15 +356,15 @@ FIXTURE_TEARDOWN(deadns) {}
 
 TEST_F_TIMEOUT(deadns, dead_namespaces_are_freed, 120)
 {
-	long old_user = sysctl_get(MAX_USER_NS), old_ipc = sysctl_get(MAX_IPC_NS);
+	long old_user = rm_read_long(MAX_USER_NS), old_ipc = rm_read_long(MAX_IPC_NS);
 	int ret = 0, tries = 0;
 	unsigned int round;
 	char name[64];
 
 	if (old_user < 0 || old_ipc < 0)
 		SKIP(return, "no " MAX_USER_NS " or " MAX_IPC_NS);
-	ASSERT_EQ(0, sysctl_set(MAX_USER_NS, NS_LIMIT));
-	ASSERT_EQ(0, sysctl_set(MAX_IPC_NS, NS_LIMIT));
+	ASSERT_EQ(0, rm_write_long(MAX_USER_NS, NS_LIMIT));
+	ASSERT_EQ(0, rm_write_long(MAX_IPC_NS, NS_LIMIT));
 	rm_name(name, sizeof(name), "deadns");
 	for (round = 0; round < NS_ROUNDS; round++) {
 		ret = rm_in_child(ns_round_fn, name);
@@ -407,8 +381,8 @@ TEST_F_TIMEOUT(deadns, dead_namespaces_are_freed, 120)
 			break;
 	}
 	rm_unlink(name);			/* reaps the last round's */
-	EXPECT_EQ(0, sysctl_set(MAX_USER_NS, old_user));
-	EXPECT_EQ(0, sysctl_set(MAX_IPC_NS, old_ipc));
+	EXPECT_EQ(0, rm_write_long(MAX_USER_NS, old_user));
+	EXPECT_EQ(0, rm_write_long(MAX_IPC_NS, old_ipc));
 	EXPECT_EQ(0, ret) TH_LOG("round %u of %d: %s", round, NS_ROUNDS,
 				 ret == ENOSPC ? "namespaces leaked" :
 				 "create failed");
