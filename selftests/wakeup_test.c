@@ -211,6 +211,10 @@ TEST_F_TIMEOUT(w, pingpong_blocking_round_trips, 280)
 	pid_t pid;
 
 	ASSERT_LT(0, max) TH_LOG("bad " ROUND_TRIPS_ENV);
+	/* Every wait sleeps, in both processes: a spin before arming would
+	 * catch most replies awake and leave the wakeups untested.
+	 */
+	ringmpsc_set_wait_spin_ns(0);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {

@@ -6,7 +6,9 @@
  * sleep and an eventfd wakeup, so a lost wakeup shows as a timeout
  * (INV-WAKE-03). Each side can be set to publish with a full fence (as
  * without membarrier()) and the child can be denied membarrier() by
- * seccomp, so that every pairing of the barriers is exercised.
+ * seccomp, so that every pairing of the barriers is exercised. The
+ * waiters do not spin before they sleep (ringmpsc_set_wait_spin_ns(0)):
+ * a spin would catch most replies awake and leave the sleep untested.
  */
 #ifndef RINGMPSC_TEST_PINGPONG_H
 #define RINGMPSC_TEST_PINGPONG_H
@@ -94,6 +96,7 @@ static inline int pingpong_run(struct pingpong *pp)
 		err = lfix_init(&down, 1, 16, 2, 0);
 	if (err)
 		return err;
+	ringmpsc_set_wait_spin_ns(0);	/* every wait sleeps; the child too */
 	fflush(stdout);
 	t0 = now_ns();
 	pid = fork();
