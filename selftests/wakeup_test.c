@@ -24,10 +24,10 @@
  * Blocking round trips (two wakeups through the module each): up to 100k,
  * for at most ROUND_TRIP_BUDGET_S, at least ROUND_TRIPS_MIN. What fails
  * the test is a lost wakeup, a wait of WAIT_MS, not slowness: under qemu
- * TCG one round trip costs ~0.8 ms on an idle 2-core host (100k in ~82 s)
- * and several times that on a loaded one or on the debug kernel, so the
- * count that fits the budget is run and printed. RINGMPSC_ROUND_TRIPS in
- * the environment sets another maximum.
+ * TCG one round trip costs 0.16 to 0.8 ms on an idle 2-core host,
+ * depending on its CPU (100k in 16 to 82 s), 13 ms at load 16, more on
+ * the debug kernel, so the count that fits the budget is run and
+ * printed. RINGMPSC_ROUND_TRIPS in the environment sets another maximum.
  */
 #define ROUND_TRIPS		100000
 #define ROUND_TRIPS_MIN		1000
