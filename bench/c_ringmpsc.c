@@ -135,6 +135,27 @@ static void fill_lines(const struct tp_params *p, unsigned char *dst,
 		_mm_sfence();
 }
 
+/* Single 8-byte messages, one send per call, generic or typed. Inlined
+ * with a constant @typed at each call, so each row's loop is its own.
+ */
+static inline __attribute__((always_inline)) void
+rm_send_singles(struct tp_ctx *c, struct ringmpsc_producer *p, uint32_t id,
+		bool typed)
+{
+	for (uint64_t seq = 0; seq < c->per_prod;) {
+		uint64_t m = msg_value(id, seq);
+		int err = typed ? msg8_try_send(p, &m)
+				: ringmpsc_try_send(p, &m, sizeof(m));
+
+		if (RINGMPSC_LIKELY(err == 0))
+			seq++;
+		else if (run_failed(c))
+			return;
+		else
+			cpu_relax();
+	}
+}
+
 static void rm_producer(struct tp_ctx *c, uint32_t id)
 {
 	struct rm_state *s = c->priv;
@@ -152,29 +173,11 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		return;
 	}
 	if (c->p.typed) {
-		while (seq < n) {
-			uint64_t m = msg_value(id, seq);
-
-			if (RINGMPSC_LIKELY(msg8_try_send(&p, &m) == 0))
-				seq++;
-			else if (run_failed(c))
-				return;
-			else
-				cpu_relax();
-		}
+		rm_send_singles(c, &p, id, true);
 		return;
 	}
 	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
-		while (seq < n) {
-			uint64_t m = msg_value(id, seq);
-
-			if (RINGMPSC_LIKELY(ringmpsc_try_send(&p, &m, 8) == 0))
-				seq++;
-			else if (run_failed(c))
-				return;
-			else
-				cpu_relax();
-		}
+		rm_send_singles(c, &p, id, false);
 		return;
 	}
 	uint64_t spins = 0;
