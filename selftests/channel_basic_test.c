@@ -147,6 +147,7 @@ TEST(fork_producers_exactly_once)
 	struct ringmpsc_stats st;
 	struct tally t = { 0 };
 	pid_t pids[NR_PRODUCERS];
+	uint64_t generations;
 	char name[64];
 	int status, i;
 
@@ -188,10 +189,17 @@ TEST(fork_producers_exactly_once)
 	EXPECT_EQ(NR_PRODUCERS, st.producer_detaches);
 	EXPECT_EQ(NR_PRODUCERS, st.recycles);
 	EXPECT_EQ(1u, st.consumer_attaches);
+	/*
+	 * A producer that starts after an earlier one was recycled may take
+	 * that ring again, so which ring was used how often is up to the
+	 * scheduler; every recycle adds one generation somewhere.
+	 */
+	generations = 0;
 	for (i = 0; i < NR_PRODUCERS; i++) {
 		EXPECT_FALSE(c.rings[i].live);
-		EXPECT_EQ(1u, c.rings[i].generation);
+		generations += c.rings[i].generation;
 	}
+	EXPECT_EQ(NR_PRODUCERS, generations);
 	ringmpsc_consumer_close(&c);
 	EXPECT_EQ(0, ringmpsc_unlink(name));
 }
