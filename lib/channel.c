@@ -376,6 +376,7 @@ static void cring_resync(struct ringmpsc_cring *r, uint32_t generation)
 	r->head = 0;
 	r->cached_tail = 0;
 	r->peeked = 0;
+	r->taken = 0;
 	r->broken = false;
 	r->generation = generation;
 }

@@ -320,7 +320,10 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 		 * signalled us when it detached (INV-WAKE-05) and consume
 		 * recycles it.
 		 */
-		if (r->cached_tail != r->head)
+		/* Work is what is unread: taken messages wait for their
+		 * taker's release, not for the ring. INV-RING-12
+		 */
+		if (r->cached_tail - r->head != r->taken)
 			return true;
 		/* The re-check, as (C): pairs with the producer's
 		 * store-release of tail (B). INV-RING-05. Any other value is
@@ -328,7 +331,7 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 		 * -EPROTO to the caller (INV-RING-10), so it is not judged
 		 * (and marked broken, silently) here.
 		 */
-		if (ringmpsc_smp_load_acquire(r->tail_p) != r->head)
+		if (ringmpsc_smp_load_acquire(r->tail_p) != r->head + r->taken)
 			return true;
 	}
 	return false;

@@ -110,6 +110,7 @@ struct ringmpsc_cring {
 	uint64_t head;		/* authoritative, private (INV-RING-10) */
 	uint64_t cached_tail;	/* last tail seen; only lags tail */
 	uint32_t peeked;	/* messages the last peek handed out */
+	uint32_t taken;		/* read past head, not released (INV-RING-12) */
 	const uint64_t *tail_p;		/* shared, written by the producer */
 	uint64_t *head_p;		/* shared, written by us */
 	uint32_t *flags_p;		/* shared: our NEED_WAKEUP in this ring */
@@ -646,24 +647,27 @@ static inline int ringmpsc_try_send_many(struct ringmpsc_producer *p,
 
 /* ---- consumer fast path ----------------------------------------------- */
 
-/* Committed slots readable in @r, refreshing the cached tail only when the
- * cache shows none. -EPROTO: the producer's tail is corrupt.
+/* Committed slots of @r not read yet (after head + taken), refreshing the
+ * cached tail only when the cache shows none. -EPROTO: the producer's tail
+ * is corrupt.
  */
 static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 				      struct ringmpsc_cring *r)
 {
-	uint64_t avail = r->cached_tail - r->head;
+	uint64_t unread = r->cached_tail - r->head - r->taken;
 	uint64_t tail;
 
-	if (RINGMPSC_LIKELY(avail))
-		return (int64_t)avail;
+	if (RINGMPSC_LIKELY(unread))
+		return (int64_t)unread;
 	/* (C), pairs with the producer's store-release of tail (B): the
 	 * slots below it are fully written. Read once per batch.
 	 * INV-RING-05, INV-RING-10.
 	 */
 	tail = ringmpsc_smp_load_acquire(r->tail_p);
-	if (RINGMPSC_UNLIKELY(tail - r->head > c->capacity)) {
-		/* Tail behind head or too far ahead: reject, never read.
+	if (RINGMPSC_UNLIKELY(tail - r->head > c->capacity ||
+			      tail - r->head < r->taken)) {
+		/* Tail behind head, too far ahead, or behind what we have
+		 * already taken (it went back): reject, never read.
 		 * INV-RING-10.
 		 */
 		if (!r->broken) {
@@ -672,15 +676,16 @@ static inline int64_t ringmpsc__avail(struct ringmpsc_consumer *c,
 		}
 		return -EPROTO;
 	}
-	/* We refresh only when the cache shows nothing (cached_tail == head),
-	 * so with the check above the tail has not gone back past one we saw
-	 * (INV-RING-02) and the cache only catches up with it (INV-RING-11).
+	/* We refresh only when the cache shows nothing unread (cached_tail
+	 * == head + taken), so with the check above the tail has not gone
+	 * back past one we saw (INV-RING-02) and the cache only catches up
+	 * with it (INV-RING-11).
 	 */
 	RINGMPSC_INV(r->cached_tail <= tail, "INV-RING-02, INV-RING-11");
 	r->cached_tail = tail;
-	if (tail == r->head)
+	if (tail - r->head == r->taken)
 		c->stats.empty++;
-	return (int64_t)(tail - r->head);
+	return (int64_t)(tail - r->head - r->taken);
 }
 
 /* Notice ring state changes the module published (new, detached or
@@ -707,45 +712,83 @@ static inline struct ringmpsc_cring *ringmpsc__cring(struct ringmpsc_consumer *c
 }
 
 /*
- * Zero-copy read: point *slots at up to @max committed messages of ring
- * @ring, contiguous. Returns the count (0 when empty). The slots stay
- * valid until ringmpsc_release(). -EINVAL: @max is 0. -ENOENT: no such
- * live ring. -EPROTO: the ring is corrupt and is no longer read
- * (INV-RING-10).
+ * Point *slots at up to @max unread messages of live ring @ring (those
+ * after head + taken), contiguous; ringmpsc_peek() and ringmpsc_take()
+ * (lib/take.c). Returns the count, 0 when none: then a departed producer's
+ * ring with nothing taken is handed back to the module (INV-LIFE-02).
  */
-static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
-				const void **slots, uint32_t max)
+static inline int ringmpsc__unread_run(struct ringmpsc_consumer *c,
+				       uint32_t ring, const void **slots,
+				       uint32_t max)
 {
-	struct ringmpsc_cring *r;
+	struct ringmpsc_cring *r = &c->rings[ring];
 	int64_t avail;
+	uint64_t from = r->head + r->taken;
 	uint32_t n;
-	int err = ringmpsc__refresh_if_changed(c);
 
-	if (RINGMPSC_UNLIKELY(err < 0))
-		return err;
-	if (RINGMPSC_UNLIKELY(max == 0))
-		return -EINVAL;
-	r = ringmpsc__cring(c, ring);
-	if (RINGMPSC_UNLIKELY(!r))
-		return -ENOENT;
-	r->peeked = 0;
 	if (RINGMPSC_UNLIKELY(r->broken))
 		avail = -EPROTO;
 	else
 		avail = ringmpsc__avail(c, r);
 	if (avail <= 0) {
 		/* Empty or unreadable for good: hand a departed producer's
-		 * ring back to the module. INV-LIFE-02.
+		 * ring back to the module, once nothing of it is taken.
+		 * INV-LIFE-02.
 		 */
-		if (RINGMPSC_UNLIKELY(r->detached))
+		if (RINGMPSC_UNLIKELY(r->detached) && !r->taken)
 			ringmpsc_consumer_recycle(c, ring);
 		return (int)avail;
 	}
 	n = avail < (int64_t)max ? (uint32_t)avail : max;
-	n = ringmpsc__stop_at_wrap(n, r->head, c->mask, c->mirrored);
-	*slots = r->data + (size_t)(r->head & c->mask) * c->slot_size;
-	r->peeked = n;
+	n = ringmpsc__stop_at_wrap(n, from, c->mask, c->mirrored);
+	*slots = r->data + (size_t)(from & c->mask) * c->slot_size;
 	return (int)n;
+}
+
+/* The checks of a read call: the epoch, @max, the ring. The live ring
+ * @ring, or NULL and *err.
+ */
+static inline struct ringmpsc_cring *ringmpsc__read_ring(struct ringmpsc_consumer *c,
+							 uint32_t ring,
+							 uint32_t max, int *err)
+{
+	struct ringmpsc_cring *r;
+
+	*err = ringmpsc__refresh_if_changed(c);
+	if (RINGMPSC_UNLIKELY(*err < 0))
+		return NULL;
+	*err = -EINVAL;
+	if (RINGMPSC_UNLIKELY(max == 0))
+		return NULL;
+	*err = -ENOENT;
+	r = ringmpsc__cring(c, ring);
+	if (RINGMPSC_LIKELY(r))
+		r->peeked = 0;
+	return r;
+}
+
+/*
+ * Zero-copy read: point *slots at up to @max committed messages of ring
+ * @ring, contiguous. Returns the count (0 when empty). The slots stay
+ * valid until ringmpsc_release(). -EINVAL: @max is 0. -ENOENT: no such
+ * live ring. -EPROTO: the ring is corrupt and is no longer read
+ * (INV-RING-10). -EBUSY: the ring has messages taken with ringmpsc_take()
+ * (INV-RING-12).
+ */
+static inline int ringmpsc_peek(struct ringmpsc_consumer *c, uint32_t ring,
+				const void **slots, uint32_t max)
+{
+	int err, n;
+	struct ringmpsc_cring *r = ringmpsc__read_ring(c, ring, max, &err);
+
+	if (RINGMPSC_UNLIKELY(!r))
+		return err;
+	if (RINGMPSC_UNLIKELY(r->taken))
+		return -EBUSY;
+	n = ringmpsc__unread_run(c, ring, slots, max);
+	if (n > 0)
+		r->peeked = (uint32_t)n;
+	return n;
 }
 
 static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
@@ -763,6 +806,16 @@ static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 		ringmpsc_consumer_wake_peer(c, ring);
 }
 
+/* Move head past @n messages already read, and publish it. */
+static inline void ringmpsc__release_run(struct ringmpsc_consumer *c,
+					 struct ringmpsc_cring *r,
+					 uint32_t ring, uint32_t n)
+{
+	r->head += n;
+	c->stats.messages += n;
+	ringmpsc__publish_head(c, r, ring);
+}
+
 /* Release the first @n messages of the last peek of @ring. -EINVAL: more
  * than that peek handed out.
  */
@@ -778,11 +831,36 @@ static inline int ringmpsc_release(struct ringmpsc_consumer *c, uint32_t ring,
 	if (n == 0)
 		return 0;
 	r->peeked -= n;
-	r->head += n;
-	c->stats.messages += n;
-	ringmpsc__publish_head(c, r, ring);
+	ringmpsc__release_run(c, r, ring, n);
 	return 0;
 }
+
+/*
+ * Reading ahead of the release, for a consumer that keeps messages past
+ * the call that read them and releases them later, oldest first (until
+ * the batch holding them is acknowledged downstream, say: nothing is
+ * freed for the producer before that, and a consumer that dies meanwhile
+ * leaves them to its successor, INV-RING-08). Besides head, the released
+ * prefix that the producer sees, the consumer keeps a private count of
+ * messages read past it, taken (INV-RING-12).
+ *
+ * ringmpsc_take() points *slots at up to @max messages after the taken
+ * ones, contiguous, and counts them taken: 0 when nothing is unread;
+ * errors as ringmpsc_peek(). They stay valid until released.
+ * ringmpsc_release_taken() releases the @n oldest taken messages: -EINVAL
+ * when fewer are taken (a ring that was recycled or re-read from its
+ * generation's start meanwhile has none), -ENOENT: no such live ring.
+ *
+ * While a ring has taken messages, ringmpsc_peek() on it is -EBUSY and
+ * ringmpsc_consume*() pass it over. The waits (ringmpsc_wait(),
+ * ringmpsc_wait_prepare()) count only unread messages as work: taken ones
+ * do not keep a consumer awake, and releasing them is the caller's own
+ * event, not the ring's.
+ */
+int ringmpsc_take(struct ringmpsc_consumer *c, uint32_t ring,
+		  const void **slots, uint32_t max);
+int ringmpsc_release_taken(struct ringmpsc_consumer *c, uint32_t ring,
+			   uint32_t n);
 
 /* Called with a contiguous run of @n messages of ring @ring. */
 typedef void (*ringmpsc_batch_fn)(void *ctx, uint32_t ring,
@@ -802,9 +880,12 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
 					    bool *newly_broken)
 {
 	struct ringmpsc_cring *r = &c->rings[i];
-	uint32_t left = budget, taken = 0;
+	uint32_t left = budget, done = 0;
 
 	r->peeked = 0;
+	/* Read with ringmpsc_take(): its taker releases it. INV-RING-12 */
+	if (RINGMPSC_UNLIKELY(r->taken))
+		return 0;
 	while (left && !r->broken) {
 		int64_t avail = ringmpsc__avail(c, r);
 		uint32_t n, pos;
@@ -820,11 +901,11 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
 		pos = (uint32_t)(r->head & c->mask);
 		fn(ctx, i, r->data + (size_t)pos * c->slot_size, n);
 		r->head += n;
-		taken += n;
+		done += n;
 		left -= n;
 	}
-	if (taken) {
-		c->stats.messages += taken;
+	if (done) {
+		c->stats.messages += done;
 		ringmpsc__publish_head(c, r, i);
 	} else if (RINGMPSC_UNLIKELY(r->detached)) {
 		/* Drained, or unreadable for good: hand a departed producer's
@@ -832,7 +913,7 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
 		 */
 		ringmpsc_consumer_recycle(c, i);
 	}
-	return taken;
+	return done;
 }
 
 /*

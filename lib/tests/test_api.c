@@ -2,7 +2,7 @@
 /*
  * Unit tests of the library's non-blocking API on local rings and on rings
  * in plain heap memory: setup and its errors, producer reserve/commit/send,
- * consumer peek/release/consume, wrap handling (mirrored or not), budget
+ * consumer peek/release/consume and take/release_taken, wrap handling (mirrored or not), budget
  * fairness, cached indices and counters. The INV- ids of spec.md that a
  * test verifies are named in its comment.
  */
@@ -784,6 +784,103 @@ TEST_F(api, peek_release)
 	EXPECT_EQ(0, g.ring[8]);
 	EXPECT_EQ(0, g.bad);
 	lfix_fini(&f);
+}
+
+/* take reads past what it took before, in order, without releasing:
+ * head stays at the oldest taken message until release_taken, which
+ * frees exactly what it releases, oldest first (INV-RING-12, INV-RING-07).
+ * While a ring has taken messages, peek is -EBUSY and consume passes it
+ * over; the other rings are still served.
+ */
+TEST_F(api, take_release_taken)
+{
+	struct lfix f;
+	struct got g = { .len = LEN };
+	const void *m = NULL, *m2 = NULL;
+
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 8, 0));
+	EXPECT_EQ(-EINVAL, ringmpsc_take(&f.c, 0, &m, 0));
+	EXPECT_EQ(-ENOENT, ringmpsc_take(&f.c, 2, &m, 1));
+	EXPECT_EQ(-ENOENT, ringmpsc_release_taken(&f.c, 2, 0));
+	EXPECT_EQ(0, ringmpsc_take(&f.c, 0, &m, 8));
+	EXPECT_EQ(-EINVAL, ringmpsc_release_taken(&f.c, 0, 1));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 0));
+
+	for (uint64_t i = 0; i < 5; i++)
+		ASSERT_EQ(0, send_seq(&f.p[0], i, LEN));
+	EXPECT_EQ(2, ringmpsc_take(&f.c, 0, &m, 2));
+	EXPECT_EQ(0, msg_bad_word(m, 0, 0, LEN));
+	EXPECT_EQ(3, ringmpsc_take(&f.c, 0, &m2, 8));
+	EXPECT_EQ((const unsigned char *)m + 2 * LEN, m2);
+	EXPECT_EQ(0, msg_bad_word(m2, 0, 2, LEN));
+	EXPECT_EQ(0, ringmpsc_take(&f.c, 0, &m2, 8));	/* all taken */
+	EXPECT_EQ(0, *head_word(&f.mem[0]));
+	EXPECT_EQ(5, f.c.rings[0].taken);
+
+	/* The other style is refused on this ring, not on the others. */
+	EXPECT_EQ(-EBUSY, ringmpsc_peek(&f.c, 0, &m2, 8));
+	EXPECT_EQ(-EINVAL, ringmpsc_release(&f.c, 0, 1));
+	ASSERT_EQ(0, send_seq(&f.p[0], 5, LEN));
+	ASSERT_EQ(0, send_seq(&f.p[1], 0, LEN));
+	EXPECT_EQ(1, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(1, g.ring[0]);
+	EXPECT_EQ(0, *head_word(&f.mem[0]));
+
+	/* Oldest first, no more than taken. */
+	EXPECT_EQ(-EINVAL, ringmpsc_release_taken(&f.c, 0, 6));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 3));
+	EXPECT_EQ(3, *head_word(&f.mem[0]));
+	EXPECT_EQ(1, ringmpsc_take(&f.c, 0, &m2, 8));	/* seq 5 */
+	EXPECT_EQ(0, msg_bad_word(m2, 0, 5, LEN));
+
+	/* A full ring of taken messages: the producer gets room only from
+	 * a release, exactly what it releases.
+	 */
+	for (uint64_t i = 6; i < 11; i++)
+		ASSERT_EQ(0, send_seq(&f.p[0], i, LEN));
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[0], 11, LEN));
+	/* Unmirrored (8 x 16 bytes is no page): a run stops at the wrap. */
+	EXPECT_EQ(2, ringmpsc_take(&f.c, 0, &m2, 8));
+	EXPECT_EQ(0, msg_bad_word(m2, 0, 6, LEN));
+	EXPECT_EQ(3, ringmpsc_take(&f.c, 0, &m2, 8));
+	EXPECT_EQ(f.mem[0].data, m2);
+	EXPECT_EQ(0, msg_bad_word(m2, 0, 8, LEN));
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[0], 11, LEN));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 1));
+	EXPECT_EQ(0, send_seq(&f.p[0], 11, LEN));
+	EXPECT_EQ(-EAGAIN, send_seq(&f.p[0], 12, LEN));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 7));
+	EXPECT_EQ(11, *head_word(&f.mem[0]));
+	EXPECT_EQ(1 + 3 + 1 + 7, f.c.stats.messages);	/* consumed, released */
+
+	/* Nothing taken: peek and consume again. */
+	EXPECT_EQ(1, ringmpsc_peek(&f.c, 0, &m2, 8));
+	EXPECT_EQ(0, msg_bad_word(m2, 0, 11, LEN));
+	EXPECT_EQ(1, ringmpsc_consume(&f.c, on_msg, &g, 64));
+	EXPECT_EQ(11, g.seq[1]);
+	EXPECT_EQ(0, g.bad);
+	lfix_fini(&f);
+}
+
+/* A tail that goes back behind what was taken is corrupt (INV-RING-10),
+ * although it is not behind head: take reports -EPROTO and never reads
+ * the ring again; what was taken can still be released.
+ */
+TEST_F(ring8, take_tail_behind_taken)
+{
+	const void *m = NULL;
+
+	for (uint64_t i = 0; i < 6; i++)
+		ASSERT_EQ(0, send_seq(&self->f.p[0], i, LEN));
+	EXPECT_EQ(6, ringmpsc_take(&self->f.c, 0, &m, 8));
+	*tail_word(&self->f.mem[0]) = 4;	/* head 0 <= 4 < 6 taken */
+	EXPECT_EQ(-EPROTO, ringmpsc_take(&self->f.c, 0, &m, 8));
+	EXPECT_EQ(1, self->f.c.stats.broken);
+	*tail_word(&self->f.mem[0]) = 7;
+	EXPECT_EQ(-EPROTO, ringmpsc_take(&self->f.c, 0, &m, 8));
+	EXPECT_EQ(0, ringmpsc_release_taken(&self->f.c, 0, 6));
+	EXPECT_EQ(6, *head_word(&self->f.mem[0]));
+	EXPECT_EQ(1, self->f.c.stats.broken);
 }
 
 /* Keep @p's ring full with the next sequence numbers. */

@@ -298,6 +298,56 @@ TEST_F_TIMEOUT(wait, wait_prepare_finish, TIMEOUT_S)
 	lfix_fini(&f);
 }
 
+/* Taken messages are not work (INV-RING-12): a consumer holding some
+ * arms and sleeps, and wakes for the next commit only; ringmpsc_wait
+ * times out over them. Their release wakes a producer waiting for the
+ * room they hold.
+ */
+TEST_F_TIMEOUT(wait, wait_prepare_past_taken, TIMEOUT_S)
+{
+	struct lfix f;
+	struct pollfd pfd, ppfd;
+	const void *m = NULL;
+
+	ASSERT_EQ(0, lfix_init(&f, 2, LEN, 4, 0));
+	pfd = (struct pollfd){ .fd = ringmpsc_consumer_eventfd(&f.c),
+			       .events = POLLIN };
+	ppfd = (struct pollfd){ .fd = ringmpsc_producer_eventfd(&f.p[0]),
+				.events = POLLIN };
+	fill(_metadata, &f.p[0], 3);
+	EXPECT_EQ(1, ringmpsc_wait_prepare(&f.c));
+	ringmpsc_wait_finish(&f.c);
+	EXPECT_EQ(3, ringmpsc_take(&f.c, 0, &m, 4));
+
+	EXPECT_EQ(0, ringmpsc_wait_prepare(&f.c));	/* held, not unread */
+	EXPECT_TRUE(cons_flags_are(&f, RINGMPSC_NEED_WAKEUP));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, send_seq(&f.p[0], 3, LEN));
+	EXPECT_EQ(1, f.p[0].stats.wakeups);
+	EXPECT_EQ(1, poll(&pfd, 1, LONG_MS));
+	ringmpsc_wait_finish(&f.c);
+	EXPECT_EQ(1, ringmpsc_wait_prepare(&f.c));	/* seq 3 is unread */
+	ringmpsc_wait_finish(&f.c);
+	EXPECT_EQ(1, ringmpsc_take(&f.c, 0, &m, 4));
+	EXPECT_EQ(0, msg_bad_word(m, 0, 3, LEN));
+	EXPECT_EQ(-ETIMEDOUT, ringmpsc_wait(&f.c, 20));
+	EXPECT_TRUE(cons_flags_are(&f, 0));
+
+	/* The ring is full of taken messages: the producer sleeps until a
+	 * release frees its room.
+	 */
+	EXPECT_EQ(0, ringmpsc_producer_wait_prepare(&f.p[0], 1, 0));
+	EXPECT_EQ(0, poll(&ppfd, 1, 0));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 1));
+	EXPECT_EQ(1, f.c.stats.wakeups);
+	EXPECT_EQ(1, poll(&ppfd, 1, LONG_MS));
+	ringmpsc_producer_wait_finish(&f.p[0]);
+	EXPECT_EQ(1, ringmpsc_producer_wait_prepare(&f.p[0], 1, 0));
+	EXPECT_EQ(0, ringmpsc_release_taken(&f.c, 0, 3));
+	EXPECT_EQ(4, *head_word(&f.mem[0]));
+	lfix_fini(&f);
+}
+
 /* The producer's side for event loops (spec.md section 8): prepare(n)
  * returns 1 while n slots are free and leaves no flag; on a full ring it
  * sets NEED_WAKEUP and returns 0; a release then makes the eventfd
