@@ -31,10 +31,7 @@
 
 /* Spans one intake pass takes before the loop serves sockets and timers. */
 #define PUMP_BUDGET		16384
-/* While batches hold slots, the library sees them as unread work and a
- * wait would return at once: poll the rings at this period instead.
- */
-#define HELD_POLL_NS		2000000ull
+/* When the library cannot promise a wakeup (INV-WAKE-06): poll. */
 #define UNARMED_POLL_NS		10000000ull
 
 struct collector {
@@ -114,7 +111,10 @@ static void on_age(void *ctx)
 	check_finished(col);
 }
 
-/* Sleep until a producer commits, or poll when that cannot be promised. */
+/* Sleep until a producer commits, or poll when that cannot be promised.
+ * The slots batches hold are taken, not unread: they do not keep the
+ * wait from arming (INV-RING-12); their release is the exporter's event.
+ */
 static void wait_for_spans(struct collector *col, uint64_t now)
 {
 	int armed = ringmpsc_wait_prepare(&col->c);
@@ -122,12 +122,7 @@ static void wait_for_spans(struct collector *col, uint64_t now)
 	if (armed == 0)
 		return;		/* the eventfd wakes us */
 	ringmpsc_wait_finish(&col->c);
-	if (armed < 0)
-		pump_soon(col, now + UNARMED_POLL_NS);
-	else if (source_held(&col->src))
-		pump_soon(col, now + HELD_POLL_NS);
-	else
-		pump_soon(col, 0);
+	pump_soon(col, armed < 0 ? now + UNARMED_POLL_NS : 0);
 }
 
 static void pump(void *ctx)

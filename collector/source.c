@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The source (source.h): peeking without releasing, the per-ring
+ * The source (source.h): taking without releasing, the per-ring
  * segments that say which batch holds which slots, and the release of a
  * ring's prefix once its batches are done.
  */
@@ -114,7 +114,7 @@ static void hold(struct source *s, struct source_ring *r, struct batch *b,
 	struct source_segment *last = r->nr_segs ?
 		&r->segs[(r->first + r->nr_segs - 1) % s->seg_cap] : NULL;
 
-	r->taken += n;
+	r->held += n;
 	s->m->spans_held += n;
 	if (last && last->b == b) {
 		last->n += n;
@@ -165,67 +165,69 @@ static bool take_one(struct source *s, struct source_ring *r,
 	return true;
 }
 
-/* Read ring @i from its head; take what batches do not hold yet. */
-static enum source_stop take_ring(struct source *s, uint32_t i,
-				  uint64_t now_ns, uint32_t *budget)
+/* Take the next run of ring @i into r->parked, unless some is left. */
+static int park_run(struct source *s, uint32_t i, uint32_t budget)
 {
 	struct source_ring *r = &s->rings[i];
-	const unsigned char *slots;
-	uint32_t n, fresh, tokens, k, pos;
-	bool held_back = false;
+	const void *slots;
 	int got;
 
-	/* Up to the whole ring: the slots batches already hold come first
-	 * (the head has not moved past them), the fresh ones after.
-	 */
-	got = ringmpsc_peek(s->c, i, (const void **)&slots, s->c->capacity);
+	if (r->parked)
+		return (int)r->parked;
+	got = ringmpsc_take(s->c, i, &slots, budget);
 	if (got == -EPROTO && !r->reported_broken) {
 		r->reported_broken = true;
 		s->m->rings_broken++;
 		log_msg(LOG_WARN, "ring %u is corrupt (its producer wrote a bad tail): no longer read", i);
 	}
-	if (got > 0 && (uint32_t)got == r->taken && r->taken < s->c->capacity) {
-		/* Batches hold all the peek showed. The library refreshes
-		 * its cached tail only once the head reaches it, which a
-		 * holding consumer's head does not: lower the cache to the
-		 * head (it only lags the tail, INV-RING-11, still) so that
-		 * this peek loads the tail again, with its checks.
-		 */
-		s->c->rings[i].cached_tail = s->c->rings[i].head;
-		got = ringmpsc_peek(s->c, i, (const void **)&slots, s->c->capacity);
-	}
 	if (got <= 0)
-		return SOURCE_EMPTY;
-	n = (uint32_t)got;
-	RINGMPSC_INV(n >= r->taken, "INV-COLL-03");
-	fresh = n - r->taken;
-	if (fresh > *budget)
-		fresh = *budget;
-	if (!fresh)
-		return SOURCE_EMPTY;
-	tokens = s->rl->rate > 0 ? ratelimit_take(s->rl, now_ns, fresh) : fresh;
-	if (tokens < fresh && s->rl->policy == RATELIMIT_HOLD) {
-		/* Back-pressure: what has no token stays in the ring. */
-		s->m->ratelimit_holds++;
-		held_back = true;
-		fresh = tokens;
-	}
-	/* Indexed from this peek's head: an export that completes inside
-	 * take_one() may release (and move the head past) earlier slots,
-	 * never these.
-	 */
-	pos = r->taken;
-	for (k = 0; k < fresh; k++) {
-		const void *slot = slots + (size_t)(pos + k) * s->c->slot_size;
+		return 0;
+	r->parked_at = slots;
+	r->parked = (uint32_t)got;
+	RINGMPSC_INV(s->c->rings[i].taken == r->held + r->parked, "INV-COLL-03");
+	return got;
+}
 
+/* Put what ring @i has past the held slots into batches: a run at a
+ * time, as the library hands them out after what it has taken.
+ */
+static enum source_stop take_ring(struct source *s, uint32_t i,
+				  uint64_t now_ns, uint32_t *budget)
+{
+	struct source_ring *r = &s->rings[i];
+	uint32_t fresh, tokens, k;
+	bool held_back = false;
+
+	while (*budget) {
+		fresh = (uint32_t)park_run(s, i, *budget);
+		if (!fresh)
+			return SOURCE_EMPTY;
+		if (fresh > *budget)
+			fresh = *budget;
+		tokens = s->rl->rate > 0 ?
+			 ratelimit_take(s->rl, now_ns, fresh) : fresh;
+		if (tokens < fresh && s->rl->policy == RATELIMIT_HOLD) {
+			/* Back-pressure: what has no token stays parked,
+			 * unreleased; the ring fills behind it.
+			 */
+			s->m->ratelimit_holds++;
+			held_back = true;
+			fresh = tokens;
+		}
 		/* Over the rate with policy drop: taken, counted, dropped. */
-		if (!take_one(s, r, slot, k >= tokens, now_ns))
-			break;
+		for (k = 0; k < fresh; k++) {
+			if (!take_one(s, r, r->parked_at, k >= tokens, now_ns))
+				break;
+			r->parked_at += s->c->slot_size;
+			r->parked--;
+		}
+		*budget -= k;
+		if (k < fresh)
+			return SOURCE_NO_BATCH;
+		if (held_back)
+			return SOURCE_RATE;
 	}
-	*budget -= k;
-	if (k < fresh)
-		return SOURCE_NO_BATCH;
-	return held_back ? SOURCE_RATE : SOURCE_EMPTY;
+	return SOURCE_EMPTY;
 }
 
 enum source_stop source_take(struct source *s, uint64_t now_ns,
@@ -253,8 +255,7 @@ static void release_ring(struct source *s, uint32_t i)
 {
 	struct source_ring *r = &s->rings[i];
 	uint32_t n = 0;
-	const void *slots;
-	int got, err;
+	int err;
 
 	while (r->nr_segs) {
 		struct source_segment *seg = &r->segs[r->first];
@@ -269,25 +270,22 @@ static void release_ring(struct source *s, uint32_t i)
 	}
 	if (!n)
 		return;
-	r->taken -= n;
+	r->held -= n;
 	s->m->spans_held -= n;
-	/* The release must follow a peek that handed these slots out; the
-	 * head has not moved since we took them, so a peek of the whole
-	 * ring covers them. The consumer's store-release of head inside
-	 * ringmpsc_release() (D, INV-RING-05) is what lets the producer
-	 * reuse them: only after their batch is done. INV-COLL-03.
+	/* The oldest taken slots are the oldest held ones: segments are in
+	 * ring order, parked slots come after them. The consumer's
+	 * store-release of head inside (D, INV-RING-05) is what lets the
+	 * producer reuse them: only after their batch is done. INV-COLL-03
 	 */
-	got = ringmpsc_peek(s->c, i, &slots, s->c->capacity);
-	if (got < 0 || (uint32_t)got < n) {
-		/* The ring broke meanwhile: never read again, nothing to
-		 * release into.
+	err = ringmpsc_release_taken(s->c, i, n);
+	if (err) {
+		/* The ring is gone (recycled under a new generation): the
+		 * library forgot what we took, nothing to release into.
 		 */
-		r->taken = 0;
-		return;
+		r->held = 0;
+		r->parked = 0;
 	}
-	err = ringmpsc_release(s->c, i, n);
-	RINGMPSC_INV(err == 0, "INV-COLL-03");
-	(void)err;
+	RINGMPSC_INV(err || s->c->rings[i].taken >= r->held, "INV-COLL-03");
 }
 
 void source_batch_done(struct source *s, struct batch *b)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The source: the ring side of the collector. It reads span slots from
- * the channel's rings without releasing them, encodes them into the open
- * batch, and remembers, per ring, which batch holds which run of slots
- * (a segment). A ring's slots are released only when every batch holding
+ * The source: the ring side of the collector. It takes span slots from
+ * the channel's rings (ringmpsc_take(): read, not released), encodes them
+ * into the open batch, and remembers, per ring, which batch holds which
+ * run of slots (a segment). A ring's slots are released only when every batch holding
  * them, in ring order, is done: exported or given up on (INV-COLL-03).
  * So the consumer head never passes an unexported span, and a collector
  * that dies at any instant leaves its successor every such span to read
@@ -25,7 +25,13 @@ struct source_segment {
 };
 
 struct source_ring {
-	uint32_t taken;			/* slots from head that batches hold */
+	uint32_t held;			/* slots from head that batches hold */
+	/* Taken after those, not in a batch yet (no batch was free, or
+	 * the rate limit holds them): the next pass starts with them.
+	 * The library's taken count is held + parked. INV-COLL-03
+	 */
+	const unsigned char *parked_at;
+	uint32_t parked;
 	uint32_t first, nr_segs;	/* FIFO of segments, in ring order */
 	struct source_segment *segs;	/* seg_cap entries */
 	bool reported_broken;
