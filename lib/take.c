@@ -32,18 +32,6 @@ int ringmpsc_take(struct ringmpsc_consumer *c, uint32_t ring,
 int ringmpsc_release_taken(struct ringmpsc_consumer *c, uint32_t ring,
 			   uint32_t n)
 {
-	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
-
-	if (!r)
-		return -ENOENT;
-	if (n > r->taken)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	r->taken -= n;
-	/* The head store (D) comes after this consumer read the slots it
-	 * frees, at the take. INV-RING-05, INV-RING-12
-	 */
-	ringmpsc__release_run(c, r, ring, n);
-	return 0;
+	/* The oldest taken slots; read at their take. INV-RING-12 */
+	return ringmpsc__release_read(c, ring, n, true);
 }

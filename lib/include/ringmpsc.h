@@ -806,14 +806,30 @@ static inline void ringmpsc__publish_head(struct ringmpsc_consumer *c,
 		ringmpsc_consumer_wake_peer(c, ring);
 }
 
-/* Move head past @n messages already read, and publish it. */
-static inline void ringmpsc__release_run(struct ringmpsc_consumer *c,
-					 struct ringmpsc_cring *r,
-					 uint32_t ring, uint32_t n)
+/*
+ * Release the @n oldest messages of ring @ring that a read counted, in
+ * r->taken (@taken) or in r->peeked: move head past them and publish it.
+ * The head store (D) comes after this consumer read those slots.
+ * -EINVAL: more than counted.
+ */
+static inline int ringmpsc__release_read(struct ringmpsc_consumer *c,
+					 uint32_t ring, uint32_t n, bool taken)
 {
+	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
+	uint32_t *counted;
+
+	if (RINGMPSC_UNLIKELY(!r))
+		return -ENOENT;
+	counted = taken ? &r->taken : &r->peeked;
+	if (RINGMPSC_UNLIKELY(n > *counted))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	*counted -= n;
 	r->head += n;
 	c->stats.messages += n;
 	ringmpsc__publish_head(c, r, ring);
+	return 0;
 }
 
 /* Release the first @n messages of the last peek of @ring. -EINVAL: more
@@ -822,17 +838,7 @@ static inline void ringmpsc__release_run(struct ringmpsc_consumer *c,
 static inline int ringmpsc_release(struct ringmpsc_consumer *c, uint32_t ring,
 				   uint32_t n)
 {
-	struct ringmpsc_cring *r = ringmpsc__cring(c, ring);
-
-	if (RINGMPSC_UNLIKELY(!r))
-		return -ENOENT;
-	if (RINGMPSC_UNLIKELY(n > r->peeked))
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	r->peeked -= n;
-	ringmpsc__release_run(c, r, ring, n);
-	return 0;
+	return ringmpsc__release_read(c, ring, n, false);
 }
 
 /*
