@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A batch: the spans of one export request, encoded as they arrive (one
- * OTLP/JSON resource per producer process and service), and its export
+ * OTLP resource per producer process and service, in the encoding of
+ * encoding.h), and its export
  * state. The batcher fills one open batch at a time and closes it by
  * size (spans, bytes) or age; the pipeline exports closed ones. A batch
  * also knows how many ring segments still refer to it: the source frees
@@ -13,6 +14,7 @@
 #include "invariants.h"
 #include <ringmpsc/span.h>
 
+#include "encoding.h"
 #include "json.h"
 #include "loop.h"
 
@@ -22,7 +24,7 @@ struct batch_resource {
 	uint32_t pid;
 	uint8_t service_len;
 	char service[RINGMPSC_SPAN_SERVICE_MAX];
-	struct jbuf json;	/* resource head, then spans, comma-separated */
+	struct jbuf frag;	/* its part of the body (encoding.h) */
 	uint32_t nr_spans;
 };
 
@@ -36,6 +38,7 @@ enum batch_state {
 };
 
 struct batch {
+	const struct otlp_encoding *enc;	/* set once, kept by resets */
 	uint64_t seq;
 	enum batch_state state;
 	uint32_t nr_spans;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "encoding.h"
 #include "invariants.h"
 #include <ringmpsc.h>
 
@@ -44,6 +45,7 @@ static const struct opt opts[] = {
 	{ "max-batches", T_U32, F(max_batches), "N", "batches held at once, the open one included (default 8)" },
 	{ "exporter", T_STR, F(exporter), "KIND", "otlp, file or stdout (default otlp)" },
 	{ "endpoint", T_STR, F(endpoint), "URL", "OTLP/HTTP traces URL (default http://127.0.0.1:4318/v1/traces)" },
+	{ "otlp-encoding", T_STR, F(otlp_encoding), "KIND", "json or protobuf: the body of OTLP/HTTP requests (default json)" },
 	{ "header", T_HEADER, 0, "'K: V'", "extra HTTP header, repeatable (up to 8)" },
 	{ "timeout-ms", T_U32, F(timeout_ms), "MS", "OTLP request timeout (default 10000)" },
 	{ "max-requests", T_U32, F(max_requests), "N", "OTLP requests in flight (default 2)" },
@@ -84,6 +86,7 @@ void config_defaults(struct config *c)
 		.max_batches = 8,
 		.exporter = "otlp",
 		.endpoint = "http://127.0.0.1:4318/v1/traces",
+		.otlp_encoding = "json",
 		.timeout_ms = 10000,
 		.max_requests = 2,
 		.file = "spans.jsonl",
@@ -106,7 +109,7 @@ void config_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [OPTION...]\n"
 		"Consume spans from a ringmpsc channel and export them: OTLP/HTTP\n"
-		"(JSON), a JSON-lines file, or stdout. Ring slots are released only\n"
+		"(JSON or protobuf), a JSON-lines file, or stdout. Ring slots are released only\n"
 		"once the spans in them are exported (or given up), so a crash of\n"
 		"the collector loses nothing: the next one exports them again.\n"
 		"SIGTERM/SIGINT: stop taking spans, flush, exit 0. Every option is\n"
@@ -337,5 +340,9 @@ int config_check(const struct config *c)
 	if (!strcmp(c->exporter, "otlp") && strncmp(c->endpoint, "http://", 7) &&
 	    strncmp(c->endpoint, "https://", 8))
 		return bad("--endpoint must be an http:// or https:// URL");
+	if (!otlp_encoding_find(c->otlp_encoding))
+		return bad("--otlp-encoding must be json or protobuf");
+	if (strcmp(c->otlp_encoding, "json") && strcmp(c->exporter, "otlp"))
+		return bad("--otlp-encoding protobuf needs --exporter otlp (files and stdout take JSON lines)");
 	return 0;
 }

@@ -36,6 +36,7 @@ struct config {
 	/* exporter */
 	const char *exporter;		/* otlp, file, stdout */
 	const char *endpoint;
+	const char *otlp_encoding;	/* json, protobuf (encoding.h) */
 	const char *headers[CONFIG_MAX_HEADERS];
 	uint32_t nr_headers;
 	uint32_t timeout_ms;

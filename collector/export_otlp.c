@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The OTLP/HTTP exporter: POST each batch's OTLP/JSON body to the traces
- * endpoint through libcurl's multi interface, driven by the collector's
- * event loop (CURLMOPT_SOCKETFUNCTION puts libcurl's sockets into the
- * epoll set, CURLMOPT_TIMERFUNCTION its timeout onto a loop timer), so
- * that requests, ring wakeups and timers share one thread. Outcomes, as
+ * The OTLP/HTTP exporter: POST each batch's body (OTLP/JSON or protobuf,
+ * encoding.h) to the traces endpoint through libcurl's multi interface,
+ * driven by the collector's event loop (CURLMOPT_SOCKETFUNCTION puts
+ * libcurl's sockets into the epoll set, CURLMOPT_TIMERFUNCTION its timeout
+ * onto a loop timer), so that requests, ring wakeups and timers share one
+ * thread. Outcomes, as
  * the brief of the collector says (spec.md, "Collector"): 2xx exported;
  * 408, 429 and 5xx retried (Retry-After honoured on 429 and 503); any
  * other status rejected for good; no response (refused, reset, timed
@@ -18,6 +19,7 @@
 #include <sys/epoll.h>
 
 #include "config.h"
+#include "encoding.h"
 #include "exporter.h"
 #include "log.h"
 
@@ -258,6 +260,7 @@ static int setup_easy(struct otlp_exporter *o, struct otlp_request *r,
 int otlp_exporter_init(struct exporter *e, const struct config *cfg)
 {
 	struct otlp_exporter *o;
+	char content_type[64];
 
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
@@ -275,7 +278,9 @@ int otlp_exporter_init(struct exporter *e, const struct config *cfg)
 	e->max_inflight = cfg->max_requests;
 	loop_timer_init(&o->timer, on_timeout, o);
 	o->multi = curl_multi_init();
-	o->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	snprintf(content_type, sizeof(content_type), "Content-Type: %s",
+		 otlp_encoding_find(cfg->otlp_encoding)->content_type);
+	o->headers = curl_slist_append(NULL, content_type);
 	for (uint32_t i = 0; i < cfg->nr_headers && o->headers; i++)
 		o->headers = curl_slist_append(o->headers, cfg->headers[i]);
 	o->nr_reqs = cfg->max_requests;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "encoding.h"
 #include "invariants.h"
 #include <ringmpsc.h>
 
@@ -372,7 +373,8 @@ static int setup(struct collector *col)
 		return err;
 	err = source_init(&col->src, &col->c, &col->m, &col->rl,
 			  cfg->max_batches, cfg->batch_max_spans,
-			  cfg->batch_max_bytes, on_submit, col);
+			  cfg->batch_max_bytes,
+			  otlp_encoding_find(cfg->otlp_encoding), on_submit, col);
 	if (err)
 		return err;
 	if (!cfg->local)

@@ -5,6 +5,7 @@
  * names (lowerCamelCase); 64-bit integers are strings, as the mapping
  * says; enums are numbers.
  */
+#include "batch.h"
 #include "otlp_json.h"
 #include "record.h"
 
@@ -111,3 +112,41 @@ void otlp_json_span(struct jbuf *b, const struct ringmpsc_span *s)
 	}
 	jbuf_putc(b, '}');
 }
+
+static void json_span(struct jbuf *frag, const struct ringmpsc_span *s,
+		      bool first)
+{
+	if (!first)
+		jbuf_putc(frag, ',');
+	otlp_json_span(frag, s);
+}
+
+/* A resource's tail, and the comma before it unless it is the first. */
+static size_t json_resource_cost(size_t service_len)
+{
+	(void)service_len;	/* in the fragment's head */
+	return sizeof(OTLP_JSON_RESOURCE_TAIL) - 1 + 1;
+}
+
+static void json_seal(struct jbuf *body, const struct batch *b)
+{
+	jbuf_puts(body, OTLP_JSON_REQUEST_HEAD);
+	for (uint32_t i = 0; i < b->nr_resources; i++) {
+		if (i)
+			jbuf_putc(body, ',');
+		jbuf_put(body, b->res[i].frag.p, b->res[i].frag.len);
+		jbuf_puts(body, OTLP_JSON_RESOURCE_TAIL);
+	}
+	jbuf_puts(body, OTLP_JSON_REQUEST_TAIL);
+}
+
+const struct otlp_encoding otlp_json_encoding = {
+	.name = "json",
+	.content_type = "application/json",
+	.request_fixed = sizeof(OTLP_JSON_REQUEST_HEAD) - 1 +
+			 sizeof(OTLP_JSON_REQUEST_TAIL) - 1,
+	.resource_cost = json_resource_cost,
+	.resource_head = otlp_json_resource_head,
+	.span = json_span,
+	.seal = json_seal,
+};

@@ -18,14 +18,12 @@
 #include "invariants.h"
 #include <ringmpsc/span.h>
 
+#include "encoding.h"
 #include "json.h"
 
 #define OTLP_JSON_REQUEST_HEAD	"{\"resourceSpans\":["
 #define OTLP_JSON_REQUEST_TAIL	"]}"
 #define OTLP_JSON_RESOURCE_TAIL	"]}]}"
-/* service.name of spans whose producer named no service (as the SDKs). */
-#define OTLP_UNKNOWN_SERVICE	"unknown_service"
-#define OTLP_SCOPE_NAME		"ringmpsc-collector"
 
 /* Open a resource: its attributes, its one scope, the spans array. */
 void otlp_json_resource_head(struct jbuf *b, const char *service,

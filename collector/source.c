@@ -13,6 +13,7 @@
 int source_init(struct source *s, struct ringmpsc_consumer *c,
 		struct metrics *m, struct ratelimit *rl, uint32_t nr_batches,
 		uint32_t batch_max_spans, size_t batch_max_bytes,
+		const struct otlp_encoding *enc,
 		void (*submit)(void *ctx, struct batch *b), void *ctx)
 {
 	*s = (struct source){
@@ -36,6 +37,7 @@ int source_init(struct source *s, struct ringmpsc_consumer *c,
 	for (uint32_t i = 0; i < nr_batches; i++) {
 		struct batch *b = &s->batches[i];
 
+		b->enc = enc;
 		batch_reset(b);
 		b->state = BATCH_FREE;
 		b->next = s->pool;

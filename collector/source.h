@@ -61,6 +61,7 @@ struct source {
 int source_init(struct source *s, struct ringmpsc_consumer *c,
 		struct metrics *m, struct ratelimit *rl, uint32_t nr_batches,
 		uint32_t batch_max_spans, size_t batch_max_bytes,
+		const struct otlp_encoding *enc,
 		void (*submit)(void *ctx, struct batch *b), void *ctx);
 void source_free(struct source *s);
 

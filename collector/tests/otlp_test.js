@@ -145,8 +145,50 @@ const cases = {
 		const spans = 5000;
 		const { s, m } = await runCase('clean', { spans });
 		ok(s.unique === total(spans), 'clean: every span received', s.unique);
+		ok(s.content_types.length === 1 && s.content_types[0] === 'application/json',
+		   'clean: every request is application/json', s.content_types);
 		ok(s.duplicates === 0 && m.spans_exported_total === total(spans),
 		   'clean: no duplicate, nothing dropped', { dup: s.duplicates, m });
+	},
+	async protobuf() {
+		// OTLP/protobuf: the receiver decodes each body with the
+		// OpenTelemetry definitions and encodes it again to the same
+		// bytes; every span field for field, as in clean. Small
+		// requests: the size bound holds for this encoding too.
+		const spans = 5000, maxBytes = 16384;
+		const { s, m } = await runCase('protobuf', {
+			spans, extra: ['--otlp-encoding', 'protobuf',
+				       '--batch-max-bytes', String(maxBytes)],
+		});
+		ok(s.content_types.length === 1 && s.content_types[0] === 'application/x-protobuf',
+		   'protobuf: every request is application/x-protobuf', s.content_types);
+		ok(s.unique === total(spans) && s.duplicates === 0 &&
+		   m.spans_exported_total === total(spans),
+		   'protobuf: every span received once, nothing dropped', { unique: s.unique, dup: s.duplicates, m });
+		ok(s.max_body_bytes <= maxBytes && s.accepted_requests > total(spans) / 256,
+		   `protobuf: no request over --batch-max-bytes ${maxBytes}`, { max: s.max_body_bytes, requests: s.accepted_requests });
+	},
+	async protobuffaults() {
+		// Retries and a permanent rejection behave the same whatever
+		// the body's encoding.
+		const spans = 2000;
+		const { s, m } = await runCase('protobuffaults', {
+			spans, schedule: '500,429:1,400,ok,close',
+			extra: ['--otlp-encoding', 'protobuf'],
+		});
+		ok(s.rejected_spans > 0 && s.unique + s.rejected_spans === total(spans) &&
+		   m['spans_dropped_total{cause="rejected"}'] === s.rejected_spans,
+		   'protobuffaults: retried batches delivered, the 400 one dropped and counted', { unique: s.unique, rejected: s.rejected_spans });
+	},
+	async badencoding() {
+		// A protobuf body has no place in a JSON-lines file.
+		const res = await runCollector(['--local', '1', '--exporter', 'file',
+						'--otlp-encoding', 'protobuf']);
+		const res2 = await runCollector(['--local', '1', '--otlp-encoding', 'xml']);
+		ok(res.code !== 0 && /--otlp-encoding protobuf needs --exporter otlp/.test(res.stderr) &&
+		   res2.code !== 0 && /--otlp-encoding must be json or protobuf/.test(res2.stderr),
+		   'badencoding: protobuf with the file exporter, and an unknown encoding, are refused with a clear error',
+		   { code: res.code, stderr: res.stderr, code2: res2.code, stderr2: res2.stderr });
 	},
 	async faults() {
 		// 500, 429 and 503 with Retry-After, a response slower than the

@@ -49,15 +49,22 @@ const TO_OBJECT = { longs: String, bytes: String, enums: Number, defaults: false
 
 function decode(body, contentType) {
 	let msg;
-	if (/protobuf/.test(contentType)) {
+	if (contentType === 'application/x-protobuf') {
 		msg = Request.decode(body);
-	} else {
+		// decode() skips what the schema does not name: encoding the
+		// message again must give back every byte of the body (the
+		// collector writes fields in order, as protobufjs does).
+		if (!Buffer.from(Request.encode(msg).finish()).equals(body))
+			throw new Error('bytes the OTLP schema does not describe, or out of its order');
+	} else if (contentType === 'application/json') {
 		const obj = hexIdsToBase64(JSON.parse(body.toString('utf8')));
 		msg = Request.fromObject(obj);
 		// fromObject() ignores what the schema does not name: the
 		// message must give back every key and value of the body.
 		if (canonical(Request.toObject(msg, TO_OBJECT)) !== canonical(obj))
 			throw new Error('fields the OTLP schema does not have, or values of the wrong type');
+	} else {
+		throw new Error(`Content-Type ${contentType}`);
 	}
 	// Through the wire format and back, with the same definitions.
 	return Request.decode(Request.encode(msg).finish());
@@ -140,6 +147,7 @@ function createReceiver(opts = {}) {
 		field_errors: 0, order_errors: 0, first_errors: [],
 		repeated_requests: [],	// "request:action:spans seen before"
 		first_accept_ms: 0, first_request_spans: 0, last_accept_ms: 0,
+		content_types: [], max_body_bytes: 0,
 	};
 	const note = (e) => { if (s.first_errors.length < 5) s.first_errors.push(e); };
 	let lastRequest = Date.now();
@@ -153,9 +161,14 @@ function createReceiver(opts = {}) {
 			s.requests++;
 			let msg;
 			try {
+				const body = Buffer.concat(chunks);
+				const type = req.headers['content-type'] || '';
+				if (!s.content_types.includes(type))
+					s.content_types.push(type);
+				s.max_body_bytes = Math.max(s.max_body_bytes, body.length);
 				if (req.method !== 'POST' || req.url !== '/v1/traces')
 					throw new Error(`${req.method} ${req.url}`);
-				msg = decode(Buffer.concat(chunks), req.headers['content-type'] || '');
+				msg = decode(body, type);
 			} catch (e) {
 				s.decode_errors++;
 				note(`request ${s.requests}: ${e.message}`);
