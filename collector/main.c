@@ -34,6 +34,17 @@
 #define PUMP_BUDGET		16384
 /* When the library cannot promise a wakeup (INV-WAKE-06): poll. */
 #define UNARMED_POLL_NS		10000000ull
+/*
+ * While spans keep coming, look at the rings again a little later
+ * instead of sleeping on the eventfd: a consumer asleep makes the next
+ * commit of each producer pay a wake call (a system call, more than the
+ * span itself costs), and a collector that exports in batches gains
+ * nothing from waking for each span. The next look comes when, at the
+ * rate the last pass saw, the busiest ring would be half full, and at
+ * most this late; a pass that finds nothing arms the wait, so an idle
+ * collector sleeps.
+ */
+#define BUSY_POLL_MAX_NS	2000000ull
 
 struct collector {
 	struct config cfg;
@@ -51,6 +62,7 @@ struct collector {
 	bool stopping;
 	bool quit;
 	struct loop_timer pump_timer, age_timer, metrics_timer, stop_timer;
+	uint64_t last_pass_ns;	/* the last intake pass began */
 };
 
 static void pump(void *ctx);
@@ -126,15 +138,33 @@ static void wait_for_spans(struct collector *col, uint64_t now)
 	pump_soon(col, armed < 0 ? now + UNARMED_POLL_NS : 0);
 }
 
+/* How long after a pass that took spans to look again, the previous
+ * pass having begun at @prev_ns (BUSY_POLL_MAX_NS).
+ */
+static uint64_t busy_poll_ns(const struct collector *col, uint64_t now,
+			     uint64_t prev_ns)
+{
+	uint64_t half = col->c.capacity / 2, most = col->src.pass_most, t;
+
+	if (most >= half)
+		return 0;
+	/* most > 0: the pass took spans; they came in since @prev_ns. */
+	t = (now - prev_ns) / most * half;
+	return t < BUSY_POLL_MAX_NS ? t : BUSY_POLL_MAX_NS;
+}
+
 static void pump(void *ctx)
 {
 	struct collector *col = ctx;
-	uint64_t now = mono_ns();
+	uint64_t now = mono_ns(), received, prev;
 	enum source_stop why;
 
 	if (col->stopping || col->quit)
 		return;
+	prev = col->last_pass_ns;
+	col->last_pass_ns = now;
 	loop_timer_cancel(&col->loop, &col->pump_timer);
+	received = col->m.spans_received;
 	why = source_take(&col->src, now, PUMP_BUDGET);
 	if (col->src.open && !col->age_timer.armed)
 		loop_timer_arm(&col->loop, &col->age_timer, col->src.open->opened_ns +
@@ -161,7 +191,10 @@ static void pump(void *ctx)
 			check_finished(col);
 			break;
 		}
-		wait_for_spans(col, now);
+		if (col->m.spans_received != received)
+			pump_soon(col, now + busy_poll_ns(col, now, prev));
+		else
+			wait_for_spans(col, now);
 		break;
 	}
 }

@@ -237,10 +237,13 @@ enum source_stop source_take(struct source *s, uint64_t now_ns,
 {
 	enum source_stop why = SOURCE_EMPTY;
 
+	s->pass_most = 0;
 	for (uint32_t k = 0; k < s->nr_rings && budget; k++) {
-		uint32_t i = (s->next_ring + k) % s->nr_rings;
+		uint32_t i = (s->next_ring + k) % s->nr_rings, before = budget;
 		enum source_stop r = take_ring(s, i, now_ns, &budget);
 
+		if (before - budget > s->pass_most)
+			s->pass_most = before - budget;
 		if (r != SOURCE_EMPTY) {
 			why = r;
 			s->next_ring = i;

@@ -45,6 +45,8 @@ struct source {
 	uint32_t nr_rings;
 	uint32_t seg_cap;		/* = number of batches */
 	uint32_t next_ring;		/* round-robin start */
+	uint32_t pass_most;		/* most spans the last pass took
+					 * from one ring */
 	/* Batches: a pool, and the one open batch (NULL: none). */
 	struct batch *batches;
 	uint32_t nr_batches;
