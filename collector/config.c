@@ -36,6 +36,7 @@ static const struct opt opts[] = {
 	{ "max-producers", T_U32, F(max_producers), "N", "rings when creating the channel (default 64)" },
 	{ "mode", T_MODE, F(mode), "OCTAL", "permissions when creating the channel (default 0622: anyone may record, only the owner collects)" },
 	{ "unlink-at-exit", T_BOOL, F(unlink_at_exit), NULL, "at exit, unlink the channel if the collector leaves nothing unexported in it (a throw-away channel)" },
+	{ "socket", T_STR, F(socket), "PATH", "no rings: take span records as datagrams on the AF_UNIX socket PATH (no at-least-once; to compare, or for producers that cannot map a ring)" },
 	{ "local", T_U32, F(local), "N", "no module: local rings and N built-in load producers (to try the exporters)" },
 	{ "local-spans", T_U32, F(local_spans), "N", "spans each load producer records, then exits; 0 = until stopped (default 0); the collector exits once they are all exported" },
 	{ "local-rate", T_DOUBLE, F(local_rate), "R", "spans/s of each load producer, 0 = flat out (default 1000)" },
@@ -323,6 +324,8 @@ int config_check(const struct config *c)
 		return bad("--capacity must be a power of two from 8 (so that a ring's data is whole pages and can be mirrored)");
 	if (c->max_producers == 0 || c->max_producers > RINGMPSC_PRODUCERS_MAX)
 		return bad("--max-producers must be 1..1024");
+	if (c->socket && c->local)
+		return bad("--socket and --local are two intakes: choose one");
 	if (c->local > RINGMPSC_PRODUCERS_MAX)
 		return bad("--local must be 0..1024");
 	if (c->batch_max_spans == 0)

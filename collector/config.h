@@ -20,6 +20,7 @@
 struct config {
 	/* source */
 	const char *channel;
+	const char *socket;		/* datagram intake instead of rings */
 	uint32_t capacity;		/* slots per ring when creating */
 	uint32_t max_producers;		/* rings when creating */
 	uint32_t mode;			/* channel permissions when creating */

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "encoding.h"
+#include "intake_socket.h"
 #include "invariants.h"
 #include <ringmpsc.h>
 
@@ -63,6 +64,7 @@ struct collector {
 	bool quit;
 	struct loop_timer pump_timer, age_timer, metrics_timer, stop_timer;
 	uint64_t last_pass_ns;	/* the last intake pass began */
+	int sock;		/* --socket: the datagram intake */
 };
 
 static void pump(void *ctx);
@@ -165,7 +167,10 @@ static void pump(void *ctx)
 	col->last_pass_ns = now;
 	loop_timer_cancel(&col->loop, &col->pump_timer);
 	received = col->m.spans_received;
-	why = source_take(&col->src, now, PUMP_BUDGET);
+	if (col->cfg.socket)
+		why = socket_intake_take(&col->src, col->sock, now, PUMP_BUDGET);
+	else
+		why = source_take(&col->src, now, PUMP_BUDGET);
 	if (col->src.open && !col->age_timer.armed)
 		loop_timer_arm(&col->loop, &col->age_timer, col->src.open->opened_ns +
 			       (uint64_t)col->cfg.batch_max_delay_ms * 1000000u);
@@ -184,6 +189,8 @@ static void pump(void *ctx)
 	case SOURCE_NO_BATCH:
 		break;		/* a done batch pumps again */
 	case SOURCE_EMPTY:
+		if (col->cfg.socket)
+			break;		/* read to EAGAIN: its edge wakes us */
 		if (col->local && !col->children_left) {
 			/* The producers are gone: nothing more will come. */
 			col->drained = true;
@@ -197,6 +204,13 @@ static void pump(void *ctx)
 			wait_for_spans(col, now);
 		break;
 	}
+}
+
+static void on_socket_event(void *ctx, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	pump(ctx);
 }
 
 static void on_ring_event(void *ctx, int fd, uint32_t events)
@@ -376,6 +390,23 @@ static int open_channel(struct collector *col)
 	return err;
 }
 
+static int open_socket(struct collector *col)
+{
+	int fd = socket_intake_open(col->cfg.socket);
+
+	if (fd < 0) {
+		log_msg(LOG_ERROR, "--socket %s: %s", col->cfg.socket,
+			strerror(-fd));
+		return fd;
+	}
+	col->sock = fd;
+	/* Edge-triggered: a pass stops early only for a reason (budget,
+	 * no batch) that pumps again by itself.
+	 */
+	return loop_watch(&col->loop, fd, EPOLLIN | EPOLLET, on_socket_event,
+			  col) ? -errno : 0;
+}
+
 static int setup(struct collector *col)
 {
 	const struct config *cfg = &col->cfg;
@@ -395,7 +426,10 @@ static int setup(struct collector *col)
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_watch(&col->loop, sfd, EPOLLIN, on_signal, col))
 		return -errno;
-	err = cfg->local ? start_load(col) : open_channel(col);
+	if (cfg->socket)
+		err = open_socket(col);
+	else
+		err = cfg->local ? start_load(col) : open_channel(col);
 	if (err)
 		return err;
 	ratelimit_init(&col->rl, cfg->rate_limit, cfg->rate_burst,
@@ -404,13 +438,13 @@ static int setup(struct collector *col)
 			    on_batch_done, col);
 	if (err)
 		return err;
-	err = source_init(&col->src, &col->c, &col->m, &col->rl,
+	err = source_init(&col->src, cfg->socket ? NULL : &col->c, &col->m, &col->rl,
 			  cfg->max_batches, cfg->batch_max_spans,
 			  cfg->batch_max_bytes,
 			  otlp_encoding_find(cfg->otlp_encoding), on_submit, col);
 	if (err)
 		return err;
-	if (!cfg->local)
+	if (!cfg->local && !cfg->socket)
 		source_count_inherited(&col->src);
 	if (col->m.spans_inherited)
 		log_msg(LOG_INFO, "%llu spans left unreleased by a previous collector: exporting them (some may be duplicates)",
@@ -419,7 +453,7 @@ static int setup(struct collector *col)
 	loop_timer_init(&col->age_timer, on_age, col);
 	loop_timer_init(&col->metrics_timer, on_metrics, col);
 	loop_timer_init(&col->stop_timer, on_stop_deadline, col);
-	efd = ringmpsc_consumer_eventfd(&col->c);
+	efd = cfg->socket ? -1 : ringmpsc_consumer_eventfd(&col->c);
 	if (efd >= 0 && loop_watch(&col->loop, efd, EPOLLIN, on_ring_event, col))
 		return -errno;
 	if (cfg->metrics_file)
@@ -462,7 +496,9 @@ int collector_main(int argc, char **argv)
 				     col.m.spans_dropped[DROP_RATE_LIMIT] +
 				     col.m.spans_dropped[DROP_ENCODE]),
 		(unsigned long long)source_held(&col.src));
-	if (col.cfg.unlink_at_exit && !col.cfg.local) {
+	if (col.cfg.socket)
+		(void)unlink(col.cfg.socket);
+	if (col.cfg.unlink_at_exit && !col.cfg.local && !col.cfg.socket) {
 		if (source_held(&col.src))
 			log_msg(LOG_WARN, "channel '%s' kept: it holds spans not exported",
 				col.cfg.channel);

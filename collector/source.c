@@ -18,14 +18,14 @@ int source_init(struct source *s, struct ringmpsc_consumer *c,
 {
 	*s = (struct source){
 		.c = c, .m = m, .rl = rl,
-		.nr_rings = c->nr_rings,
+		.nr_rings = c ? c->nr_rings : 0,
 		.seg_cap = nr_batches,
 		.nr_batches = nr_batches,
 		.batch_max_spans = batch_max_spans,
 		.batch_max_bytes = batch_max_bytes,
 		.submit = submit, .ctx = ctx,
 	};
-	s->rings = calloc(s->nr_rings, sizeof(*s->rings));
+	s->rings = calloc(s->nr_rings ? s->nr_rings : 1, sizeof(*s->rings));
 	s->batches = calloc(nr_batches, sizeof(*s->batches));
 	if (!s->rings || !s->batches)
 		goto nomem;
@@ -133,7 +133,9 @@ static void hold(struct source *s, struct source_ring *r, struct batch *b,
 	b->segments++;
 }
 
-/* Put slot @slot into the open batch. false: no batch can take it. */
+/* Put slot @slot into the open batch, held by ring @r (NULL: a record
+ * of no ring). false: no batch can take it.
+ */
 static bool take_one(struct source *s, struct source_ring *r,
 		     const void *slot, bool over_rate, uint64_t now_ns)
 {
@@ -161,10 +163,16 @@ static bool take_one(struct source *s, struct source_ring *r,
 			s->m->spans_dropped[DROP_ENCODE]++;
 	}
 	s->m->spans_received++;
-	hold(s, r, b, 1);
+	if (r)
+		hold(s, r, b, 1);
 	if (b->nr_spans >= s->batch_max_spans)
 		source_close_open(s);
 	return true;
+}
+
+bool source_take_record(struct source *s, const void *rec, uint64_t now_ns)
+{
+	return take_one(s, NULL, rec, false, now_ns);
 }
 
 /* Take the next run of ring @i into r->parked, unless some is left. */

@@ -60,6 +60,7 @@ struct source {
 	void *ctx;
 };
 
+/* @c NULL: no rings (records come by source_take_record()). */
 int source_init(struct source *s, struct ringmpsc_consumer *c,
 		struct metrics *m, struct ratelimit *rl, uint32_t nr_batches,
 		uint32_t batch_max_spans, size_t batch_max_bytes,
@@ -75,6 +76,10 @@ enum source_stop {
 	SOURCE_BUDGET,		/* @budget spans taken: there may be more */
 };
 
+/* Put record @rec (of no ring: nothing held) into a batch. false: no
+ * batch can take it.
+ */
+bool source_take_record(struct source *s, const void *rec, uint64_t now_ns);
 /* Take what the rings hold into batches, up to @budget spans. */
 enum source_stop source_take(struct source *s, uint64_t now_ns,
 			     uint32_t budget);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Host tests of ringmpsc-collector (no module: local rings).
 #
-#   make check-collector   span_test (the span API, record checks), then the
+#   make check-collector   span_test (the span API, record checks),
+#                          intake_test (the datagram intake), then the
 #                          OTLP receiver test (collector/tests/otlp_test.js)
 #
 # The receiver decodes with npm @opentelemetry/otlp-transformer, installed
@@ -36,17 +37,31 @@ $(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/reco
 	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
 		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
 
-check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST)
+# The datagram intake (--socket), with the same harness: the static
+# collector core (no OTLP) runs in a child.
+COLLECTOR_INTAKE_TEST := $(BUILD)/collector/tests/intake_test
+LINT_CFLAGS_collector/tests/intake_test.c := $(COLLECTOR_HARNESS_CFLAGS)
+
+$(COLLECTOR_INTAKE_TEST): collector/tests/intake_test.c collector/tests/prom.h \
+			  $(COLLECTOR_STATIC_CORE) $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) \
+			  $(LIBRINGMPSC_A) $(LINUX_SRC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
+		$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A) -lm
+
+check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST) \
+		 $(COLLECTOR_INTAKE_TEST)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
 		collector/tests/run-checks.sh $(COLLECTOR_SPAN_TEST) \
-		$(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
+		$(COLLECTOR_INTAKE_TEST) $(COLLECTOR_BIN) $(COLLECTOR_TEST_CASES)
 
 # In the VM (module channels): SIGKILL the collector under load, restart,
 # nothing lost (collector/tests/crash_test.c).
 COLLECTOR_CRASH_TEST := $(COLLECTOR_STATIC_DIR)/collector_crash_test
 VM_TEST_BINS += $(COLLECTOR_CRASH_TEST)
 
-$(COLLECTOR_STATIC_DIR)/tests/%.o: collector/tests/%.c $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS)
+$(COLLECTOR_STATIC_DIR)/tests/%.o: collector/tests/%.c $(COLLECTOR_HDRS) \
+				   $(wildcard collector/tests/*.h) $(LIB_PUBLIC_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) -DCOLLECTOR_NO_OTLP -c -o $@ $<
 
@@ -66,3 +81,17 @@ $(COLLECTOR_BENCH): $(COLLECTOR_STATIC_DIR)/tests/bench_collector.o \
 
 bench-collector: $(COLLECTOR_BENCH)
 	$(COLLECTOR_BENCH) $(COLLECTOR_BENCH_SPANS)
+
+# End to end into the file exporter, the same collector fed through its
+# rings and through its AF_UNIX datagram intake (--socket), 1, 4 and 16
+# producer processes (collector/tests/bench_e2e.c). Not in check.
+COLLECTOR_BENCH_E2E := $(COLLECTOR_STATIC_DIR)/bench_e2e
+COLLECTOR_BENCH_E2E_SPANS ?= 50000
+.PHONY: bench-collector-e2e
+
+$(COLLECTOR_BENCH_E2E): $(COLLECTOR_STATIC_DIR)/tests/bench_e2e.o \
+			$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A)
+	$(CC) -static -o $@ $^ -lm
+
+bench-collector-e2e: $(COLLECTOR_BENCH_E2E)
+	$(COLLECTOR_BENCH_E2E) $(COLLECTOR_BENCH_E2E_SPANS)
