@@ -745,8 +745,8 @@ static inline int ringmpsc__unread_run(struct ringmpsc_consumer *c,
 	return (int)n;
 }
 
-/* The checks of a read call: the epoch, @max, the ring. The live ring
- * @ring, or NULL and *err.
+/* What a read call checks first: ring states, @max, the ring. The live
+ * ring @ring, its last peek forgotten; or NULL and the error in *err.
  */
 static inline struct ringmpsc_cring *ringmpsc__read_ring(struct ringmpsc_consumer *c,
 							 uint32_t ring,
@@ -757,13 +757,16 @@ static inline struct ringmpsc_cring *ringmpsc__read_ring(struct ringmpsc_consume
 	*err = ringmpsc__refresh_if_changed(c);
 	if (RINGMPSC_UNLIKELY(*err < 0))
 		return NULL;
-	*err = -EINVAL;
-	if (RINGMPSC_UNLIKELY(max == 0))
+	if (RINGMPSC_UNLIKELY(max == 0)) {
+		*err = -EINVAL;
 		return NULL;
-	*err = -ENOENT;
+	}
 	r = ringmpsc__cring(c, ring);
-	if (RINGMPSC_LIKELY(r))
-		r->peeked = 0;
+	if (RINGMPSC_UNLIKELY(!r)) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	r->peeked = 0;
 	return r;
 }
 
