@@ -100,37 +100,47 @@ static int uring_loop_init(struct uring_loop *l, int fd, unsigned int flags)
  * One turn of the loop after the side's prepare returned @r: no sleep for
  * 1; for 0 a sleep until the eventfd's poll completes, -ETIMEDOUT if
  * nothing completes it within WAIT_MS; at most the retry slice for an
- * error that allows one. 0 or -errno; the caller then finishes.
+ * error that allows one. io_uring may return from a wait with nothing
+ * completed: that is no wakeup, so the sleep goes on (a loop that
+ * prepared again instead would hide a lost one). 0 or -errno; the caller
+ * then finishes.
  */
 static int uring_sleep(struct uring_loop *l, int r)
 {
 	int ms = r == 0 ? WAIT_MS : ringmpsc_wait_retry_ms(r);
-	struct __kernel_timespec ts = { ms / 1000, (ms % 1000) * 1000000LL };
+	uint64_t now = rm_now_ns(), end = now + (uint64_t)ms * 1000000ull;
 	struct io_uring_cqe *cqe;
-	bool timed_out, woken = false;
-	int err;
+	bool woken = false;
+	int err = 0;
 
 	if (r == 1)
 		return 0;
 	if (ms < 0)
 		return r;
-	/* Armed after the prepare, or still armed (multishot): either way
-	 * it completes for a wakeup that came first. INV-STREAM-01
-	 */
-	err = ringmpsc_uring_poll_arm(&l->ring, &l->w);
-	if (!err)
-		err = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
-	timed_out = err == -ETIME;
-	if (err == -ETIME || err == -EINTR || err > 0)
-		err = 0;
-	while (!err && io_uring_peek_cqe(&l->ring, &cqe) == 0) {
-		int c = ringmpsc_uring_poll_complete(&l->w, cqe);
+	while (!err && !woken && now < end) {
+		struct __kernel_timespec ts = { (end - now) / 1000000000ull,
+						(end - now) % 1000000000ull };
 
-		woken |= c > 0;
-		err = c < 0 ? c : 0;
-		io_uring_cqe_seen(&l->ring, cqe);
+		/* Armed after the prepare, or still armed (multishot): either
+		 * way it completes for a wakeup that came first; armed again
+		 * if the kernel ended it. INV-STREAM-01
+		 */
+		err = ringmpsc_uring_poll_arm(&l->ring, &l->w);
+		if (!err)
+			err = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1,
+							       &ts, NULL);
+		if (err == -ETIME || err == -EINTR || err > 0)
+			err = 0;
+		while (!err && io_uring_peek_cqe(&l->ring, &cqe) == 0) {
+			int c = ringmpsc_uring_poll_complete(&l->w, cqe);
+
+			woken |= c > 0;
+			err = c < 0 ? c : 0;
+			io_uring_cqe_seen(&l->ring, cqe);
+		}
+		now = rm_now_ns();
 	}
-	return !err && r == 0 && timed_out && !woken ? -ETIMEDOUT : err;
+	return !err && r == 0 && !woken ? -ETIMEDOUT : err;
 }
 
 /*
