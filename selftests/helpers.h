@@ -333,6 +333,18 @@ static inline uint64_t rm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * How many messages an event-loop hand-off passes (stream_test,
+ * evloop_test): RINGMPSC_STREAM_N from the environment (a slow kernel, the
+ * debug kernel's checkers), else @dflt.
+ */
+static inline uint64_t rm_handoffs(uint64_t dflt)
+{
+	const char *s = getenv("RINGMPSC_STREAM_N");
+
+	return s && *s ? strtoull(s, NULL, 10) : dflt;
+}
+
 /* Cheap per-message checksum (FNV-1a 64) of @len bytes. */
 static inline uint64_t rm_fnv(const void *buf, size_t len)
 {

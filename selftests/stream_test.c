@@ -226,18 +226,11 @@ TEST_F(s, consumer_leaves_while_waiting)
 	ringmpsc_consumer_close(&c);
 }
 
-/* Messages of the epoll hand-off; RINGMPSC_STREAM_N in the environment
- * sets another count (a slow kernel, the debug kernel's checkers).
+/* Messages of the epoll hand-off (RINGMPSC_STREAM_N sets another count:
+ * rm_handoffs()).
  */
 #define HANDOFFS	100000
 #define HANDOFF_CAP	8
-
-static uint64_t handoffs(void)
-{
-	const char *s = getenv("RINGMPSC_STREAM_N");
-
-	return s && *s ? strtoull(s, NULL, 10) : HANDOFFS;
-}
 
 /* The producer process: an epoll loop that sleeps while the ring is full.
  * Its exit status says what went wrong.
@@ -292,7 +285,7 @@ TEST_F_TIMEOUT(s, epoll_handoffs, 280)
 		.slot_size = sizeof(struct msg), .capacity = HANDOFF_CAP,
 		.max_producers = 1, .mode = 0600, .flags = RINGMPSC_CREATE_EXCL,
 	};
-	uint64_t n = handoffs(), sleeps = 0, t0 = rm_now_ns();
+	uint64_t n = rm_handoffs(HANDOFFS), sleeps = 0, t0 = rm_now_ns();
 	struct ringmpsc_consumer c;
 	struct epoll_event ev;
 	struct got g = { 0 };

@@ -33,6 +33,14 @@
 (* MBFAIL the call may fail; the sleeper then sleeps in bounded slices     *)
 (* (INV-WAKE-06): a time-out step is enabled while it sleeps.              *)
 (*                                                                         *)
+(* A producer waits for room as ringmpsc_wait_space does (WAITC = FALSE):  *)
+(* on a full ring, while a consumer is attached (without one the call      *)
+(* fails, -EPIPE, and the application retries once one is attached).      *)
+(* WAITC = TRUE: as an event loop with RINGMPSC_WAIT_CONSUMER, it waits    *)
+(* for room and a consumer through its eventfd; its re-check loads         *)
+(* consumer_state too, and a consumer's attach signals every producer      *)
+(* after publishing it (INV-STREAM-04).                                    *)
+(*                                                                         *)
 (* NEG names protections to remove, each a negative check that TLC must    *)
 (* reject (spin's -DNO_* switches; suffix _C: the consumer is the sleeper, *)
 (* _P: a producer is). The positive checks set NEG = {}.                   *)
@@ -50,6 +58,7 @@ CONSTANTS
     ASYM,     \* the asymmetric barrier (membarrier); FALSE: all fence
     REG,      \* with ASYM: the registered processes (store buffers 0 .. NP)
     MBFAIL,   \* with ASYM: membarrier() may fail (INV-WAKE-06)
+    WAITC,    \* producers wait for room and a consumer (INV-STREAM-04)
     NEG       \* negative checks: the protections removed (see Off)
 
 Switches == {"NO_SLEEPER_BARRIER_C", "NO_SLEEPER_BARRIER_P",    \* INV-WAKE-01
@@ -57,6 +66,7 @@ Switches == {"NO_SLEEPER_BARRIER_C", "NO_SLEEPER_BARRIER_P",    \* INV-WAKE-01
              "NO_MEMBARRIER_C", "NO_MEMBARRIER_P",              \* INV-WAKE-02
              "NO_RECHECK_C", "NO_RECHECK_P",                    \* INV-WAKE-03
              "NO_DETACH_WAKE",                                  \* INV-WAKE-05
+             "NO_ATTACH_WAKE", "NO_PRESENCE_RECHECK",           \* INV-STREAM-04
              "NO_SLICE_C", "NO_SLICE_P",                        \* INV-WAKE-06
              "NO_RELEASE", "NO_ACQUIRE", "NO_CONS_RELEASE"}     \* INV-RING-05
 
@@ -65,7 +75,7 @@ ASSUME /\ NP \in Nat \ {0}
        /\ MSGS \in Nat /\ MSGS1 \in Nat
        /\ BATCH \in 1 .. CAP
        /\ PCRASH \in Nat /\ CCRASH \in Nat
-       /\ ASYM \in BOOLEAN /\ MBFAIL \in BOOLEAN
+       /\ ASYM \in BOOLEAN /\ MBFAIL \in BOOLEAN /\ WAITC \in BOOLEAN
        /\ REG \subseteq 0 .. NP
        /\ NEG \subseteq Switches
 
@@ -229,23 +239,26 @@ PSentAll(p) ==
     /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars,
                    mbvars, pasleep, casleep, pkills, ckills, gdel, rd_hi>>
 
+\* Is the wait over? Room, and with WAITC a consumer too.
+PReady(p) == Room(p) > 0 /\ (~WAITC \/ cpresent)
+
 PHasRoom(p) ==
     /\ ppc[p] = "room"
-    /\ Room(p) > 0
+    /\ PReady(p)
     /\ Go(p, "write")
     /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars, gvars>>
 
 \* ringmpsc_wait_space, the sleeping half (and the producer's
 \* wait_prepare in an event loop). Without a consumer the call fails
-\* (-EPIPE) and the application retries once one is attached. (0) the
-\* eventfd is drained before the flag store: a signal sent before it is
-\* dropped, so the re-check must see whatever that signal announced.
-\* With ASYM the outcome of membarrier() (2b) is chosen here: nothing
-\* observes it before the call.
+\* (-EPIPE) and the application retries once one is attached; with WAITC
+\* the producer sleeps until one is. (0) the eventfd is drained before
+\* the flag store: a signal sent before it is dropped, so the re-check
+\* must see whatever that signal announced. With ASYM the outcome of
+\* membarrier() (2b) is chosen here: nothing observes it before the call.
 PArm(p) ==
     /\ ppc[p] = "room"
-    /\ Room(p) = 0
-    /\ cpresent
+    /\ ~PReady(p)
+    /\ WAITC \/ cpresent
     /\ Go(p, "arm")
     /\ UNCHANGED <<mem, sb, kvars, ptail, pcache, psent, pn, cvars, mbvars, gvars>>
 
@@ -288,10 +301,14 @@ PRecheck(p) ==
     /\ pmb[p] = {}          \* (2b) ASYM: membarrier() has returned (INV-WAKE-02)
     /\ LET h == IF Off("NO_RECHECK_P") THEN pcache[p]
                 ELSE Load(p, HeadA(p))                          \* (3)
-           full == CAP - (ptail[p] - h) = 0
+           \* NO_PRESENCE_RECHECK: presence as seen before arming (absent,
+           \* if there was room then), not loaded again.
+           present == IF Off("NO_PRESENCE_RECHECK") THEN Room(p) = 0 /\ cpresent
+                      ELSE cpresent
+           wait == ~(CAP - (ptail[p] - h) > 0 /\ (~WAITC \/ present))
        IN  /\ pcache' = [pcache EXCEPT ![p] = h]
-           /\ pasleep' = [pasleep EXCEPT ![p] = full]
-           /\ Go(p, IF full THEN "sleep" ELSE "clear")
+           /\ pasleep' = [pasleep EXCEPT ![p] = wait]
+           /\ Go(p, IF wait THEN "sleep" ELSE "clear")
     /\ UNCHANGED <<mem, sb, kvars, ptail, psent, pn, cvars,
                    mbvars, pdone, casleep, pkills, ckills, gdel, rd_hi>>
 
@@ -423,11 +440,17 @@ FlagStores(v) == [i \in 1 .. Len(LiveRings) |->
                     [a |-> CFlagA(LiveRings[i]), v |-> v]]
 
 \* RINGMPSC_IOC_ATTACH as consumer: continue from the shared head, the
-\* only time head is read back. INV-LIFE-05, INV-LIFE-06.
-CAttach ==
+\* only time head is read back. INV-LIFE-05, INV-LIFE-06. With WAITC the
+\* module then signals every attached producer: one waiting for a
+\* consumer has no flag for the consumer to see (INV-STREAM-04).
+ArrivalSignals == WAITC /\ ~Off("NO_ATTACH_WAKE")
+Arrive ==
     /\ cpc = "attach"
     /\ ~cpresent
     /\ cpresent' = TRUE
+    /\ pefd' = IF ArrivalSignals
+               THEN [r \in Rings |-> pefd[r] \/ state[r] = ACTIVE]
+               ELSE pefd
     /\ cefd' = FALSE
     /\ chead' = [r \in Rings |-> mem[HeadA(r)]]
     /\ ctail' = [r \in Rings |-> mem[HeadA(r)]]
@@ -437,8 +460,14 @@ CAttach ==
     /\ cepoch' = -1                                \* force a refresh
     /\ rd_hi' = gdel      \* what an earlier consumer delivered may come again
     /\ CGo("refresh")
-    /\ UNCHANGED <<mem, sb, state, gen, repoch, pefd, pvars, cr, work, rv,
+    /\ UNCHANGED <<mem, sb, state, gen, repoch, pvars, cr, work, rv,
                    mbvars, pdone, pasleep, casleep, pkills, ckills, gdel>>
+
+\* Which attach it is: one that wakes a sleeping producer (the tag
+\* "arrival" of check.sh), or any other.
+ArrivalWakes == ArrivalSignals /\ \E r \in Rings : pasleep[r] /\ state[r] = ACTIVE
+CAttach == Arrive /\ ~ArrivalWakes
+CArrivalWake == Arrive /\ ArrivalWakes
 
 \* ringmpsc__refresh_if_changed: kernel-written ring states; a changed
 \* generation resets the private indices (INV-LIFE-03).
@@ -699,7 +728,7 @@ CKill ==
                    pdone, pasleep, pkills, gdel, rd_hi>>
 
 Consumer ==
-    \/ CAttach \/ CRefresh \/ CSkipRing \/ CHoist \/ CLoadTail \/ CEarlyHead
+    \/ CAttach \/ CArrivalWake \/ CRefresh \/ CSkipRing \/ CHoist \/ CLoadTail \/ CEarlyHead
     \/ CRead \/ CDeliver \/ CRedeliver \/ CPublish \/ CWakeCheck \/ CWakeCall
     \/ CEmpty \/ CRecycle \/ CRecycleRefused \/ CPassDone \/ CSetFlags
     \/ \E q \in Procs : CDrain(q) \/ CMembarrier(q)
@@ -876,9 +905,11 @@ RecycleDrained ==
 \* reachable (TLC must report the invariant ~witness violated), so that
 \* a pass is not vacuous.
 CWork(r) == ~Drained(r) \/ state[r] = DETACHED
-Room0(p) == mem[TailA(p)] - mem[HeadA(p)] < CAP
+\* Room (with WAITC: and a consumer): a producer waiting for a consumer is
+\* woken when one attaches (INV-STREAM-04).
+PWork(p) == mem[TailA(p)] - mem[HeadA(p)] < CAP /\ (~WAITC \/ cpresent)
 CStuck == casleep /\ \E r \in Rings : CWork(r)
-PStuck(p) == pasleep[p] /\ Room0(p)
+PStuck(p) == pasleep[p] /\ PWork(p)
 WakeConsumer == CStuck ~> ~casleep
 WakeProducer == \A p \in Rings : PStuck(p) ~> ~pasleep[p]
 

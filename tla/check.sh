@@ -57,9 +57,9 @@ tlc_jar=${TLC_JAR:-$(dirname "$here")/../shared/tools/tla2tools.jar}
 #             check).
 # checkers: "spin tlc"; a checker with ":full" runs only with FULL=1.
 # make check-model runs the TLC checks that fit in about 5 minutes on two
-# cores (tla/README.md has the figures): the safety of life1 and of the
-# three asym configurations, the claims on the one-producer shapes, every
-# negative; the others need FULL=1.
+# cores (tla/README.md has the figures): the safety of life1, of the
+# three asym configurations and of waitc, the claims on the one-producer
+# shapes, every negative; the others need FULL=1.
 #
 # The TLC constants come from the spin flags (tlc_constants): both
 # checkers always run the same bounds.
@@ -80,6 +80,11 @@ tlc_jar=${TLC_JAR:-$(dirname "$here")/../shared/tools/tla2tools.jar}
 # producer 0 and the consumer keep their mfence); asymfail = asym1 where
 # any membarrier() may fail (-DMB_FAIL: the sleeper then sleeps in
 # slices, INV-WAKE-06).
+#
+# -DWAITC (TLA+ WAITC): producers wait as an event loop with
+# RINGMPSC_WAIT_CONSUMER does, for room and a consumer, through the
+# eventfd; a consumer's attach signals them (INV-STREAM-04). waitc =
+# small1 so; its negatives drop that signal.
 RING2="-DNP=2 -DCAP=2 -DMSGS=3 -DMSGS1=2 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
 LIFE1="-DNP=1 -DCAP=2 -DMSGS=4 -DBATCH=2 -DPCRASH=2 -DCCRASH=1"
 LIFE2P="-DNP=2 -DCAP=2 -DMSGS=2 -DMSGS1=1 -DBATCH=2 -DPCRASH=1 -DCCRASH=0"
@@ -94,6 +99,8 @@ NEG1="-DNP=1 -DCAP=2 -DMSGS=3 -DBATCH=2 -DPCRASH=0 -DCCRASH=0"
 ASYM1="$SMALL1 -DASYM"
 ASYMMIX="-DASYM -DASYM_REG=2"
 ASYMFAIL="-DASYM -DMB_FAIL"
+WAITC1="$SMALL1 -DWAITC"
+WAITC1C="-DNP=1 -DCAP=2 -DMSGS=2 -DBATCH=2 -DPCRASH=0 -DCCRASH=1 -DWAITC"
 
 WAKES="psleep pwakes csleep cwakes"
 DRAINS="pdrain cdrain"
@@ -116,6 +123,8 @@ checks=(
 "live-asym-small1p|live|spin tlc|$SMALL1P -DASYM|$ALL_CLAIMS|"
 "live-asymmix-small2m|live|spin tlc:full|$SMALL2M $ASYMMIX|$C_CLAIMS|"
 "live-asymfail-small1p|live|spin tlc|$SMALL1P $ASYMFAIL|$ALL_CLAIMS|"
+"waitc|safe|spin tlc|$WAITC1||$WAKES arrival $FAULTS"
+"live-waitc-small1c|live|spin tlc|$WAITC1C|$ALL_CLAIMS|"
 # The claims on the shapes of the safety runs: the slow ones.
 "live-ring2|live|spin:full tlc:full|$RING2|$ALL_CLAIMS|"
 "live-life1|live|spin:full tlc:full|$LIFE1|$ALL_CLAIMS|"
@@ -134,6 +143,12 @@ checks=(
 "neg-recheck-p|neg|spin tlc|$NEG1 -DNO_RECHECK=2||lost-p"
 # INV-WAKE-05: attach and detach must signal the consumer.
 "neg-detach-wake|neg|spin tlc|$NEG1 -DNO_DETACH_WAKE||lost-c"
+# INV-STREAM-04: a consumer's attach must signal the producers waiting
+# for one, as a stuck state and as a violated claim.
+"neg-attach-wake|neg|spin tlc|$NEG1 -DWAITC -DNO_ATTACH_WAKE||lost-p"
+"neg-live-attach-wake|neg|spin tlc|$NEG1 -DWAITC -DNO_ATTACH_WAKE|wakep|cycle"
+# ... and the producer's re-check must load consumer_state again.
+"neg-presence-recheck|neg|spin tlc|$NEG1 -DWAITC -DNO_PRESENCE_RECHECK||lost-p"
 # INV-RING-05/-09: the release and acquire orderings.
 "neg-release|neg|spin tlc|$NEG1 -DNO_RELEASE||bad-msg"
 "neg-acquire|neg|spin tlc|$NEG1 -DNO_ACQUIRE||bad-msg"
@@ -163,6 +178,7 @@ declare -A TAG_ACTION=(
 	[recycle]=CRecycle [reattach]=PDetach [redeliver]=CRedeliver
 	[cdeath]=CDetach [attach-recycle]=PAttachRecycle
 	[pdrain]=PDrain [cdrain]=CDrain [pslice]=PSlice [cslice]=CSlice
+	[arrival]=CArrivalWake
 )
 # spin's ltl claims and RingMPSC.tla's properties; the witness of each
 # (the negation of its left-hand side, an invariant TLC must violate).
@@ -356,7 +372,7 @@ spin_one() {  # name kind defs claims expect
 # the Promela model's).
 tlc_constants() {  # defs
 	local -A c=([NP]=2 [CAP]=2 [MSGS]=3 [BATCH]=2 [PCRASH]=1 [CCRASH]=1)
-	local f k v asym=FALSE mbfail=FALSE regmask=255 neg="" reg="" i msgs1=""
+	local f k v asym=FALSE mbfail=FALSE waitc=FALSE regmask=255 neg="" reg="" i msgs1=""
 	for f in $1; do
 		f=${f#-D}; k=${f%%=*}; v=${f#*=}
 		[[ $f == *=* ]] || v=""
@@ -366,6 +382,7 @@ tlc_constants() {  # defs
 		ASYM) asym=TRUE ;;
 		ASYM_REG) regmask=$v ;;
 		MB_FAIL) mbfail=TRUE ;;
+		WAITC) waitc=TRUE ;;
 		NO_*)
 			if [[ -z $v ]]; then
 				neg="$neg, \"$k\""
@@ -385,7 +402,7 @@ tlc_constants() {  # defs
 	printf '    %s = %s\n' NP "${c[NP]}" CAP "${c[CAP]}" MSGS "${c[MSGS]}" \
 		MSGS1 "${msgs1:-${c[MSGS]}}" BATCH "${c[BATCH]}" PCRASH "${c[PCRASH]}" \
 		CCRASH "${c[CCRASH]}" ASYM "$asym" REG "{${reg#, }}" MBFAIL "$mbfail" \
-		NEG "{${neg#, }}"
+		WAITC "$waitc" NEG "{${neg#, }}"
 }
 
 tlc_cfg() {  # defs invariants properties deadlock

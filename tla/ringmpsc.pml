@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * ringmpsc.pml - Promela model of the ringmpsc ring, wakeup and lifecycle
- * protocol (spec.md sections 2-4). Checked exhaustively by spin; see
+ * protocol (spec.md sections 2-4; of section 8, a producer's wait for a
+ * consumer). Checked exhaustively by spin; see
  * tla/README.md for the runs, the bounds and the property table.
  * tla/RingMPSC.tla is the same protocol in TLA+, checked by TLC on the
  * same bounds; tla/check.sh requires the two to reach the same states of
@@ -60,6 +61,18 @@
  *              re-checks and sleeps in bounded slices: the sleep may also
  *              end by a time-out, always enabled (INV-WAKE-06).
  *
+ * A producer waits for room in one of two ways:
+ *   (default)  as ringmpsc_wait_space: only on a full ring, and only while
+ *              a consumer is attached (without one the call fails with
+ *              -EPIPE, and the application retries once one is attached:
+ *              outside the protocol).
+ *   WAITC      as an event loop with RINGMPSC_WAIT_CONSUMER: it waits for
+ *              room and a consumer, through its eventfd; the re-check (3)
+ *              loads consumer_state too, and the module signals every
+ *              producer's eventfd when a consumer attaches, after
+ *              publishing consumer_state (INV-STREAM-04). A producer that
+ *              attaches before any consumer sleeps until one arrives.
+ *
  * Negative switches, a bit mask of the sleeping side whose protection is
  * removed (1: the consumer sleeps, producer publishes; 2: the producer
  * sleeps, consumer publishes; 3: both):
@@ -74,6 +87,12 @@
  * and plain switches:
  *   NO_DETACH_WAKE  the module does not signal the consumer when a
  *                   producer attaches or detaches (INV-WAKE-05)
+ *   NO_ATTACH_WAKE  WAITC: the module does not signal the producers when
+ *                   a consumer attaches (INV-STREAM-04)
+ *   NO_PRESENCE_RECHECK  WAITC: the re-check (3) loads head but not
+ *                   consumer_state: a producer that armed for want of a
+ *                   consumer keeps what it saw before arming
+ *                   (INV-STREAM-04)
  *   NO_RELEASE      producer stores tail before the slots     INV-RING-05/09
  *   NO_ACQUIRE      consumer reads a slot before loading tail INV-RING-05
  *   NO_CONS_RELEASE consumer stores head before reading slots INV-RING-05/06
@@ -144,6 +163,10 @@
 #if defined(MB_FAIL) || defined(ASYM_REG) || NO_MEMBARRIER || NO_SLICE
 #error "ASYM_REG, MB_FAIL, NO_MEMBARRIER and NO_SLICE need -DASYM"
 #endif
+#endif
+
+#if (defined(NO_ATTACH_WAKE) || defined(NO_PRESENCE_RECHECK)) && !defined(WAITC)
+#error "NO_ATTACH_WAKE and NO_PRESENCE_RECHECK need -DWAITC"
 #endif
 
 #if NP < 1 || NP > 3
@@ -409,13 +432,32 @@ inline producer_detach(p)
 
 /* ---- producer p (ring p) ----------------------------------------------- */
 
-/* (3) of the sleeping half: re-check head, sleep if still full. */
+/* Is producer p's wait over? Room, and with WAITC a consumer too. */
+#ifdef WAITC
+#define P_READY (CAP - (ptail - pcache) > 0 && cpresent)
+#else
+#define P_READY (CAP - (ptail - pcache) > 0)
+#endif
+
+/* (3) of the sleeping half: re-check head (and consumer_state, with
+ * WAITC), sleep if the wait is not over.
+ */
 inline p_recheck()
 {
+#ifdef NO_PRESENCE_RECHECK
+	/* Negative: presence as seen before arming (absent, if there was
+	 * room then), not loaded again.
+	 */
+	v = (CAP - (ptail - pcache) == 0 && cpresent);
+	load(p, HEAD(p), pcache);
+	p_asleep[p] = !(CAP - (ptail - pcache) > 0 && v);
+	v = 0
+#else
 #if !(NO_RECHECK & P_SLEEPS)
 	load(p, HEAD(p), pcache);
 #endif
-	p_asleep[p] = (CAP - (ptail - pcache) == 0)
+	p_asleep[p] = !P_READY
+#endif
 }
 
 /*
@@ -489,14 +531,18 @@ attach:
 			fi
 		}
 
-		/* Full: ringmpsc_wait_space, the sleeping half. */
+		/* Full (or, with WAITC, no consumer): ringmpsc_wait_space or
+		 * ringmpsc_producer_wait_prepare, the sleeping half.
+		 */
 		do
-		:: CAP - (ptail - pcache) > 0 -> break
+		:: P_READY -> break
 		:: else ->
+#ifndef WAITC
 			/* No consumer: -EPIPE; the application retries once
 			 * one is attached (outside the wakeup protocol).
 			 */
 			cpresent;
+#endif
 #ifndef ASYM
 			atomic {
 				pefd[p] = 0;    /* (0) drain the eventfd */
@@ -713,6 +759,24 @@ attach:
 		:: else -> break
 		od;
 		r = 0;
+#if defined(WAITC) && !defined(NO_ATTACH_WAKE)
+		/* INV-STREAM-04: after consumer_state, every attached
+		 * producer's eventfd: one waiting for a consumer has no flag
+		 * for the consumer to see.
+		 */
+		do
+		:: r < NP ->
+			if
+			:: state[r] == ACTIVE && p_asleep[r] ->
+				d_step { pefd[r] = 1 }          /* @reach:arrival */
+			:: state[r] == ACTIVE && !p_asleep[r] -> pefd[r] = 1
+			:: else
+			fi;
+			r++
+		:: else -> break
+		od;
+		r = 0;
+#endif
 		cepoch = repoch - 1;            /* force a refresh */
 		ckillable = 1
 	}
@@ -988,8 +1052,12 @@ active proctype killer()
  * (a sleeper's own index stores are visible: its barrier drained them).
  */
 #define CWORK(r)    (mem[TAIL(r)] != mem[HEAD(r)] || state[r] == DETACHED)
-/* Room for a sleeping producer. */
+/* Room for a sleeping producer (and, with WAITC, a consumer). */
+#ifdef WAITC
+#define PWORK(r)    (mem[TAIL(r)] - mem[HEAD(r)] < CAP && cpresent)
+#else
 #define PWORK(r)    (mem[TAIL(r)] - mem[HEAD(r)] < CAP)
+#endif
 #define PSTUCK(r)   (p_asleep[r] && PWORK(r))
 #define PENDING(r)  (gdel[r] < mem[TAIL(r)])
 #define QUIET       (ALL(DONE) && c_asleep)
@@ -1012,7 +1080,9 @@ active proctype monitor()
 #ifdef LIVENESS
 /* No lost wakeup, INV-WAKE-03: a consumer asleep while a ring has work for
  * it (wakec), or a producer asleep while its ring has room (wakep), is
- * eventually woken. RingMPSC.tla: WakeConsumer, WakeProducer.
+ * eventually woken; with WAITC, a producer asleep while its ring has room
+ * and a consumer is attached: one waiting for a consumer is woken when
+ * one attaches (INV-STREAM-04). RingMPSC.tla: WakeConsumer, WakeProducer.
  */
 #define WAKE_P(r) ([] (PSTUCK(r) -> <> !p_asleep[r]))
 ltl wakec { [] ((c_asleep && ANY(CWORK)) -> <> !c_asleep) }
