@@ -31,11 +31,13 @@ DEBUG_VM_APPEND    ?= page_poison=1
 # wakeup_test takes ~1 ms a round trip on the stock kernels under TCG,
 # several times that here; 10k round trips instead of 100k. The fuzzer
 # (fuzz_test) runs its long run here: 4 x 100k worker ops, over 10^6 ops
-# with its children's (10^5 worker ops on the stock kernels).
+# with its children's (10^5 worker ops on the stock kernels). The
+# event-loop hand-offs (stream_test, evloop_test) pass 20k messages each
+# instead of 100k: every message is a wakeup there.
 # RINGMPSC_DEBUG_KERNEL skips the one measure the checkers distort:
 # hardening_test's bound on MemFree (their metadata is 2.2x the charge).
 DEBUG_VM_ENV       ?= RINGMPSC_ROUND_TRIPS=10000 RINGMPSC_FUZZ_OPS=400000 \
-		      RINGMPSC_DEBUG_KERNEL=1
+		      RINGMPSC_STREAM_N=20000 RINGMPSC_DEBUG_KERNEL=1
 DEBUG_KERNEL_TOOL   = scripts/debug-kernel --source "$(LINUX_SRC_TAR)"
 DEBUG_MODULE_KO    := $(BUILD)/kdebug/kmod/$(MODULE_NAME).ko
 
