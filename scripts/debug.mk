@@ -33,7 +33,7 @@ DEBUG_VM_APPEND    ?= page_poison=1
 # (fuzz_test) runs its long run here: 4 x 100k worker ops, over 10^6 ops
 # with its children's (10^5 worker ops on the stock kernels). The
 # event-loop hand-offs (stream_test, evloop_test) pass 20k messages each
-# instead of 100k: every message is a wakeup there.
+# instead of 100k: their sleeps and wakeups are what the checkers slow most.
 # RINGMPSC_DEBUG_KERNEL skips the one measure the checkers distort:
 # hardening_test's bound on MemFree (their metadata is 2.2x the charge).
 DEBUG_VM_ENV       ?= RINGMPSC_ROUND_TRIPS=10000 RINGMPSC_FUZZ_OPS=400000 \
