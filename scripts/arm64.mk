@@ -15,6 +15,13 @@
 # checks leaks). No tsan set: ThreadSanitizer re-executes the binary to
 # change its address space, which fails without binfmt_misc (ENOEXEC), as
 # in a container.
+#
+# The module is cross-built for Debian's arm64 kernels of ARM64_KERNELS,
+# against their own headers (linux-headers-<release>:arm64, fetched and
+# cached by scripts/arm64-kernel), with no warning and every imported
+# symbol exported by that kernel (scripts/arm64-module):
+#   make module-arm64         all of them, in make check-arm64
+#   make module-arm64-6.1     one, in $(BUILD)/arm64/k6.1/
 
 ARM64_CROSS   ?= aarch64-linux-gnu-
 ARM64_QEMU    ?= qemu-aarch64-static
@@ -27,10 +34,20 @@ ARM64_BUILD   := $(BUILD)/arm64
 ARM64_TESTS   := $(foreach s,$(ARM64_SETS),\
 		   $(addprefix $(ARM64_BUILD)/lib/tests/$(s)/,$(LIB_TEST_NAMES)))
 
+ARM64_KERNELS ?= $(VM_KERNELS)
+
 DEPS_PACKAGES += gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 CHECK_HOST_TARGETS += check-arm64
+# scripts/install-deps makes dpkg and apt know arm64, whose kernel packages
+# scripts/arm64-kernel downloads (never installs).
+deps: export DEPS_ARCHS += arm64
 
-.PHONY: arm64-tests check-arm64
+.PHONY: arm64-tests check-arm64 module-arm64 $(addprefix module-arm64-,$(ARM64_KERNELS))
+
+module-arm64: $(addprefix module-arm64-,$(ARM64_KERNELS))
+
+$(addprefix module-arm64-,$(ARM64_KERNELS)): module-arm64-%:
+	ARM64_CROSS=$(ARM64_CROSS) scripts/arm64-module $* $(ARM64_BUILD)/k$*
 
 arm64-tests: $(LINUX_SRC_STAMP)
 	@command -v $(ARM64_CROSS)gcc >/dev/null || \
@@ -39,7 +56,7 @@ arm64-tests: $(LINUX_SRC_STAMP)
 		LINUX_SRC=$(abspath $(LINUX_SRC)) \
 		CC=$(ARM64_CROSS)gcc AR=$(ARM64_CROSS)ar $(ARM64_TESTS)
 
-check-arm64: arm64-tests
+check-arm64: arm64-tests module-arm64
 	@command -v $(ARM64_QEMU) >/dev/null || \
 		{ echo "arm64: $(ARM64_QEMU) not found (make deps: qemu-user-static)"; exit 1; }
 	QEMU_LD_PREFIX=$(ARM64_SYSROOT) RINGMPSC_TEST_EXEC=$(ARM64_QEMU) \
