@@ -23,11 +23,12 @@
 #   make module-arm64         all of them, in make check-arm64
 #   make module-arm64-6.1     one, in $(BUILD)/arm64/k6.1/
 #
-# And the module run: Debian's arm64 kernel of ARM64_VM_KERNEL booted in
-# qemu-system-aarch64 (TCG, -M virt -cpu max) with an arm64 busybox, the
-# module built above and the kselftests cross-built statically (not in
-# make check: about 4 minutes on this machine):
-#   make vm-check-arm64
+# And the module run: Debian's arm64 kernels of ARM64_VM_KERNELS booted
+# in qemu-system-aarch64 (TCG, -M virt -cpu max) with an arm64 busybox,
+# the module built above and the kselftests cross-built statically (not
+# in make check: 1 to 6 minutes a kernel on this machine, by its load):
+#   make vm-check-arm64       every kernel, one summary line
+#   make vm-check-arm64-6.1   one
 
 ARM64_CROSS   ?= aarch64-linux-gnu-
 ARM64_QEMU    ?= qemu-aarch64-static
@@ -41,7 +42,7 @@ ARM64_TESTS   := $(foreach s,$(ARM64_SETS),\
 		   $(addprefix $(ARM64_BUILD)/lib/tests/$(s)/,$(LIB_TEST_NAMES)))
 
 ARM64_KERNELS ?= $(VM_KERNELS)
-ARM64_VM_KERNEL  ?= 6.1
+ARM64_VM_KERNELS ?= $(ARM64_KERNELS)
 ARM64_VM_TIMEOUT ?= 1800
 # Every kselftest but observe_test, which would need an arm64 libjansson
 # and the static CLI built for arm64.
@@ -66,7 +67,7 @@ CHECK_HOST_TARGETS += check-arm64
 deps: export DEPS_ARCHS += arm64
 
 .PHONY: arm64-tests check-arm64 module-arm64 $(addprefix module-arm64-,$(ARM64_KERNELS)) \
-	arm64-vm-bins vm-check-arm64
+	arm64-vm-bins vm-check-arm64 $(addprefix vm-check-arm64-,$(ARM64_VM_KERNELS))
 
 module-arm64: $(addprefix module-arm64-,$(ARM64_KERNELS))
 
@@ -90,10 +91,14 @@ check-arm64: arm64-tests module-arm64
 arm64-vm-bins: $(LINUX_SRC_STAMP)
 	$(ARM64_MAKE) $(ARM64_VM_BINS)
 
-vm-check-arm64: module-arm64-$(ARM64_VM_KERNEL) arm64-vm-bins
-	busybox=$$(scripts/arm64-kernel $(ARM64_VM_KERNEL) busybox) && \
-	image=$$(scripts/arm64-kernel $(ARM64_VM_KERNEL) image) && \
+vm-check-arm64:
+	@scripts/run-steps $(MAKE) $(addprefix vm-check-arm64-,$(ARM64_VM_KERNELS))
+
+$(addprefix vm-check-arm64-,$(ARM64_VM_KERNELS)): vm-check-arm64-%: \
+		module-arm64-% arm64-vm-bins
+	busybox=$$(scripts/arm64-kernel $* busybox) && \
+	image=$$(scripts/arm64-kernel $* image) && \
 	scripts/vm-run --arch arm64 --busybox "$$busybox" -k "$$image" \
-		-m $(ARM64_BUILD)/k$(ARM64_VM_KERNEL)/kmod/$(MODULE_NAME).ko \
+		-m $(ARM64_BUILD)/k$*/kmod/$(MODULE_NAME).ko \
 		$(VM_RUN_OPTS) -t $(ARM64_VM_TIMEOUT) \
 		$(addprefix -e ,$(ARM64_VM_ENV)) $(ARM64_VM_BINS)
