@@ -314,12 +314,19 @@ static bool consumer_has_work(struct ringmpsc_consumer *c)
 	for (uint32_t i = 0; i < c->nr_rings; i++) {
 		struct ringmpsc_cring *r = &c->rings[i];
 
-		if (!r->live || r->broken)
+		if (!r->live)
 			continue;
-		/* A detached ring needs no wakeup of its own: the module
-		 * signalled us when it detached (INV-WAKE-05) and consume
-		 * recycles it.
+		/* A departed producer's ring, drained, waits for the consume
+		 * that recycles it (INV-LIFE-02): work. The module's signal
+		 * of the detach (INV-WAKE-05) cannot be relied on here: a
+		 * refresh before this check may have seen the detach, and
+		 * the eventfd is drained before arming. Not while messages
+		 * of it are taken: their release comes first.
 		 */
+		if (r->detached && !r->taken)
+			return true;
+		if (r->broken)
+			continue;
 		/* Work is what is unread: taken messages wait for their
 		 * taker's release, not for the ring. INV-RING-12
 		 */
