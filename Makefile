@@ -23,9 +23,12 @@
 #   CHECK_HOST_TARGETS   targets "make check" runs before the VM tests
 #   CHECK_MODEL_TARGETS  targets "make check" runs after the VM tests
 #   VM_TEST_BINS         static kselftest binaries run in the VM
-#   DEMO_BINS            static binaries put on the demo VM's PATH
+#   DEMO_BINS            binaries put on the demo VM's PATH
 #   DEMO_SCRIPT          (may be set) what the demo VM runs, default
 #                        scripts/vm-demo.sh
+#   DEMO_RUNNER          (may be set) the command that boots it, given
+#                        vm-run's arguments; default scripts/vm-run
+#   DEMO_DEPS            further prerequisites of the demo
 #   LINT_USER_SOURCES    user-space C files "make lint" compiles with
 #                        LINT_WARNINGS (and LINT_CFLAGS, for include dirs)
 #   LINT_TARGETS         further targets "make lint" runs (man pages, ...)
@@ -102,6 +105,8 @@ DEPS_PACKAGES :=
 CLEAN_FILES :=
 # The script the demo VM runs (busybox sh); a fragment may point elsewhere.
 DEMO_SCRIPT := scripts/vm-demo.sh
+DEMO_RUNNER := scripts/vm-run
+DEMO_DEPS :=
 
 # ---- kernels ---------------------------------------------------------------
 # Debian kernels the VM tests boot, by series; releases are discovered
@@ -174,8 +179,8 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory vm-demo
 
-vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS) $(DEMO_SCRIPT)
-	scripts/vm-run -k "$(KREL_$(DEMO_KERNEL))" \
+vm-demo: module-$(DEMO_KERNEL) $(DEMO_BINS) $(DEMO_SCRIPT) $(DEMO_DEPS)
+	$(DEMO_RUNNER) -k "$(KREL_$(DEMO_KERNEL))" \
 		-m $(MODULE_KO_$(DEMO_KERNEL)) $(VM_RUN_OPTS) \
 		--demo $(DEMO_SCRIPT) $(DEMO_BINS)
 

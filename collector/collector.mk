@@ -28,7 +28,9 @@ COLLECTOR_STATIC_CORE := $(patsubst collector/%.c,$(COLLECTOR_STATIC_DIR)/%.o,\
 ALL_TARGETS += $(COLLECTOR_BIN) $(COLLECTOR_STATIC_BIN) $(COLLECTOR_SPANGEN)
 # A daemon (page in section 8): SBINDIR.
 INSTALL_SBINS += $(COLLECTOR_BIN)
-DEMO_BINS += $(COLLECTOR_STATIC_BIN) $(COLLECTOR_SPANGEN)
+# The demo exports over OTLP/HTTP: the libcurl build, its shared libraries
+# copied into the VM (scripts/vm-demo-otlp).
+DEMO_BINS += $(COLLECTOR_BIN) $(COLLECTOR_SPANGEN)
 LINT_USER_SOURCES += $(wildcard collector/*.c collector/tests/*.c)
 # nodejs/npm: the test receiver (collector/tests/receiver). A nodejs that
 # brings its own npm (NodeSource) conflicts with Debian's npm package.

@@ -11,8 +11,10 @@
 //
 // As a module: createReceiver({ schedule }) -> { listen(port), close(),
 // summary() }. As a program: node receiver.js [--port N] [--schedule S]
-// [--idle-exit-ms MS]; prints the summary as JSON when it stops (SIGTERM,
-// SIGINT, or no request for MS).
+// [--idle-exit-ms MS] [--expect-spans N]; prints the summary as JSON when
+// it stops (SIGTERM, SIGINT, or no request for MS), or with
+// --expect-spans, a report for a person and exit status 1 unless all N
+// distinct load spans arrived intact.
 'use strict';
 
 const http = require('http');
@@ -89,6 +91,30 @@ function attrValue(v) {
 	}
 }
 
+// The first span of a decoded request, for a person to read: ids in hex,
+// times and integers as decimal strings, attributes as key: value.
+function readableSpan(msg) {
+	const rs = msg.resourceSpans[0];
+	const ss = rs && rs.scopeSpans[0];
+	const sp = ss && ss.spans[0];
+	if (!sp)
+		return null;
+	const plain = (v) => (typeof v === 'bigint' ? v.toString() : v);
+	const attrs = (list) => Object.fromEntries((list || []).map(
+		(a) => [a.key, plain(attrValue(a.value)[1])]));
+	return {
+		resource: attrs(rs.resource && rs.resource.attributes),
+		scope: ss.scope ? ss.scope.name : '',
+		traceId: hex(sp.traceId), spanId: hex(sp.spanId),
+		parentSpanId: hex(sp.parentSpanId), name: sp.name, kind: sp.kind,
+		startTimeUnixNano: sp.startTimeUnixNano.toString(),
+		endTimeUnixNano: sp.endTimeUnixNano.toString(),
+		status: { code: sp.status ? sp.status.code : 0,
+			  message: (sp.status && sp.status.message) || '' },
+		attributes: attrs(sp.attributes),
+	};
+}
+
 // What loadgen_span() wrote for (producer, seq); '' when all is right.
 function checkLoadSpan(service, sp) {
 	const tid = hex(sp.traceId);
@@ -148,6 +174,7 @@ function createReceiver(opts = {}) {
 		repeated_requests: [],	// "request:action:spans seen before"
 		first_accept_ms: 0, first_request_spans: 0, last_accept_ms: 0,
 		content_types: [], max_body_bytes: 0,
+		first_span: null,	// of the first accepted request
 	};
 	const note = (e) => { if (s.first_errors.length < 5) s.first_errors.push(e); };
 	let lastRequest = Date.now();
@@ -203,6 +230,7 @@ function createReceiver(opts = {}) {
 				if (!s.first_accept_ms) {
 					s.first_accept_ms = now;
 					s.first_request_spans = spans.length;
+					s.first_span = readableSpan(msg);
 				}
 				s.last_accept_ms = now;
 				accepts.push([now, spans.length]);
@@ -269,6 +297,29 @@ function createReceiver(opts = {}) {
 
 module.exports = { createReceiver, decode, checkLoadSpan };
 
+// --expect-spans N (make demo): what a person checks, in words; false
+// unless all N distinct spans of the load producers came, each intact.
+function report(s, expected) {
+	const lines = [
+		`requests ${s.requests} (accepted ${s.accepted_requests}), content types ${s.content_types.join(' ')}`,
+		`spans accepted ${s.spans_accepted}: ${s.unique} distinct of the ${expected} recorded, ` +
+			`${s.duplicates} duplicates (at least once: sent again after a crash or a lost answer)`,
+		`undecodable requests ${s.decode_errors}, spans with a wrong field ${s.field_errors}, ` +
+			`out of a producer's order ${s.order_errors}`,
+		...s.first_errors.map((e) => `error: ${e}`),
+		...(s.first_span ? ['the first span, decoded with the OpenTelemetry definitions:',
+				    ...JSON.stringify(s.first_span, null, 2).split('\n').map((l) => `  ${l}`)] :
+		    ['no span arrived']),
+	];
+	const ok = s.unique === expected && !s.decode_errors && !s.field_errors &&
+		!s.order_errors;
+	lines.push(ok ? `every span arrived: ${s.unique}/${expected}` :
+		`FAILED: ${expected - s.unique} of ${expected} spans never arrived, ` +
+		`${s.decode_errors + s.field_errors + s.order_errors} errors`);
+	console.log(lines.map((l) => `receiver: ${l}`).join('\n'));
+	return ok;
+}
+
 if (require.main === module) {
 	const args = process.argv.slice(2);
 	const opt = (name, def) => {
@@ -277,10 +328,14 @@ if (require.main === module) {
 	};
 	const r = createReceiver({ schedule: opt('--schedule', '') });
 	const idle = Number(opt('--idle-exit-ms', '0'));
+	const expected = opt('--expect-spans', '');
 	const stop = async () => {
 		await r.close();
-		console.log(JSON.stringify(r.summary()));
-		process.exit(0);
+		if (!expected) {
+			console.log(JSON.stringify(r.summary()));
+			process.exit(0);
+		}
+		process.exit(report(r.summary(), Number(expected)) ? 0 : 1);
 	};
 	r.listen(Number(opt('--port', '4318'))).then((port) => {
 		console.error(`receiver: listening on 127.0.0.1:${port}`);
