@@ -84,9 +84,11 @@ bench-collector: $(COLLECTOR_BENCH)
 
 # End to end into the file exporter, the same collector fed through its
 # rings and through its AF_UNIX datagram intake (--socket), 1, 4 and 16
-# producer processes (collector/tests/bench_e2e.c). Not in check.
+# producer processes (collector/tests/bench_e2e.c), ROUNDS rounds a row,
+# median [min-max]. Not in check.
 COLLECTOR_BENCH_E2E := $(COLLECTOR_STATIC_DIR)/bench_e2e
 COLLECTOR_BENCH_E2E_SPANS ?= 50000
+COLLECTOR_BENCH_E2E_ROUNDS ?= 5
 .PHONY: bench-collector-e2e
 
 $(COLLECTOR_BENCH_E2E): $(COLLECTOR_STATIC_DIR)/tests/bench_e2e.o \
@@ -94,4 +96,4 @@ $(COLLECTOR_BENCH_E2E): $(COLLECTOR_STATIC_DIR)/tests/bench_e2e.o \
 	$(CC) -static -o $@ $^ -lm
 
 bench-collector-e2e: $(COLLECTOR_BENCH_E2E)
-	$(COLLECTOR_BENCH_E2E) $(COLLECTOR_BENCH_E2E_SPANS)
+	$(COLLECTOR_BENCH_E2E) $(COLLECTOR_BENCH_E2E_SPANS) $(COLLECTOR_BENCH_E2E_ROUNDS)
