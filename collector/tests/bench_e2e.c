@@ -54,6 +54,7 @@ struct result {
 };
 
 #define MAX_ROUNDS	64
+#define MAX_PRODUCERS	16
 
 static char dir[64], sock_path[96], file_path[96], prom_path[96];
 
@@ -134,36 +135,34 @@ static int ring_case(int producers, uint64_t spans, struct shared *sh,
 }
 
 /* A producer of the socket case: @spans records, each one send(2). */
-static void send_spans(int producer, uint64_t spans, double *cpu)
+static void send_spans(int producer, uint64_t spans)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct ringmpsc_span_writer w = { .pid = (uint32_t)getpid() };
 	struct ringmpsc_span s;
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	double c0;
 
 	strcpy(a.sun_path, sock_path);
 	w.service_len = (uint8_t)snprintf(w.service, sizeof(w.service),
 					  "load-%d", producer);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
 		_exit(1);
-	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t seq = 0; seq < spans; seq++) {
 		loadgen_span(&s, &w, (uint32_t)producer, seq);
 		/* A full socket queue blocks the sender: nothing lost. */
 		if (send(fd, &s, sizeof(s), 0) != sizeof(s))
 			_exit(1);
 	}
-	*cpu = (now_s(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e9;
 	_exit(0);
 }
 
 static int socket_case(int producers, uint64_t spans, struct shared *sh,
-		       double *cpu, struct result *out)
+		       struct result *out)
 {
 	char *argv[] = { "ringmpsc-collector", "--socket", sock_path,
 			 COMMON_ARGS, NULL };
 	double total = (double)producers * (double)spans, t0, end, sum = 0;
+	pid_t kids[MAX_PRODUCERS];
 	struct stat st;
 	pid_t pid;
 	int status, err = 0;
@@ -173,12 +172,24 @@ static int socket_case(int producers, uint64_t spans, struct shared *sh,
 	for (int i = 0; i < 500 && stat(sock_path, &st); i++)
 		usleep(10000);
 	t0 = now_s(CLOCK_MONOTONIC);
-	for (int i = 0; i < producers; i++)
-		if (fork() == 0)
-			send_spans(i, spans, &cpu[i]);
-	for (int i = 0; i < producers; i++)
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+	for (int i = 0; i < producers; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0)
+			send_spans(i, spans);
+	}
+	/* Each producer's whole process, from fork to exit, as the ring
+	 * case counts its producers (RUSAGE_CHILDREN of the collector):
+	 * the same costs on both sides, startup and exit included.
+	 */
+	for (int i = 0; i < producers; i++) {
+		struct rusage ru;
+
+		if (kids[i] < 0 || wait4(kids[i], &status, 0, &ru) != kids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
 			err = -EIO;
+		else
+			sum += cpu_ns(&ru);
+	}
 	/* Done when the metrics file says everything was exported. */
 	end = now_s(CLOCK_MONOTONIC) + 600;
 	while (!err && metric("ringmpsc_collector_spans_exported_total") != total) {
@@ -191,8 +202,6 @@ static int socket_case(int producers, uint64_t spans, struct shared *sh,
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		err = err ? err : -EIO;
-	for (int i = 0; i < producers; i++)
-		sum += cpu[i];
 	out->ns = sum / total;
 	out->coll_ns = sh->collector_cpu_ns / total;
 	return err;
@@ -219,8 +228,7 @@ static void print_spread(double *v, int n, const char *fmt)
 }
 
 /* One row: @rounds rounds of a ring run and a socket run. */
-static int run_row(int n, uint64_t spans, int rounds, struct shared *sh,
-		   double *cpu)
+static int run_row(int n, uint64_t spans, int rounds, struct shared *sh)
 {
 	enum { RING_RATE, SOCK_RATE, X_RATE, RING_NS, SOCK_NS, X_COST,
 	       RING_COLL, SOCK_COLL, NR_COLS };
@@ -234,7 +242,7 @@ static int run_row(int n, uint64_t spans, int rounds, struct shared *sh,
 		int err = ring_case(n, spans, sh, &ring);
 
 		if (!err)
-			err = socket_case(n, spans, sh, cpu, &sock);
+			err = socket_case(n, spans, sh, &sock);
 		if (err) {
 			fprintf(stderr, "bench_e2e: %d producers: %s\n", n,
 				strerror(-err));
@@ -267,10 +275,8 @@ int main(int argc, char **argv)
 	};
 	uint64_t spans = argc > 1 ? strtoull(argv[1], NULL, 10) : 50000;
 	long rounds = argc > 2 ? strtol(argv[2], NULL, 10) : 5;
-	struct shared *sh = mmap(NULL, sizeof(*sh) + 16 * sizeof(double),
-				 PROT_READ | PROT_WRITE,
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	double *cpu = (double *)(sh + 1);
 	double load[3];
 
 	if (sh == MAP_FAILED || !spans || rounds < 1 || rounds > MAX_ROUNDS) {
@@ -297,7 +303,7 @@ int main(int argc, char **argv)
 		printf(" %-26s", heads[c]);
 	printf("\n");
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
-		if (run_row(counts[k], spans, (int)rounds, sh, cpu))
+		if (run_row(counts[k], spans, (int)rounds, sh))
 			break;
 	if (getloadavg(load, 3) == 3)
 		printf("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);
