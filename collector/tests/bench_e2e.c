@@ -214,16 +214,16 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Print "median [min-max]" of @n values (sorted in place) as a column. */
-static void print_spread(double *v, int n, const char *fmt)
+/* Print "median [min-max]" of @n values (sorted in place), with
+ * @decimals, as a column.
+ */
+static void print_spread(double *v, int n, int decimals)
 {
-	char med[24], lo[24], hi[24], all[80];
+	char all[80];
 
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	snprintf(med, sizeof(med), fmt, v[n / 2]);
-	snprintf(lo, sizeof(lo), fmt, v[0]);
-	snprintf(hi, sizeof(hi), fmt, v[n - 1]);
-	snprintf(all, sizeof(all), "%s [%s-%s]", med, lo, hi);
+	snprintf(all, sizeof(all), "%.*f [%.*f-%.*f]", decimals, v[n / 2],
+		 decimals, v[0], decimals, v[n - 1]);
 	printf(" %-26s", all);
 }
 
@@ -232,9 +232,7 @@ static int run_row(int n, uint64_t spans, int rounds, struct shared *sh)
 {
 	enum { RING_RATE, SOCK_RATE, X_RATE, RING_NS, SOCK_NS, X_COST,
 	       RING_COLL, SOCK_COLL, NR_COLS };
-	static const char *const fmt[NR_COLS] = {
-		"%.0f", "%.0f", "%.2f", "%.1f", "%.1f", "%.3f", "%.0f", "%.0f",
-	};
+	static const int decimals[NR_COLS] = { 0, 0, 2, 1, 1, 3, 0, 0 };
 	double col[NR_COLS][MAX_ROUNDS];
 
 	for (int k = 0; k < rounds; k++) {
@@ -259,7 +257,7 @@ static int run_row(int n, uint64_t spans, int rounds, struct shared *sh)
 	}
 	printf("%-9d %9llu", n, (unsigned long long)spans * (unsigned)n);
 	for (int c = 0; c < NR_COLS; c++)
-		print_spread(col[c], rounds, fmt[c]);
+		print_spread(col[c], rounds, decimals[c]);
 	printf("\n");
 	fflush(stdout);
 	return 0;
