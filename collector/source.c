@@ -133,6 +133,22 @@ static void hold(struct source *s, struct source_ring *r, struct batch *b,
 	b->segments++;
 }
 
+static void release_done(struct source *s);
+
+/* Open a batch; if none is free, release what done batches hold first
+ * (a pass defers that, source_batch_done()) and try again.
+ */
+static struct batch *open_or_release(struct source *s, uint64_t now_ns)
+{
+	struct batch *b = open_batch(s, now_ns);
+
+	if (!b && s->release_pending) {
+		release_done(s);
+		b = open_batch(s, now_ns);
+	}
+	return b;
+}
+
 /* Put slot @slot into the open batch, held by ring @r (NULL: a record
  * of no ring). false: no batch can take it.
  */
@@ -141,7 +157,7 @@ static bool take_one(struct source *s, struct source_ring *r,
 {
 	struct ringmpsc_span span;
 	enum record_fault f = record_take(&span, slot);
-	struct batch *b = s->open ? s->open : open_batch(s, now_ns);
+	struct batch *b = s->open ? s->open : open_or_release(s, now_ns);
 	int err;
 
 	if (!b)
@@ -154,7 +170,7 @@ static bool take_one(struct source *s, struct source_ring *r,
 		err = batch_add(b, &span, s->batch_max_bytes);
 		if (err == -E2BIG) {
 			source_close_open(s);
-			b = open_batch(s, now_ns);
+			b = open_or_release(s, now_ns);
 			if (!b)
 				return false;
 			err = batch_add(b, &span, s->batch_max_bytes);
@@ -246,6 +262,7 @@ enum source_stop source_take(struct source *s, uint64_t now_ns,
 	enum source_stop why = SOURCE_EMPTY;
 
 	s->pass_most = 0;
+	s->in_pass = true;
 	for (uint32_t k = 0; k < s->nr_rings && budget; k++) {
 		uint32_t i = (s->next_ring + k) % s->nr_rings, before = budget;
 		enum source_stop r = take_ring(s, i, now_ns, &budget);
@@ -258,6 +275,9 @@ enum source_stop source_take(struct source *s, uint64_t now_ns,
 			break;
 		}
 	}
+	s->in_pass = false;
+	if (s->release_pending)
+		release_done(s);
 	if (!budget && why == SOURCE_EMPTY)
 		why = SOURCE_BUDGET;
 	return why;
@@ -301,11 +321,31 @@ static void release_ring(struct source *s, uint32_t i)
 	RINGMPSC_INV(err || s->c->rings[i].taken >= r->held, "INV-COLL-03");
 }
 
+/* Release every ring's leading segments whose batches are done. */
+static void release_done(struct source *s)
+{
+	s->release_pending = false;
+	for (uint32_t i = 0; i < s->nr_rings; i++)
+		release_ring(s, i);
+}
+
 void source_batch_done(struct source *s, struct batch *b)
 {
 	b->state = BATCH_DONE;
 	if (!b->segments) {
 		to_pool(s, b);
+		return;
+	}
+	/*
+	 * Within a pass (a synchronous exporter finished it), release when
+	 * the pass ends: a producer waiting on its full ring is woken once
+	 * a pass, with the room of every batch the pass completed, not once
+	 * a batch, and sleeps as often. Its slots stay held until then, by
+	 * a batch out of the pool: the bound on duplicates is unchanged.
+	 * INV-COLL-03, INV-COLL-04.
+	 */
+	if (s->in_pass) {
+		s->release_pending = true;
 		return;
 	}
 	/* Only rings whose oldest segment is this batch's can move. */

@@ -55,6 +55,12 @@ struct source {
 	uint64_t seq;
 	uint32_t batch_max_spans;
 	size_t batch_max_bytes;
+	/* Inside source_take(): a batch done now (a synchronous exporter)
+	 * releases its slots when the pass ends, or when the pool runs dry,
+	 * not at once; release_pending says one did.
+	 */
+	bool in_pass;
+	bool release_pending;
 	/* A batch closed: export it (the collector's pipeline). */
 	void (*submit)(void *ctx, struct batch *b);
 	void *ctx;
