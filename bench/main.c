@@ -4,7 +4,8 @@
  * side in one run. See bench/README.md.
  *
  *   ringbench [-w LIST] [-r RUNS] [-t SECONDS] [-o DIR] [-q]
- *     -w  workloads to run, e.g. 1,2,3,4,5,6,7 (default all)
+ *     -w  workloads to run, e.g. 1,2,3,4,5,6,7,8 (default all; 8 needs
+ *         the module loaded)
  *     -r  runs per case (default 9; single-message rows are bimodal)
  *     -t  seconds per run (default 0.15)
  *     -o  output directory for results.csv and plot data (default build/bench)
@@ -319,11 +320,13 @@ static void machine_info(void)
 
 static int usage(FILE *f, int status)
 {
-	fprintf(f, "usage: ringbench [-w 1,2,3,4,5,6,7] [-r runs] [-t secs] "
+	fprintf(f, "usage: ringbench [-w 1,2,3,4,5,6,7,8] [-r runs] [-t secs] "
 		"[-o dir] [-c capacity] [-f variant] [-q] [-R]\n"
 		"  -w  workloads (default all): 1 throughput 1->1, 2 message sizes,\n"
 		"      3 producer threads, 4 wakeup latency, 5 system calls,\n"
-		"      6 fan-in across processes, 7 latency at offered loads\n"
+		"      6 fan-in across processes, 7 latency at offered loads,\n"
+		"      8 the module's channels against local rings (needs\n"
+		"      /dev/ringmpsc; make vm-bench runs it in the VM)\n"
 		"  -r  measured runs per case (default 9)\n"
 		"  -t  seconds per run (default 0.15)\n"
 		"  -o  output directory (default build/bench)\n"
@@ -337,7 +340,7 @@ static int usage(FILE *f, int status)
 
 int main(int argc, char **argv)
 {
-	const char *wl = "1,2,3,4,5,6,7";
+	const char *wl = "1,2,3,4,5,6,7,8";
 	int opt;
 
 	for (int i = 1; i < argc; i++)
@@ -398,6 +401,8 @@ int main(int argc, char **argv)
 	if (strchr(wl, '7'))
 		workload7();
 	set_sched(SCHED_OTHER);
+	if (strchr(wl, '8'))
+		workload8();
 	fclose(g_csv);
 #ifdef HAVE_ICEORYX
 	roudi_stop();
