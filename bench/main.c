@@ -12,6 +12,7 @@
  *     -q  quick: 3 runs of 0.05 s (smoke test)
  *     -c  ring capacity in slots for the ring contenders (default 4096)
  *     -f  only the rows whose variant is exactly this (e.g. single)
+ *     -W  abandon a run after max(SECONDS, 20 x -t) (default 10)
  *     -R  real-time scheduling for a busy shared machine: workloads 1, 2,
  *         5 and 7 under SCHED_FIFO, 3 under SCHED_RR, 4 and 6 unchanged
  *         (other tasks then get only the kernel's RT throttling share)
@@ -321,7 +322,7 @@ static void machine_info(void)
 static int usage(FILE *f, int status)
 {
 	fprintf(f, "usage: ringbench [-w 1,2,3,4,5,6,7,8] [-r runs] [-t secs] "
-		"[-o dir] [-c capacity] [-f variant] [-q] [-R]\n"
+		"[-o dir] [-c capacity] [-f variant] [-W secs] [-q] [-R]\n"
 		"  -w  workloads (default all): 1 throughput 1->1, 2 message sizes,\n"
 		"      3 producer threads, 4 wakeup latency, 5 system calls,\n"
 		"      6 fan-in across processes, 7 latency at offered loads,\n"
@@ -332,6 +333,7 @@ static int usage(FILE *f, int status)
 		"  -o  output directory (default build/bench)\n"
 		"  -c  ring capacity in slots (default 4096)\n"
 		"  -f  only rows whose variant is exactly this\n"
+		"  -W  abandon a run after max(secs, 20 x -t) (default 10)\n"
 		"  -q  quick smoke run: 3 runs of 0.05 s\n"
 		"  -R  real-time scheduling (root) for a busy machine\n"
 		"See bench/README.md for what every row measures.\n");
@@ -346,7 +348,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help"))
 			return usage(stdout, 0);
-	while ((opt = getopt(argc, argv, "w:r:t:o:qc:Rf:h")) != -1) {
+	while ((opt = getopt(argc, argv, "w:r:t:o:qc:Rf:W:h")) != -1) {
 		switch (opt) {
 		case 'w': wl = optarg; break;
 		case 'r': g_runs = atoi(optarg); break;
@@ -356,12 +358,13 @@ int main(int argc, char **argv)
 		case 'q': g_runs = 3; g_secs = 0.05; break;
 		case 'R': g_rt = true; break;
 		case 'f': g_only_variant = optarg; break;
+		case 'W': g_watchdog_secs = atof(optarg); break;
 		case 'h': return usage(stdout, 0);
 		default: return usage(stderr, 2);
 		}
 	}
-	if (g_runs < 1 || g_runs > MAX_RUNS || g_secs <= 0)
-		die("bad -r/-t");
+	if (g_runs < 1 || g_runs > MAX_RUNS || g_secs <= 0 || g_watchdog_secs <= 0)
+		die("bad -r/-t/-W");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	csv_open();
 	tsc_calibrate();

@@ -112,4 +112,29 @@ do for [load in "10 50 90"] {
 unset multiplot
 GP
 fi
+# workload 8 (make vm-bench): module / local rings, ratios per round
+dat="$out/w8.dat"
+awk -F, 'NR > 1 && $1 == "w8" && $7 == "ratio" {
+	v = $3; sub(/\/.*/, "", v)
+	printf "\"%s %s\" %g %g %g\n", $2, v, $9, $8, $10
+}' "$csv" > "$dat"
+if [ -s "$dat" ]; then
+n=$(wc -l < "$dat")
+gnuplot <<GP
+set terminal pngcairo size $((500 + n * 40)),700 font ",9" noenhanced
+set output "$out/w8.png"
+set title "Workload 8: module channels / local rings, per round (bar: median, whiskers: min-max; qemu TCG)"
+set ylabel "ratio (log; throughput, or p99 latency)"
+set logscale y
+set style fill solid 0.6 border -1
+set boxwidth 0.7
+set xtics rotate by -60 nomirror
+set grid ytics
+set bmargin 24
+unset key
+plot "$dat" using 0:2:xtic(1) with boxes lc rgb "#3b75af", \
+     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt 0, \
+     1 with lines lc rgb "red" dt 2
+GP
+fi
 echo "plots in $out"

@@ -23,6 +23,9 @@ BENCH_VM_BIN     := $(BENCH_VM_OUT)/ringbench
 BENCH_VM_KERNELS ?= $(VM_KERNELS)
 BENCH_VM_RUNS    ?= 15
 BENCH_VM_SECS    ?= 0.15
+# A run's speed under TCG swings by 10x and more with the host's load:
+# the watchdog (ringbench -W) waits longer than on the host.
+BENCH_VM_WATCHDOG ?= 60
 BENCH_VM_TIMEOUT ?= 1200
 BENCH_VM_ARCH    ?= -march=x86-64
 BENCH_VM_OBJS    := $(patsubst bench/%.c,$(BENCH_VM_OUT)/%.o,$(BENCH_CORE_SRCS))
@@ -40,12 +43,14 @@ $(BENCH_VM_BIN): $(BENCH_VM_OBJS) $(LIBRINGMPSC_A)
 		-lpthread -lrt -lm
 
 # $(1): kernel series. The serial log's RINGBENCH-FILE blocks become
-# bench/results/vm-<release>.txt and .csv.
+# bench/results/vm-<release>.txt and .csv, and the ratios' plot
+# vm-<release>-w8.png.
 define vm_bench_rules
 vm-bench-$(1): module-$(1) $$(BENCH_VM_BIN)
 	scripts/vm-run -k "$$(KREL_$(1))" -m $$(MODULE_KO_$(1)) \
 		-t $$(BENCH_VM_TIMEOUT) -T $$(BENCH_VM_TIMEOUT) \
 		-e BENCH_RUNS=$$(BENCH_VM_RUNS) -e BENCH_SECS=$$(BENCH_VM_SECS) \
+		-e BENCH_WATCHDOG=$$(BENCH_VM_WATCHDOG) \
 		-l $$(BENCH_VM_OUT)/vm-$$(KREL_$(1)).log --append tsc=reliable \
 		--demo bench/vm-bench.sh $$(BENCH_VM_BIN)
 	@mkdir -p bench/results
@@ -55,6 +60,9 @@ vm-bench-$(1): module-$(1) $$(BENCH_VM_BIN)
 			$$$$0 == "RINGBENCH-END" { on = 0 } on' \
 		>bench/results/vm-$$(KREL_$(1)).$$$$f || exit 1; \
 	done
+	sh bench/plot.sh bench/results/vm-$$(KREL_$(1)).csv $$(BENCH_VM_OUT)/$(1)
+	if [ -f $$(BENCH_VM_OUT)/$(1)/w8.png ]; then \
+		cp $$(BENCH_VM_OUT)/$(1)/w8.png bench/results/vm-$$(KREL_$(1))-w8.png; fi
 	@echo "vm-bench: bench/results/vm-$$(KREL_$(1)).txt"
 endef
 $(foreach s,$(BENCH_VM_KERNELS),$(eval $(call vm_bench_rules,$(s))))

@@ -12,6 +12,7 @@ set -e
 
 runs=${BENCH_RUNS:-15}
 secs=${BENCH_SECS:-0.15}
+watchdog=${BENCH_WATCHDOG:-60}
 out=/tmp/ringbench
 mkdir -p "$out"
 
@@ -24,7 +25,7 @@ done
 echo "NUMA nodes: $(ls -d /sys/devices/system/node/node* 2>/dev/null | wc -l)"
 
 rc=0
-ringbench -w 8 -r "$runs" -t "$secs" -o "$out" >"$out/results.txt" 2>&1 || rc=$?
+ringbench -w 8 -r "$runs" -t "$secs" -W "$watchdog" -o "$out" >"$out/results.txt" 2>&1 || rc=$?
 for f in results.txt results.csv; do
 	echo "RINGBENCH-FILE $f"
 	cat "$out/$f"
