@@ -117,16 +117,22 @@ static int at_load(struct row *rows, int n, double *max, int load,
 }
 
 void lat_sweep(const char *wl, struct row *rows, int n, const int *loads,
-	       int nloads, FILE *dist, lat_ratios_fn ratios)
+	       int nloads, lat_ratios_fn ratios)
 {
 	static struct case_result res[LAT_ROWS];	/* large: histograms */
 	static char vname[LAT_ROWS][24];
 	struct case_spec cs[LAT_ROWS];
 	double rates[LAT_ROWS][MAX_RUNS], max[LAT_ROWS];
 	int runs = g_runs < 5 ? g_runs : 5;
+	char path[512];
+	FILE *dist;
 
 	if (n > LAT_ROWS)
 		die("lat_sweep: %d rows, at most %d", n, LAT_ROWS);
+	snprintf(path, sizeof(path), "%s/%s.dat", g_outdir, wl);
+	dist = fopen(path, "w");
+	if (!dist)
+		die("open %s", path);
 	n = tp_rows(wl, rows, n, runs, g_secs, res, rates);
 	for (int j = 0; j < n; j++)
 		max[j] = res[j].err ? 0 : res[j].median;
@@ -149,6 +155,7 @@ void lat_sweep(const char *wl, struct row *rows, int n, const int *loads,
 		}
 		ratios(wl, rows, n, res, loads[l]);
 	}
+	fclose(dist);
 }
 
 static void w7_ratios(const char *wl, const struct row *rows, int n,
@@ -165,17 +172,10 @@ static void w7_ratios(const char *wl, const struct row *rows, int n,
 void workload7(void)
 {
 	struct row rows[LAT_ROWS];
-	char path[512];
-	FILE *dist;
 
 	printf("\n== workload 7: one-way latency at offered loads, 16-byte "
 	       "messages, producer process (CPU 0) -> consumer (CPU 1)\n"
 	       "  maximum rate of each, stamped messages:\n");
-	snprintf(path, sizeof(path), "%s/w7.dat", g_outdir);
-	dist = fopen(path, "w");
-	if (!dist)
-		die("open %s", path);
 	lat_sweep("w7", rows, lat_rows(rows), w7_loads,
-		  (int)(sizeof(w7_loads) / sizeof(w7_loads[0])), dist, w7_ratios);
-	fclose(dist);
+		  (int)(sizeof(w7_loads) / sizeof(w7_loads[0])), w7_ratios);
 }

@@ -59,8 +59,6 @@ static void module_latency(void)
 			       .stamped = true };
 	struct tp_params blk = p, m, mblk;
 	struct row rows[4];
-	char path[512];
-	FILE *dist;
 	int n = 0;
 
 	blk.blocking = true;
@@ -75,12 +73,7 @@ static void module_latency(void)
 	printf("\n== workload 8: one-way latency, 16-byte messages, producer "
 	       "process -> consumer, module and local\n"
 	       "  maximum rate of each, stamped messages:\n");
-	snprintf(path, sizeof(path), "%s/w8.dat", g_outdir);
-	dist = fopen(path, "w");
-	if (!dist)
-		die("open %s", path);
-	lat_sweep("w8", rows, n, half, 1, dist, module_ratios);
-	fclose(dist);
+	lat_sweep("w8", rows, n, half, 1, module_ratios);
 }
 
 void workload8(void)
