@@ -165,6 +165,8 @@ struct tp_params {
 	uint32_t capacity;	/* ring slots where it applies */
 	uint32_t idle_rings;	/* extra attached idle producers (workload 3) */
 	bool fork;		/* separate processes */
+	bool module;		/* ringmpsc: a channel of the module
+				 * (/dev/ringmpsc), not local rings */
 	bool blocking;		/* ringmpsc: sleep in ringmpsc_wait* when idle */
 	bool evloop;		/* ringmpsc, with blocking: the consumer sleeps
 				 * in an epoll loop (<ringmpsc/epoll.h>) */

@@ -32,10 +32,13 @@ BENCH_HAVE_IOX   := $(if $(BENCH_IOX_INC),$(shell command -v iox-roudi >/dev/nul
 # The peers' packages, for "make deps".
 DEPS_PACKAGES += libzmq3-dev iceoryx libiceoryx-binding-c-dev
 
-BENCH_SRCS := bench/main.c bench/report.c bench/harness.c bench/runner.c \
+# What every build has (the VM's static ringbench, bench/vm-bench.mk, has
+# only these), then the peers found.
+BENCH_CORE_SRCS := bench/main.c bench/report.c bench/harness.c bench/runner.c \
 	      bench/latency.c bench/extra.c bench/fanin.c bench/hist.c \
 	      bench/loadlat.c bench/c_ringmpsc.c bench/c_os.c bench/c_efd_shm.c \
-	      bench/c_ceiling.c bench/bigmsg.c
+	      bench/c_ceiling.c bench/bigmsg.c bench/module.c
+BENCH_SRCS := $(BENCH_CORE_SRCS)
 BENCH_DEFS :=
 BENCH_PEER_CFLAGS :=
 BENCH_LIBS := -lpthread -lrt -lm

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * ringmpsc contender: local rings (memfd, same layout as the module's),
- * producer threads or forked producer processes, one consumer.
+ * ringmpsc contender: local rings (memfd, same layout as the module's) or
+ * (p.module) a channel of the module, opened by name through
+ * /dev/ringmpsc in each producer and in the consumer; producer threads or
+ * forked producer processes, one consumer. Both backends run the same
+ * fast path: only the handles' opening and closing differ.
  *
  * batch == 1: ringmpsc_try_send() of one message per call, and
  *             ringmpsc_consume() with budget 1 (one message per call);
@@ -23,6 +26,7 @@
  */
 #include <immintrin.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -37,15 +41,37 @@ RINGMPSC_TYPED_RING(msg8, uint64_t, TYPED_CAP)
 #define STAMPED_BUDGET	256
 
 struct rm_state {
-	struct ringmpsc_local *l;
+	struct ringmpsc_local *l;	/* local rings, or NULL: */
+	char channel[64];		/* the module's channel of this run */
 };
 
 static bool rm_supports(const struct tp_params *p)
 {
 	return p->nprod + p->idle_rings <= RINGMPSC_PRODUCERS_MAX &&
 	       p->batch <= p->capacity &&
+	       (!p->module || !p->idle_rings) &&
 	       (!p->typed || (p->batch == 1 && p->msg_size == 8 &&
 			      (!p->capacity || p->capacity == TYPED_CAP)));
+}
+
+/* A fresh channel for every run, removed by rm_teardown(): a run never
+ * sees rings that an earlier one used.
+ */
+static int rm_create_channel(struct rm_state *s, const struct tp_params *p,
+			     uint32_t cap)
+{
+	static unsigned int runs;
+	struct ringmpsc_channel_attr attr = {
+		.slot_size = p->msg_size,
+		.capacity = cap,
+		.max_producers = p->nprod,
+		.mode = 0600,
+		.flags = RINGMPSC_CREATE_EXCL,
+	};
+
+	snprintf(s->channel, sizeof(s->channel), "ringbench-%d-%u",
+		 (int)getpid(), runs++);
+	return ringmpsc_create(s->channel, &attr);
 }
 
 static int rm_setup(struct tp_ctx *c)
@@ -56,8 +82,11 @@ static int rm_setup(struct tp_ctx *c)
 
 	if (!s)
 		return -ENOMEM;
-	err = ringmpsc_local_create(&s->l, c->p.nprod + c->p.idle_rings,
-				    c->p.msg_size, cap, 0);
+	if (c->p.module)
+		err = rm_create_channel(s, &c->p, cap);
+	else
+		err = ringmpsc_local_create(&s->l, c->p.nprod + c->p.idle_rings,
+					    c->p.msg_size, cap, 0);
 	if (err) {
 		free(s);
 		return err;
@@ -70,8 +99,26 @@ static void rm_teardown(struct tp_ctx *c)
 {
 	struct rm_state *s = c->priv;
 
-	ringmpsc_local_destroy(s->l);
+	if (s->l)
+		ringmpsc_local_destroy(s->l);
+	else
+		(void)ringmpsc_unlink(s->channel);
 	free(s);
+}
+
+/* Producer @id's handle: local ring @id, or whichever ring of the
+ * channel the module hands out (its index then names the producer in
+ * the messages, which is what the consumer checks them against).
+ */
+static void rm_open_producer(struct rm_state *s, uint32_t id,
+			     struct ringmpsc_producer *p)
+{
+	int err = s->l ? ringmpsc_local_producer(s->l, id, p)
+		       : ringmpsc_producer_open(p, s->channel);
+
+	if (err)
+		die("%s: %d", s->l ? "ringmpsc_local_producer"
+				   : "ringmpsc_producer_open", err);
 }
 
 /* Paced single messages, each stamped with the time it was due. */
@@ -156,30 +203,14 @@ rm_send_singles(struct tp_ctx *c, struct ringmpsc_producer *p, uint32_t id,
 	}
 }
 
-static void rm_producer(struct tp_ctx *c, uint32_t id)
+/* Reservations of up to p.batch messages, written in place, paced or
+ * not; in blocking mode a full ring is waited out in ringmpsc_wait_space().
+ */
+static void rm_send_batches(struct tp_ctx *c, struct ringmpsc_producer *p,
+			    uint32_t id)
 {
-	struct rm_state *s = c->priv;
-	struct ringmpsc_producer p;
 	uint64_t seq = 0, n = c->per_prod;
 	uint32_t batch = c->p.batch, words = c->p.msg_size / 8;
-
-	if (ringmpsc_local_producer(s->l, id, &p))
-		die("ringmpsc_local_producer");
-	if (c->p.fence)
-		p.asym_barrier = false;
-	wait_go(c);
-	if (c->p.stamped) {
-		rm_send_stamped(c, &p, id);
-		return;
-	}
-	if (c->p.typed) {
-		rm_send_singles(c, &p, id, true);
-		return;
-	}
-	if (batch == 1 && words == 1 && !c->p.pace && !c->p.blocking) {
-		rm_send_singles(c, &p, id, false);
-		return;
-	}
 	uint64_t spins = 0;
 	struct pacer pc;
 
@@ -190,7 +221,7 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 		int k;
 
 		(void)pacer_wait(&pc, seq);	/* the batch's first message */
-		k = ringmpsc_reserve(&p, want, &slots);
+		k = ringmpsc_reserve(p, want, &slots);
 		if (RINGMPSC_UNLIKELY(k < 0 && k != -EAGAIN))
 			die("ringmpsc_reserve: %d", k);
 		if (RINGMPSC_UNLIKELY(k < 0)) {
@@ -199,7 +230,7 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 			/* Full: spin a while, then (blocking mode) sleep. */
 			if (c->p.blocking && ++spins > 2000) {
 				spins = 0;
-				(void)ringmpsc_wait_space(&p, 1, 100);
+				(void)ringmpsc_wait_space(p, 1, 100);
 			} else {
 				cpu_relax();
 			}
@@ -212,9 +243,32 @@ static void rm_producer(struct tp_ctx *c, uint32_t id)
 			fill_lines(&c->p, slots, id, seq, (uint32_t)k);
 		else
 			fill_msgs(slots, id, seq, (uint32_t)k, words, c->p.msg_size);
-		(void)ringmpsc_commit(&p, (uint32_t)k);
+		(void)ringmpsc_commit(p, (uint32_t)k);
 		seq += (uint32_t)k;
 	}
+}
+
+static void rm_producer(struct tp_ctx *c, uint32_t id)
+{
+	struct rm_state *s = c->priv;
+	struct ringmpsc_producer p;
+
+	rm_open_producer(s, id, &p);
+	id = p.ring;
+	if (c->p.fence)
+		p.asym_barrier = false;
+	wait_go(c);
+	if (c->p.stamped)
+		rm_send_stamped(c, &p, id);
+	else if (c->p.typed)
+		rm_send_singles(c, &p, id, true);
+	else if (c->p.batch == 1 && c->p.msg_size == 8 && !c->p.pace &&
+		 !c->p.blocking)
+		rm_send_singles(c, &p, id, false);
+	else
+		rm_send_batches(c, &p, id);
+	/* Committed messages stay deliverable after the close. */
+	ringmpsc_producer_close(&p);
 }
 
 struct rm_cons_ctx {
@@ -335,9 +389,12 @@ static void rm_consumer(struct tp_ctx *c)
 	ringmpsc_batch_fn fn = rm_run8;
 	void *ctx = &c->v;
 	long r;
+	int err = s->l ? ringmpsc_local_consumer(s->l, &cons)
+		       : ringmpsc_consumer_open(&cons, s->channel);
 
-	if (ringmpsc_local_consumer(s->l, &cons))
-		die("ringmpsc_local_consumer");
+	if (err)
+		die("%s: %d", s->l ? "ringmpsc_local_consumer"
+				   : "ringmpsc_consumer_open", err);
 	for (uint32_t i = 0; c->p.fence && i < cons.nr_rings; i++)
 		cons.rings[i].asym_barrier = false;
 	if (c->p.stamped) {

@@ -23,7 +23,7 @@
 
 #define LAT_ROWS	7
 
-static const int loads[] = { 10, 50, 90 };	/* % of the maximum */
+static const int w7_loads[] = { 10, 50, 90 };	/* % of the maximum */
 
 static int lat_rows(struct row *rows)
 {
@@ -49,8 +49,8 @@ static int lat_rows(struct row *rows)
 	return n;
 }
 
-static void print_lat_row(const struct row *rw, const struct case_result *r,
-			  int load)
+static void print_lat_row(const char *wl, const struct row *rw,
+			  const struct case_result *r, int load)
 {
 	const struct hist *h = &r->hist;
 	double us[4] = { hist_quantile(h, 0.5) / 1e3, hist_quantile(h, 0.99) / 1e3,
@@ -63,8 +63,8 @@ static void print_lat_row(const struct row *rw, const struct case_result *r,
 	printf("  %-20s %-12s %8.3f %9.2f %9.2f %9.2f %10.1f  %llu msgs %s\n",
 	       rw->name, rw->variant, r->median / 1e6, us[0], us[1], us[2],
 	       us[3], (unsigned long long)h->count, r->verified ? "ok" : "FAILED");
-	fprintf(g_csv, "w7,%s,load%d,16,1,%d,us,%.3f,%.3f,%.3f,%.3f,,,%s,,%.3f,%.3f\n",
-		rw->name, load, r->runs, hist_quantile(h, 0) / 1e3, us[0], us[3],
+	fprintf(g_csv, "%s,%s,load%d,16,1,%d,us,%.3f,%.3f,%.3f,%.3f,,,%s,,%.3f,%.3f\n",
+		wl, rw->name, load, r->runs, hist_quantile(h, 0) / 1e3, us[0], us[3],
 		r->median * 16 / 1e9, r->verified ? "yes" : "NO", us[1], us[2]);
 }
 
@@ -76,10 +76,9 @@ static int row_named(const struct row *rows, int n, const char *name)
 	return -1;
 }
 
-/* Per round: the p99 of row @a over that of row @b. */
-static void print_p99_ratio(const struct row *rows, int n, const char *a_name,
-			    const char *b_name, const struct case_result *res,
-			    int load)
+void print_p99_ratio(const char *wl, const struct row *rows, int n,
+		     const char *a_name, const char *b_name,
+		     const struct case_result *res, int load)
 {
 	int a = row_named(rows, n, a_name), b = row_named(rows, n, b_name), runs;
 	double q[MAX_RUNS];
@@ -92,8 +91,8 @@ static void print_p99_ratio(const struct row *rows, int n, const char *a_name,
 	sort_doubles(q, runs);
 	printf("  p99 %s / %s, per round: %.3f / %.3f / %.3f\n", a_name, b_name,
 	       q[0], median_of_sorted(q, runs), q[runs - 1]);
-	fprintf(g_csv, "w7,p99 %s/%s,load%d,16,1,%d,ratio,%.3f,%.3f,%.3f,,,,yes,\n",
-		a_name, b_name, load, runs, q[0], median_of_sorted(q, runs),
+	fprintf(g_csv, "%s,p99 %s/%s,load%d,16,1,%d,ratio,%.3f,%.3f,%.3f,,,,yes,\n",
+		wl, a_name, b_name, load, runs, q[0], median_of_sorted(q, runs),
 		q[runs - 1]);
 }
 
@@ -117,28 +116,27 @@ static int at_load(struct row *rows, int n, double *max, int load,
 	return kept;
 }
 
-void workload7(void)
+void lat_sweep(const char *wl, struct row *rows, int n, const int *loads,
+	       int nloads, lat_ratios_fn ratios)
 {
 	static struct case_result res[LAT_ROWS];	/* large: histograms */
 	static char vname[LAT_ROWS][24];
-	struct row rows[LAT_ROWS];
 	struct case_spec cs[LAT_ROWS];
 	double rates[LAT_ROWS][MAX_RUNS], max[LAT_ROWS];
-	int runs = g_runs < 5 ? g_runs : 5, n = lat_rows(rows);
+	int runs = g_runs < 5 ? g_runs : 5;
 	char path[512];
 	FILE *dist;
 
-	printf("\n== workload 7: one-way latency at offered loads, 16-byte "
-	       "messages, producer process (CPU 0) -> consumer (CPU 1)\n"
-	       "  maximum rate of each, stamped messages:\n");
-	snprintf(path, sizeof(path), "%s/w7.dat", g_outdir);
+	if (n > LAT_ROWS)
+		die("lat_sweep: %d rows, at most %d", n, LAT_ROWS);
+	snprintf(path, sizeof(path), "%s/%s.dat", g_outdir, wl);
 	dist = fopen(path, "w");
 	if (!dist)
 		die("open %s", path);
-	n = tp_rows("w7", rows, n, runs, g_secs, res, rates);
+	n = tp_rows(wl, rows, n, runs, g_secs, res, rates);
 	for (int j = 0; j < n; j++)
 		max[j] = res[j].err ? 0 : res[j].median;
-	for (unsigned l = 0; l < sizeof(loads) / sizeof(loads[0]); l++) {
+	for (int l = 0; l < nloads; l++) {
 		n = at_load(rows, n, max, loads[l], vname);
 		printf("  at %d%% of each one's maximum:\n  %-20s %-12s %8s %9s "
 		       "%9s %9s %10s  (M msgs/s sent; latency us)\n", loads[l],
@@ -150,17 +148,34 @@ void workload7(void)
 		for (int j = 0; j < n; j++) {
 			char label[64];
 
-			print_lat_row(&rows[j], &res[j], loads[l]);
+			print_lat_row(wl, &rows[j], &res[j], loads[l]);
 			snprintf(label, sizeof(label), "%s %d", rows[j].name, loads[l]);
 			if (!res[j].err)
 				hist_write_quantiles(&res[j].hist, dist, label);
 		}
-		print_p99_ratio(rows, n, "ringmpsc-epoll", "ringmpsc-polling", res, loads[l]);
-		print_p99_ratio(rows, n, "ringmpsc-epoll", "ringmpsc-blocking", res, loads[l]);
-		print_p99_ratio(rows, n, "ringmpsc-polling", "iceoryx-polling", res, loads[l]);
-		print_p99_ratio(rows, n, "ringmpsc-polling", "pipe", res, loads[l]);
-		print_p99_ratio(rows, n, "ringmpsc-blocking", "pipe", res, loads[l]);
-		print_p99_ratio(rows, n, "ringmpsc-blocking", "eventfd+shm", res, loads[l]);
+		ratios(wl, rows, n, res, loads[l]);
 	}
 	fclose(dist);
+}
+
+static void w7_ratios(const char *wl, const struct row *rows, int n,
+		      const struct case_result *res, int load)
+{
+	print_p99_ratio(wl, rows, n, "ringmpsc-epoll", "ringmpsc-polling", res, load);
+	print_p99_ratio(wl, rows, n, "ringmpsc-epoll", "ringmpsc-blocking", res, load);
+	print_p99_ratio(wl, rows, n, "ringmpsc-polling", "iceoryx-polling", res, load);
+	print_p99_ratio(wl, rows, n, "ringmpsc-polling", "pipe", res, load);
+	print_p99_ratio(wl, rows, n, "ringmpsc-blocking", "pipe", res, load);
+	print_p99_ratio(wl, rows, n, "ringmpsc-blocking", "eventfd+shm", res, load);
+}
+
+void workload7(void)
+{
+	struct row rows[LAT_ROWS];
+
+	printf("\n== workload 7: one-way latency at offered loads, 16-byte "
+	       "messages, producer process (CPU 0) -> consumer (CPU 1)\n"
+	       "  maximum rate of each, stamped messages:\n");
+	lat_sweep("w7", rows, lat_rows(rows), w7_loads,
+		  (int)(sizeof(w7_loads) / sizeof(w7_loads[0])), w7_ratios);
 }

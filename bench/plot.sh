@@ -17,29 +17,33 @@ extract() {
 	}' "$csv"
 }
 
-bars() {	# workload title ylabel logscale gb
-	dat="$out/$1.dat"
-	extract "$1" "$5" > "$dat"
-	[ -s "$dat" ] || return 0
-	n=$(wc -l < "$dat")
-	width=$((400 + n * 28))
+# Bars with whiskers from DAT ("label median min max" lines) into PNG.
+#   boxes DAT PNG TITLE YLABEL SETTINGS BMARGIN [EXTRA-PLOT]
+boxes() {
+	[ -s "$1" ] || return 0
+	n=$(wc -l < "$1")
 	gnuplot <<GP
-set terminal pngcairo size $width,600 font ",9" noenhanced
+set terminal pngcairo size $((400 + n * 28 + $6 * 4)),$((460 + $6 * 10)) font ",9" noenhanced
 set rmargin 6
-set output "$out/$1.png"
-set title "$2 (bar: median, whiskers: min-max)"
-set ylabel "$3"
+set output "$2"
+set title "$3 (bar: median, whiskers: min-max)"
+set ylabel "$4"
 set style fill solid 0.6 border -1
 set boxwidth 0.7
 set xtics rotate by -60 nomirror
 set grid ytics
-set bmargin 14
-$4
+set bmargin $6
+$5
 set yrange [*:*]
 unset key
-plot "$dat" using 0:2:xtic(1) with boxes lc rgb "#3b75af", \
-     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt 0
+plot "$1" using 0:2:xtic(1) with boxes lc rgb "#3b75af", \
+     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt 0${7:+, $7}
 GP
+}
+
+bars() {	# workload title ylabel logscale gb
+	extract "$1" "$5" > "$out/$1.dat"
+	boxes "$out/$1.dat" "$out/$1.png" "$2" "$3" "$4" 14
 }
 
 bars w1 "Workload 1: 1 producer -> 1 consumer, 8-byte messages" "M msgs/s (log)" "set logscale y" 0
@@ -112,4 +116,14 @@ do for [load in "10 50 90"] {
 unset multiplot
 GP
 fi
+# workload 8 (make vm-bench): module / local rings, ratios per round
+awk -F, 'NR > 1 && $1 == "w8" && $7 == "ratio" {
+	v = $3; sub(/\/.*/, "", v)
+	printf "\"%s %s\" %g %g %g\n", $2, v, $9, $8, $10
+}' "$csv" > "$out/w8-ratios.dat"
+boxes "$out/w8-ratios.dat" "$out/w8.png" \
+	"Workload 8: module channels / local rings, per round, qemu TCG" \
+	"ratio (log; throughput, or p99 latency)" "set logscale y" 24 \
+	'1 with lines lc rgb "red" dt 2'
+
 echo "plots in $out"

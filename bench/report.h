@@ -54,5 +54,18 @@ void workload6(void);		/* fanin.c */
  */
 void idle_rings(const char *wl, bool processes, uint32_t batch, int runs);
 void workload7(void);		/* loadlat.c */
+/* loadlat.c: @rows (stamped, at most 7) at their maximum, then at each of
+ * @loads % of it, interleaved: the table and results.csv under @wl, the
+ * quantile curves to <-o>/@wl.dat, and after each load what @ratios prints
+ * (print_p99_ratio(): per round, the p99 of row @a_name over @b_name's).
+ */
+typedef void (*lat_ratios_fn)(const char *wl, const struct row *rows, int n,
+			      const struct case_result *res, int load);
+void lat_sweep(const char *wl, struct row *rows, int n, const int *loads,
+	       int nloads, lat_ratios_fn ratios);
+void print_p99_ratio(const char *wl, const struct row *rows, int n,
+		     const char *a_name, const char *b_name,
+		     const struct case_result *res, int load);
+void workload8(void);		/* module.c */
 
 #endif

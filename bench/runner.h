@@ -40,6 +40,9 @@ struct case_spec {
 /* Run @runs measured runs of about @seconds each after a calibration run.
  * 0, or -EOPNOTSUPP when the contender does not apply, or an error.
  */
+/* -W: the watchdog abandons a run after max(this, 20 x its seconds). */
+extern double g_watchdog_secs;
+
 int run_case(const struct contender *ct, const struct tp_params *p,
 	     int runs, double seconds, struct case_result *res);
 
