@@ -212,6 +212,11 @@ struct contender {
 	void (*consumer)(struct tp_ctx *c);	/* until all verified */
 	void (*teardown)(struct tp_ctx *c);
 	void (*prod_init)(struct tp_ctx *c, uint32_t id); /* in the child */
+	/* In ringbench, once producer processes are forked: drop what only
+	 * they use (a pipe's write end), so that their death ends the
+	 * consumer's blocking read instead of leaving it waiting forever.
+	 */
+	void (*producers_forked)(struct tp_ctx *c);
 	/* The consumer runs in a process of its own: the peer's library keeps
 	 * per-process state that a forked producer must not inherit (one
 	 * iceoryx runtime per process, a ZeroMQ context).

@@ -79,8 +79,20 @@ static void fd_teardown(struct tp_ctx *c)
 	struct fd_state *s = c->priv;
 
 	close(s->rfd);
-	close(s->wfd);
+	if (s->wfd >= 0)
+		close(s->wfd);
 	free(s);
+}
+
+/* The producers hold the write end: when the last one dies (or is killed
+ * by the watchdog) the consumer's read returns 0.
+ */
+static void fd_producers_forked(struct tp_ctx *c)
+{
+	struct fd_state *s = c->priv;
+
+	close(s->wfd);
+	s->wfd = -1;
 }
 
 static void fd_producer(struct tp_ctx *c, uint32_t id)
@@ -130,7 +142,9 @@ static void fd_consumer(struct tp_ctx *c)
 		size_t whole;
 
 		if (r <= 0) {
-			c->error = -EIO;
+			/* keep the watchdog's -ETIMEDOUT, if it came first */
+			if (!c->error)
+				c->error = -EIO;
 			break;
 		}
 		have += (size_t)r;
@@ -156,6 +170,7 @@ const struct contender ct_pipe = {
 	.producer = fd_producer,
 	.consumer = fd_consumer,
 	.teardown = fd_teardown,
+	.producers_forked = fd_producers_forked,
 };
 
 const struct contender ct_unix = {
@@ -165,6 +180,7 @@ const struct contender ct_unix = {
 	.producer = fd_producer,
 	.consumer = fd_consumer,
 	.teardown = fd_teardown,
+	.producers_forked = fd_producers_forked,
 };
 
 /* ---- POSIX message queue ------------------------------------------------ */

@@ -247,6 +247,8 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	}
 	for (uint32_t i = 0; p->fork && i < p->nprod; i++)
 		pids[nproc++] = fork_child(run_producer, ct, c, i);
+	if (p->fork && ct->producers_forked)
+		ct->producers_forked(c);
 	for (uint32_t i = 0; !p->fork && i < p->nprod; i++) {
 		args[i] = (struct thr_arg){ ct, c, i };
 		thread_on_cpu(&th[i], 0, prod_thread, &args[i]);
