@@ -906,8 +906,8 @@ static void account(struct __test_metadata *_metadata, const struct got *g,
 /* consume: budget 0 -> -EINVAL; never more than budget messages from a
  * ring per call, so a full ring cannot starve the others: a ring with
  * messages is served within a bounded number of calls (every call, or
- * RINGMPSC_RESCAN_EVERY where the consumer favours the rings that were
- * busy at its last full scan), also when it gets its first message while
+ * max(RINGMPSC_RESCAN_EVERY, RINGMPSC_RESCAN_PER_RING x rings) where the
+ * consumer favours the rings that were busy at its last full scan), also when it gets its first message while
  * the others stay full; order and exactly-once hold throughout
  * (INV-RING-07/08).
  */
@@ -915,7 +915,8 @@ TEST_F(api, consume_fairness)
 {
 	enum { NR = 3, BUDGET = 4 };
 #ifdef RINGMPSC_RESCAN_EVERY
-	const uint32_t bound = RINGMPSC_RESCAN_EVERY;
+	const uint32_t bound = RINGMPSC_RESCAN_PER_RING * NR > RINGMPSC_RESCAN_EVERY ?
+			       RINGMPSC_RESCAN_PER_RING * NR : RINGMPSC_RESCAN_EVERY;
 #else
 	const uint32_t bound = 1;
 #endif
@@ -1001,6 +1002,59 @@ TEST_F(api, consume_fairness)
 		EXPECT_EQ(sent[r], next[r]);
 	EXPECT_EQ(sent[0] + sent[1] + sent[2], f.c.stats.messages);
 	lfix_fini(&f);
+}
+
+/* 64 rings, one busy, single messages (budget 1): the 63 idle rings are
+ * looked at in full scans only, at most one per rescan bound of calls
+ * (stats.empty counts each look that found a ring empty), and a ring that
+ * gets its first message while the busy one stays busy is served within
+ * that bound.
+ */
+TEST_F(api, consume_many_idle_rings)
+{
+	enum { NR = 64, CALLS = 4096 };
+	struct ringmpsc_local *l;
+	struct ringmpsc_producer busy, late;
+	struct ringmpsc_consumer c;
+	uint64_t sent = 0, late_sent = 0, looks;
+	uint32_t bound, calls;
+	struct got g;
+
+	ASSERT_EQ(0, ringmpsc_local_create(&l, NR, LEN, 64, 0));
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &busy));
+	ASSERT_EQ(0, ringmpsc_local_producer(l, NR - 1, &late));
+	ASSERT_EQ(0, ringmpsc_local_consumer(l, &c));
+	bound = RINGMPSC_RESCAN_PER_RING * NR > RINGMPSC_RESCAN_EVERY ?
+		RINGMPSC_RESCAN_PER_RING * NR : RINGMPSC_RESCAN_EVERY;
+
+	looks = c.stats.empty;
+	for (calls = 0; calls < CALLS; calls++) {
+		refill(&busy, &sent);
+		memset(&g, 0, sizeof(g));
+		g.len = LEN;
+		ASSERT_EQ(1, ringmpsc_consume(&c, on_msg, &g, 1));
+		ASSERT_EQ(0, g.ring[0]);
+	}
+	/* The scans: the first call's and one per bound, each at most NR. */
+	EXPECT_GE((CALLS / bound + 1) * NR, c.stats.empty - looks);
+
+	ASSERT_EQ(0, send_seq(&late, late_sent++, LEN));
+	for (calls = 1; calls <= bound + 1; calls++) {
+		refill(&busy, &sent);
+		memset(&g, 0, sizeof(g));
+		g.len = LEN;
+		ASSERT_LE(1, ringmpsc_consume(&c, on_msg, &g, 1));
+		EXPECT_EQ(0, g.bad);
+		if (g.n == 2) {
+			EXPECT_EQ(NR - 1, g.ring[0] + g.ring[1]);
+			break;
+		}
+	}
+	EXPECT_GE(bound, calls);
+	ringmpsc_producer_close(&busy);
+	ringmpsc_producer_close(&late);
+	ringmpsc_consumer_close(&c);
+	ringmpsc_local_destroy(l);
 }
 
 /* Counters: exact values after a scripted exchange, and no wakeup is
