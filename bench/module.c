@@ -7,7 +7,9 @@
  * run; the result is the ratio module / local per round. The fast path is
  * the same code on both (lib/include/ringmpsc.h), so what a ratio away
  * from 1 measures is the memory behind the mappings and, for a sleeping
- * consumer, the module's wakeup against a direct eventfd write. Needs the
+ * consumer, the module's wakeup against a direct eventfd write; a control
+ * row, local against local, shows how far a ratio strays with no
+ * difference at all. Needs the
  * module loaded; "make vm-bench" runs it in the qemu VM.
  */
 #include <stdio.h>
@@ -35,11 +37,19 @@ static void module_throughput(uint32_t batch)
 	rows[n++] = (struct row){ "module-threads", v, { &ct_ringmpsc, m } };
 	rows[n++] = (struct row){ "ringmpsc-processes", v, { &ct_ringmpsc, pf } };
 	rows[n++] = (struct row){ "module-processes", v, { &ct_ringmpsc, mf } };
+	/* The control: local rings against themselves, the same row twice.
+	 * Under TCG a round's speed swings with the host; this ratio's
+	 * spread is what the module's ratios would show if the module cost
+	 * nothing.
+	 */
+	rows[n++] = (struct row){ "ringmpsc-threads-again", v, { &ct_ringmpsc, p } };
 	n = tp_rows("w8", rows, n, g_runs, g_secs, res, rates);
 	print_ratio("w8", rows, find_row(rows, n, "module-threads", v),
 		    find_row(rows, n, "ringmpsc-threads", v), res, rates);
 	print_ratio("w8", rows, find_row(rows, n, "module-processes", v),
 		    find_row(rows, n, "ringmpsc-processes", v), res, rates);
+	print_ratio("w8", rows, find_row(rows, n, "ringmpsc-threads-again", v),
+		    find_row(rows, n, "ringmpsc-threads", v), res, rates);
 }
 
 static void module_ratios(const char *wl, const struct row *rows, int n,

@@ -126,6 +126,18 @@ void print_ratio(const char *wl, const struct row *rows, int a, int b,
 		median_of_sorted(q, runs), q[runs - 1]);
 }
 
+/* -f: the variant exactly, or every variant starting with what comes
+ * before a trailing '*'.
+ */
+static bool variant_wanted(const char *variant)
+{
+	size_t len = strlen(g_only_variant);
+
+	if (len && g_only_variant[len - 1] == '*')
+		return !strncmp(variant, g_only_variant, len - 1);
+	return !strcmp(variant, g_only_variant);
+}
+
 int tp_rows(const char *wl, struct row *rows, int n, int runs, double secs,
 	    struct case_result *res, double (*rates)[MAX_RUNS])
 {
@@ -141,7 +153,7 @@ int tp_rows(const char *wl, struct row *rows, int n, int runs, double secs,
 			p->msg_size = 8;
 		if (!p->nprod)
 			p->nprod = 1;
-		if (g_only_variant && strcmp(rows[j].variant, g_only_variant))
+		if (g_only_variant && !variant_wanted(rows[j].variant))
 			continue;
 		rows[kept] = rows[j];
 		cs[kept++] = rows[j].cs;
