@@ -51,11 +51,11 @@ static void set_sched(int policy)
 
 static void workload1(void)
 {
-	static const uint32_t batches[] = { 1, 32, 256 };
+	static const uint32_t batches[] = { 1, 32, 64, 256 };
 
 	header("workload 1: 1 producer -> 1 consumer, 8-byte messages "
 	       "(each batch size: the rows run interleaved, round by round)");
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
 		uint32_t b = batches[i];
 		const char *v = bname(b);
 		struct tp_params p = { .batch = b };

@@ -183,6 +183,14 @@ double tp(const char *wl, const struct contender *ct, const char *name,
 
 const char *bname(uint32_t b)
 {
-	return b == 1 ? "single" : b == 32 ? "batch32" : "batch256";
+	static const char *const names[] = { "batch32", "batch64", "batch128",
+					     "batch256" };
+
+	if (b == 1)
+		return "single";
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (b == 32u << i)
+			return names[i];
+	return "batch";
 }
 
