@@ -373,7 +373,7 @@ static inline void check_sample(struct tp_ctx *c, uint32_t prod,
 /* contenders */
 extern const struct contender ct_ringmpsc;
 extern const struct contender ct_ringmpsc_peek;
-extern const struct contender ct_rte_spsc, ct_rte_mpsc;
+extern const struct contender ct_rte_spsc, ct_rte_mpsc, ct_rte_mpsc_rts;
 extern const struct contender ct_ck_spsc, ct_ck_mpsc;
 extern const struct contender ct_pipe, ct_unix, ct_mq, ct_eventfd;
 extern const struct contender ct_uring;

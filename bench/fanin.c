@@ -33,7 +33,8 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 	struct row rows[MAX_CASES];
 	struct case_result res[MAX_CASES];
 	double rates[MAX_CASES][MAX_RUNS];
-	const char *peers[] = { "rte_ring-MP/SC-processes", "iceoryx-processes",
+	const char *peers[] = { "rte_ring-MP/SC-processes",
+				"rte_ring-MP-RTS/SC-processes", "iceoryx-processes",
 				"zmq-ipc-processes", "pipe-shared-processes" };
 	char v[32];
 	int n = 0, me;
@@ -49,21 +50,23 @@ static void fanin(uint32_t nprod, uint32_t batch, int runs)
 	rows[n++] = (struct row){ "ringmpsc-proc-blocking", v, { &ct_ringmpsc, blk } };
 #ifdef HAVE_DPDK
 	rows[n++] = (struct row){ peers[0], v, { &ct_rte_mpsc, p } };
+	rows[n++] = (struct row){ peers[1], v, { &ct_rte_mpsc_rts, p } };
 #endif
 #ifdef HAVE_ICEORYX
-	rows[n++] = (struct row){ peers[1], v, { &ct_iceoryx, p } };
+	rows[n++] = (struct row){ peers[2], v, { &ct_iceoryx, p } };
 #endif
 #ifdef HAVE_ZMQ
-	rows[n++] = (struct row){ peers[2], v, { &ct_zmq, p } };
+	rows[n++] = (struct row){ peers[3], v, { &ct_zmq, p } };
 #endif
-	rows[n++] = (struct row){ peers[3], v, { &ct_pipe, p } };
+	rows[n++] = (struct row){ peers[4], v, { &ct_pipe, p } };
 	n = tp_rows("w6", rows, n, runs, window_secs(nprod), res, rates);
 	me = find_row(rows, n, "ringmpsc-processes", v);
 	for (unsigned i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
 		print_ratio("w6", rows, me, find_row(rows, n, peers[i], v), res,
 			    rates);
-	print_ratio("w6", rows, find_row(rows, n, "ringmpsc-proc-blocking", v),
-		    find_row(rows, n, "rte_ring-MP/SC-processes", v), res, rates);
+	for (unsigned i = 0; i < 2; i++)
+		print_ratio("w6", rows, find_row(rows, n, "ringmpsc-proc-blocking", v),
+			    find_row(rows, n, peers[i], v), res, rates);
 }
 
 void idle_rings(const char *wl, bool processes, uint32_t batch, int runs)
