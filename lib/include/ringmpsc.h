@@ -544,8 +544,13 @@ static inline void ringmpsc__publish_tail(struct ringmpsc_producer *p,
 	 * see the new tail; a slot is visible whole or not at all. Pairs with
 	 * the consumer's load-acquire of tail (C). INV-RING-05, INV-RING-09.
 	 */
-	ringmpsc_smp_store_release(p->tail_p, p->tail);
+	/* The two counters on either side of the store: next to each other,
+	 * GCC merges them into one 16-byte load-add-store, and each send's
+	 * load then waits for the previous send's store to forward (6.5
+	 * against 4.3 cycles a send on one core).
+	 */
 	p->stats.messages += n;
+	ringmpsc_smp_store_release(p->tail_p, p->tail);
 	p->stats.commits++;
 	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(p->asym_barrier,
 							  p->peer_flags_p)))
