@@ -176,6 +176,8 @@ struct tp_params {
 				 * when membarrier() is unavailable */
 	bool typed;		/* ringmpsc: single 8-byte messages through
 				 * <ringmpsc/typed.h> (capacity 4096) */
+	uint32_t drain;		/* ringmpsc, single messages: the consumer's
+				 * budget per consume call (0: 1) */
 	uint32_t spin_us;	/* blocking consumer: spin this long on an
 				 * empty channel before it sleeps */
 	bool stamped;		/* 16-byte messages: word 1 is the send time
@@ -380,5 +382,6 @@ extern const struct contender ct_uring;
 extern const struct contender ct_iceoryx, ct_zmq;
 extern const struct contender ct_efd_shm;
 extern const struct contender ct_ceiling;
+extern const struct contender ct_onethread;
 
 #endif

@@ -6,6 +6,8 @@
 #   make bench-quick      smoke run (3 short runs per case)
 #   make bench-publish    copy the latest table and plots to bench/results/
 #   BENCH_ARGS="-w 1 -r 15" make bench   pass options to ringbench
+#   make bench-icount     instructions per message, generic and typed
+#                         single-message calls (valgrind's callgrind)
 #
 # Peers are optional: DPDK (libdpdk, pkg-config), Concurrency Kit (ck_ring.h),
 # liburing, ZeroMQ (libzmq, pkg-config) and iceoryx (its C binding's headers
@@ -37,7 +39,8 @@ DEPS_PACKAGES += libzmq3-dev iceoryx libiceoryx-binding-c-dev
 BENCH_CORE_SRCS := bench/main.c bench/report.c bench/harness.c bench/runner.c \
 	      bench/latency.c bench/extra.c bench/fanin.c bench/hist.c \
 	      bench/loadlat.c bench/c_ringmpsc.c bench/c_os.c bench/c_efd_shm.c \
-	      bench/c_ceiling.c bench/bigmsg.c bench/module.c
+	      bench/c_ceiling.c bench/bigmsg.c bench/module.c \
+	      bench/c_onethread.c
 BENCH_SRCS := $(BENCH_CORE_SRCS)
 BENCH_DEFS :=
 BENCH_PEER_CFLAGS :=
@@ -89,6 +92,7 @@ endif
 CLEAN_FILES += $(BENCH_OUT)
 
 $(BENCH_OUT)/%.o: bench/%.c $(wildcard bench/*.h) lib/include/ringmpsc.h \
+		  $(wildcard lib/include/ringmpsc/*.h) \
 		  uapi/linux/ringmpsc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
@@ -96,7 +100,17 @@ $(BENCH_OUT)/%.o: bench/%.c $(wildcard bench/*.h) lib/include/ringmpsc.h \
 $(RINGBENCH): $(BENCH_OBJS) $(LIBRINGMPSC_A)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIBRINGMPSC_A) $(BENCH_LIBS)
 
-.PHONY: bench bench-quick bench-publish
+# Instructions per message of the single-message calls, generic and typed,
+# under callgrind: built for AVX2 at most, the widest valgrind decodes.
+ICOUNT := $(BENCH_OUT)/ringbench-icount
+ALL_TARGETS += $(ICOUNT)
+LINT_USER_SOURCES += bench/icount.c
+$(ICOUNT): bench/icount.c bench/bench.h lib/include/ringmpsc.h \
+	   $(wildcard lib/include/ringmpsc/*.h) $(LIBRINGMPSC_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -march=x86-64-v3 -Ibench -o $@ $< $(LIBRINGMPSC_A) -lpthread
+
+.PHONY: bench bench-quick bench-publish bench-icount
 bench: $(RINGBENCH)
 	$(RINGBENCH) -o $(BENCH_OUT) $(BENCH_ARGS) | tee $(BENCH_OUT)/results.txt
 	sh bench/plot.sh $(BENCH_OUT)/results.csv $(BENCH_OUT)
@@ -104,6 +118,9 @@ bench: $(RINGBENCH)
 bench-quick: $(RINGBENCH)
 	$(RINGBENCH) -q -o $(BENCH_OUT) $(BENCH_ARGS) | tee $(BENCH_OUT)/results.txt
 	sh bench/plot.sh $(BENCH_OUT)/results.csv $(BENCH_OUT)
+
+bench-icount: $(ICOUNT)
+	sh bench/icount.sh $(ICOUNT)
 
 bench-publish:
 	@mkdir -p bench/results

@@ -7,7 +7,8 @@
  * fast path: only the handles' opening and closing differ.
  *
  * batch == 1: ringmpsc_try_send() of one message per call, and
- *             ringmpsc_consume() with budget 1 (one message per call);
+ *             ringmpsc_consume() with budget 1 (one message per call),
+ *             or p.drain (up to that many per call);
  *             p.typed: the same through <ringmpsc/typed.h>, whose slot
  *             stride and mask are compile-time constants.
  * batch  > 1: ringmpsc_reserve(batch) + write in place + ringmpsc_commit(),
@@ -409,9 +410,11 @@ static void rm_consumer(struct tp_ctx *c)
 	if (c->p.blocking) {
 		rm_consume_blocking(c, &cons, fn, ctx, batch);
 	} else if (batch == 1) {
+		uint32_t budget = c->p.drain ? c->p.drain : 1;
+
 		while (c->v.count < total) {
-			r = c->p.typed ? msg8_consume(&cons, rm_typed_one, &c->v, 1)
-				       : ringmpsc_consume(&cons, rm_one, &c->v, 1);
+			r = c->p.typed ? msg8_consume(&cons, rm_typed_one, &c->v, budget)
+				       : ringmpsc_consume(&cons, rm_one, &c->v, budget);
 			if (r > 0)
 				continue;
 			if (run_failed(c))

@@ -49,6 +49,27 @@ static void set_sched(int policy)
 
 /* ---- workloads ---------------------------------------------------------- */
 
+/* Single sends through the generic calls (row @name) and through
+ * <ringmpsc/typed.h> (ringmpsc-typed...), consumed @drain per call (0: 1),
+ * interleaved; the typed row's ratio to the generic one per round.
+ */
+static void typed_pair(const struct contender *ct, const char *name,
+		       const char *v, uint32_t drain)
+{
+	struct tp_params p = { .batch = 1, .drain = drain };
+	struct tp_params typed = { .batch = 1, .drain = drain, .typed = true };
+	struct row rows[] = {
+		{ name, v, { ct, p } },
+		{ ct == &ct_onethread ? "ringmpsc-typed-1thread" : "ringmpsc-typed",
+		  v, { ct, typed } },
+	};
+	struct case_result res[2];
+	double rates[2][MAX_RUNS];
+
+	if (tp_rows("w1", rows, 2, g_runs, g_secs, res, rates) == 2)
+		print_ratio("w1", rows, 1, 0, res, rates);
+}
+
 static void workload1(void)
 {
 	static const uint32_t batches[] = { 1, 32, 64, 256 };
@@ -132,6 +153,10 @@ static void workload1(void)
 			print_ratio("w1", rows, me, find_row(rows, n, "pipe", "4KiB-writes"),
 				    res, rates);
 	}
+	/* Where <ringmpsc/typed.h> saves, and where it shows. */
+	typed_pair(&ct_onethread, "ringmpsc-1thread", "single-1thread", 0);
+	typed_pair(&ct_ringmpsc, "ringmpsc-threads", "single-drain256", 256);
+	typed_pair(&ct_onethread, "ringmpsc-1thread", "single-drain256-1thread", 256);
 	/* What it takes: the consumer's idle policy for single messages (a
 	 * consumer polling tail keeps pulling the line away from the
 	 * producer), and the ring size for batches.

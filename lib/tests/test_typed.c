@@ -2,10 +2,12 @@
 /*
  * Tests of <ringmpsc/typed.h>: the typed calls refuse a handle of another
  * geometry, fill a ring to exactly its capacity, keep order across many
- * wraps, interoperate with the generic calls on the same ring, respect an
- * open reservation, and carry every message intact from a forked producer
- * process (INV-RING-06, INV-RING-09).
+ * wraps, count and wake as a generic commit does, interoperate with the
+ * generic calls on the same ring, respect an open reservation, and carry
+ * every message intact from a forked producer process (INV-RING-06,
+ * INV-RING-09, INV-WAKE-02).
  */
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,7 +110,47 @@ TEST_F(typed, fills_to_capacity_and_keeps_order_across_wraps)
 	EXPECT_EQ(seq, s.n);
 	EXPECT_EQ(0, s.bad);
 	EXPECT_EQ(seq, p.stats.messages);
+	EXPECT_EQ(seq, p.stats.commits);
 	EXPECT_EQ(seq, c.stats.messages);
+	ringmpsc_producer_close(&p);
+	ringmpsc_consumer_close(&c);
+	ringmpsc_local_destroy(l);
+}
+
+/* A typed send publishes as a commit does: with the consumer about to
+ * sleep (its NEED_WAKEUP set by ringmpsc_wait_prepare()), the send wakes
+ * it, and its eventfd becomes readable (INV-WAKE-02); with the consumer
+ * awake it wakes nobody.
+ */
+TEST_F(typed, send_wakes_a_sleeping_consumer)
+{
+	struct ringmpsc_local *l;
+	struct ringmpsc_producer p;
+	struct ringmpsc_consumer c;
+	struct seen s = { 0 };
+	struct tick t = tick_make(0, 0);
+	struct pollfd pfd;
+
+	ASSERT_EQ(0, ringmpsc_local_create(&l, 1, tick_SLOT_SIZE, tick_CAPACITY, 0));
+	ASSERT_EQ(0, ringmpsc_local_producer(l, 0, &p));
+	ASSERT_EQ(0, ringmpsc_local_consumer(l, &c));
+	pfd = (struct pollfd){ .fd = ringmpsc_consumer_eventfd(&c), .events = POLLIN };
+	EXPECT_LE(0, pfd.fd);
+
+	ASSERT_EQ(0, tick_try_send(&p, &t));
+	EXPECT_EQ(0, p.stats.wakeups);		/* nobody asleep */
+	EXPECT_EQ(1, tick_consume(&c, tick_check, &s, 1));
+
+	EXPECT_EQ(0, ringmpsc_wait_prepare(&c));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	t = tick_make(0, 1);
+	ASSERT_EQ(0, tick_try_send(&p, &t));
+	EXPECT_EQ(1, p.stats.wakeups);
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	ringmpsc_wait_finish(&c);
+	EXPECT_EQ(1, tick_consume(&c, tick_check, &s, 1));
+	EXPECT_EQ(2, s.n);
+	EXPECT_EQ(0, s.bad);
 	ringmpsc_producer_close(&p);
 	ringmpsc_consumer_close(&c);
 	ringmpsc_local_destroy(l);
