@@ -34,6 +34,7 @@ CLEAN_FILES += $(BENCH_VM_OUT)
 .PHONY: vm-bench $(addprefix vm-bench-,$(BENCH_VM_KERNELS))
 
 $(BENCH_VM_OUT)/%.o: bench/%.c $(wildcard bench/*.h) lib/include/ringmpsc.h \
+		     $(wildcard lib/include/ringmpsc/*.h) \
 		     uapi/linux/ringmpsc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 $(BENCH_VM_ARCH) -Ibench -c -o $@ $<
