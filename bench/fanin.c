@@ -75,18 +75,25 @@ void idle_rings(const char *wl, bool processes, uint32_t batch, int runs)
 	struct tp_params p64 = { .batch = batch, .fork = processes,
 				 .idle_rings = 63 };
 	const char *name = processes ? "ringmpsc-processes" : "ringmpsc-threads";
-	struct row rows[2];
-	struct case_result res[2];
-	double rates[2][MAX_RUNS];
-	char v1[32], v64[32];
+	struct row rows[3];
+	struct case_result res[3];
+	double rates[3][MAX_RUNS];
+	char v1[32], v64[32], again[40];
 	int n;
 
 	snprintf(v1, sizeof(v1), "1-of-1-%s", bname(batch));
 	snprintf(v64, sizeof(v64), "1-of-64-%s", bname(batch));
+	snprintf(again, sizeof(again), "1-of-1-again-%s", bname(batch));
 	rows[0] = (struct row){ name, v1, { &ct_ringmpsc, p1 } };
 	rows[1] = (struct row){ name, v64, { &ct_ringmpsc, p64 } };
-	n = tp_rows(wl, rows, 2, runs, g_secs, res, rates);
+	/* The control: 1 of 1 against itself. Its worst round is how far a
+	 * ratio of two identical rows strays on this machine.
+	 */
+	rows[2] = (struct row){ name, again, { &ct_ringmpsc, p1 } };
+	n = tp_rows(wl, rows, 3, runs, g_secs, res, rates);
 	print_ratio(wl, rows, find_row(rows, n, name, v64),
+		    find_row(rows, n, name, v1), res, rates);
+	print_ratio(wl, rows, find_row(rows, n, name, again),
 		    find_row(rows, n, name, v1), res, rates);
 }
 
