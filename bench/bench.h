@@ -200,6 +200,12 @@ struct tp_ctx {
 	volatile uint32_t go;
 	volatile uint64_t t_start, t_end;
 	volatile uint64_t prod_syscalls, cons_syscalls;
+	/* stamped: the producers' struct pace_stats, summed (max_late: the
+	 * largest), and involuntary context switches of the producers and
+	 * of the consumer during the run
+	 */
+	volatile uint64_t late_msgs, max_late_ticks;
+	volatile uint64_t prod_ivcsw, cons_ivcsw;
 	volatile int error;	/* set by a side, or by the runner's watchdog */
 	struct hist *hist;	/* stamped: latencies, shared memory */
 	struct verify v ALIGNED_LINE;	/* written by the consumer all along */
@@ -298,12 +304,26 @@ static inline uint64_t total_msgs(const struct tp_ctx *c)
 struct pacer {
 	uint64_t t0;		/* TSC when sending began */
 	double ticks_per_msg;	/* 0: not paced */
+	uint64_t late_ticks;	/* a message sent this late counts as late */
 };
+
+/* What the pacers of this thread saw: how far the producer fell behind
+ * its schedule. The runner zeroes it before a producer runs and sums it
+ * into the run's record after (a bad round's account: preempted, or held
+ * by a full channel, rather than a slow channel).
+ */
+struct pace_stats {
+	uint64_t late;		/* messages sent PACE_LATE_NS or more late */
+	uint64_t max_late;	/* ticks: the most a message was late */
+};
+#define PACE_LATE_NS	1000
+extern __thread struct pace_stats t_pace;
 
 static inline void pacer_start(struct pacer *pc, uint32_t msgs_per_sec)
 {
 	pc->t0 = rdtsc();
 	pc->ticks_per_msg = msgs_per_sec ? 1e9 / g_ns_per_tick / msgs_per_sec : 0;
+	pc->late_ticks = (uint64_t)(PACE_LATE_NS / g_ns_per_tick);
 }
 
 /* Wait until message @seq is due; returns its stamp (TSC). */
@@ -314,10 +334,17 @@ static inline uint64_t pacer_wait(const struct pacer *pc, uint64_t seq)
 	if (!pc->ticks_per_msg)
 		return t;
 	due = pc->t0 + (uint64_t)((double)seq * pc->ticks_per_msg);
-	while (t < due) {
+	if (t >= due) {		/* behind schedule: sent at once */
+		if (t - due >= pc->late_ticks)
+			t_pace.late++;
+		if (t - due > t_pace.max_late)
+			t_pace.max_late = t - due;
+		return due;
+	}
+	do {
 		cpu_relax();
 		t = rdtsc();
-	}
+	} while (t < due);
 	return due;
 }
 

@@ -20,6 +20,7 @@
 
 bool g_count_syscalls = true;
 double g_ns_per_tick = 1;
+__thread struct pace_stats t_pace;
 
 void tsc_calibrate(void)
 {

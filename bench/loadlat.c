@@ -60,9 +60,15 @@ static void print_lat_row(const char *wl, const struct row *rw,
 		printf("  %-20s %-12s ERROR %d\n", rw->name, rw->variant, r->err);
 		return;
 	}
-	printf("  %-20s %-12s %8.3f %9.2f %9.2f %9.2f %10.1f  %llu msgs %s\n",
+	printf("  %-20s %-12s %8.3f %9.2f %9.2f %9.2f %10.1f  %llu msgs",
 	       rw->name, rw->variant, r->median / 1e6, us[0], us[1], us[2],
-	       us[3], (unsigned long long)h->count, r->verified ? "ok" : "FAILED");
+	       us[3], (unsigned long long)h->count);
+	/* A side that enters the kernel may sleep there: the system calls
+	 * show which rows have a path that can sleep at this load.
+	 */
+	if (r->sys_counted)
+		printf("  sys/M p=%.1f c=%.1f", r->prod_sys_per_m, r->cons_sys_per_m);
+	printf(" %s\n", r->verified ? "ok" : "FAILED");
 	fprintf(g_csv, "%s,%s,load%d,16,1,%d,us,%.3f,%.3f,%.3f,%.3f,,,%s,,%.3f,%.3f\n",
 		wl, rw->name, load, r->runs, hist_quantile(h, 0) / 1e3, us[0], us[3],
 		r->median * 16 / 1e9, r->verified ? "yes" : "NO", us[1], us[2]);
@@ -94,6 +100,38 @@ void print_p99_ratio(const char *wl, const struct row *rows, int n,
 	fprintf(g_csv, "%s,p99 %s/%s,load%d,16,1,%d,ratio,%.3f,%.3f,%.3f,,,,yes,\n",
 		wl, a_name, b_name, load, runs, q[0], median_of_sorted(q, runs),
 		q[runs - 1]);
+}
+
+/*
+ * Each round of each row: its p99, and what kept the two sides from
+ * running as paced: the share of messages the producer sent late (behind
+ * its schedule: it was preempted, or held by a full channel) and the worst
+ * lateness, the involuntary context switches of the producer and the
+ * consumer, and per CPU the interrupts and the steal time (the hypervisor
+ * ran something else; /proc/stat counts it in 10 ms ticks) over the run.
+ */
+static void print_rounds(const struct row *rows, int n,
+			 const struct case_result *res)
+{
+	printf("  by round: %-20s %10s | %7s %9s | %9s | %13s | %7s\n",
+	       "contender", "p99 us", "late %", "worst us", "preempted",
+	       "interrupts/s", "steal ms");
+	for (int j = 0; j < n; j++) {
+		if (res[j].err)
+			continue;
+		for (int i = 0; i < res[j].runs; i++) {
+			const struct run_sched *s = &res[j].sched[i];
+			double w = s->window > 0 ? s->window : 1;
+
+			printf("  round %-2d  %-20s %10.2f | %7.2f %9.1f | %4llu/%-4llu | %6.0f/%-6.0f | %3.0f/%-3.0f\n",
+			       i + 1, rows[j].name, res[j].p99[i] / 1e3,
+			       s->msgs ? 100.0 * (double)s->late / (double)s->msgs : 0,
+			       s->max_late / 1e3, (unsigned long long)s->prod_ivcsw,
+			       (unsigned long long)s->cons_ivcsw,
+			       (double)s->irqs[0] / w, (double)s->irqs[1] / w,
+			       s->steal_ms[0], s->steal_ms[1]);
+		}
+	}
 }
 
 /* The rows still running at @load% of their maximum @max. */
@@ -154,6 +192,7 @@ void lat_sweep(const char *wl, struct row *rows, int n, const int *loads,
 				hist_write_quantiles(&res[j].hist, dist, label);
 		}
 		ratios(wl, rows, n, res, loads[l]);
+		print_rounds(rows, n, res);
 	}
 	fclose(dist);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,18 +28,48 @@ struct thr_arg {
 	uint32_t id;
 };
 
+/* Involuntary context switches of the calling thread so far: the times
+ * the scheduler took its CPU away while it wanted to run.
+ */
+static uint64_t thread_ivcsw(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
+}
+
+/* Add what this producer thread's pacers saw (t_pace) and its
+ * involuntary context switches since @ivcsw to the run's record.
+ */
+static void add_pace_stats(struct tp_ctx *c, uint64_t ivcsw)
+{
+	uint64_t max = __atomic_load_n(&c->max_late_ticks, __ATOMIC_RELAXED);
+
+	__atomic_fetch_add(&c->prod_ivcsw, thread_ivcsw() - ivcsw, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->late_msgs, t_pace.late, __ATOMIC_RELAXED);
+	while (t_pace.max_late > max &&
+	       !__atomic_compare_exchange_n(&c->max_late_ticks, &max,
+					    t_pace.max_late, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 static void run_producer(const struct contender *ct, struct tp_ctx *c,
 			 uint32_t id)
 {
+	uint64_t ivcsw;
 	int fd;
 
 	pin_cpu(0);
 	if (ct->prod_init)
 		ct->prod_init(c, id);
+	memset(&t_pace, 0, sizeof(t_pace));
+	ivcsw = thread_ivcsw();
 	syscalls_begin(&fd);
 	ct->producer(c, id);
 	uint64_t n = syscalls_end(fd);
 
+	add_pace_stats(c, ivcsw);
 	if (n == UINT64_MAX || c->prod_syscalls == UINT64_MAX)
 		c->prod_syscalls = UINT64_MAX;
 	else
@@ -55,12 +86,15 @@ static void *prod_thread(void *arg)
 
 static void run_consumer(const struct contender *ct, struct tp_ctx *c)
 {
+	uint64_t ivcsw;
 	int fd;
 
 	pin_cpu(1);
+	ivcsw = thread_ivcsw();
 	syscalls_begin(&fd);
 	ct->consumer(c);
 	c->cons_syscalls = syscalls_end(fd);
+	c->cons_ivcsw = thread_ivcsw() - ivcsw;
 }
 
 static void *cons_thread(void *arg)
@@ -205,6 +239,11 @@ static void watch_run(struct tp_ctx *c, double seconds, const pid_t *pids,
 
 	if (!wait_started(c))
 		return;
+	/* No look before the run is due to end: each would wake this thread
+	 * on a CPU where a side spins, and preempt it (workload 7 counts
+	 * that as latency).
+	 */
+	sleep_until(c->t_start + (uint64_t)(seconds * 1e9));
 	while (!c->t_end && !c->error) {
 		if (now_ns() - c->t_start > limit) {
 			c->error = -ETIMEDOUT;
@@ -214,6 +253,59 @@ static void watch_run(struct tp_ctx *c, double seconds, const pid_t *pids,
 		}
 		sleep_until(now_ns() + 5000000);
 	}
+}
+
+/* The steal time of CPU 0 and 1 so far (/proc/stat), in ms, and the
+ * interrupts each has taken (/proc/interrupts, every source); 0 when
+ * unreadable.
+ */
+static void cpu_marks(double steal[2], uint64_t irqs[2])
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[4096];
+	int cpu;
+	unsigned long long v[8], a, b;
+
+	steal[0] = steal[1] = 0;
+	irqs[0] = irqs[1] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			   &v[6], &v[7]) == 9 && cpu >= 0 && cpu < 2)
+			steal[cpu] = (double)v[7] * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	if (f)
+		fclose(f);
+	f = fopen("/proc/interrupts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (colon && sscanf(colon + 1, "%llu %llu", &a, &b) == 2) {
+			irqs[0] += a;
+			irqs[1] += b;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* What the scheduler did to the run of @c that began at @window0 (ns),
+ * when CPU 0 and 1 had stolen @steal0 ms and taken @irqs0 interrupts.
+ */
+static void sched_record(const struct tp_ctx *c, struct run_sched *s,
+			 uint64_t window0, const double steal0[2],
+			 const uint64_t irqs0[2])
+{
+	cpu_marks(s->steal_ms, s->irqs);
+	s->window = (double)(now_ns() - window0) * 1e-9;
+	for (int i = 0; i < 2; i++) {
+		s->steal_ms[i] -= steal0[i];
+		s->irqs[i] -= irqs0[i];
+	}
+	s->msgs = c->v.count;
+	s->late = c->late_msgs;
+	s->max_late = (double)c->max_late_ticks * g_ns_per_tick;
+	s->prod_ivcsw = c->prod_ivcsw;
+	s->cons_ivcsw = c->cons_ivcsw;
 }
 
 /* One run. Returns messages/s, or a negative errno. @seconds: what the run
@@ -229,7 +321,8 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	struct thr_arg args[MAX_PRODUCERS + 1];
 	pid_t pids[MAX_PRODUCERS + 1];
 	uint32_t nproc = 0;
-	double rate;
+	double rate, steal0[2];
+	uint64_t irqs0[2], window0;
 	int err;
 
 	unpin();	/* workload 4 leaves the main thread on CPU 0 */
@@ -245,6 +338,9 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 		shared_free(c, sizeof(*c));
 		return err;
 	}
+	if (p->stamped)
+		cpu_marks(steal0, irqs0);
+	window0 = now_ns();
 	for (uint32_t i = 0; p->fork && i < p->nprod; i++)
 		pids[nproc++] = fork_child(run_producer, ct, c, i);
 	if (p->fork && ct->producers_forked)
@@ -275,6 +371,9 @@ static double run_once(const struct contender *ct, const struct tp_params *p,
 	out->cons_sys = c->cons_syscalls;
 	out->secs = (double)(c->t_end - c->t_start) * 1e-9;
 	out->p99 = -1;
+	memset(&out->sched, 0, sizeof(out->sched));
+	if (p->stamped)
+		sched_record(c, &out->sched, window0, steal0, irqs0);
 	if (c->hist) {
 		out->p99 = (double)hist_quantile(c->hist, 0.99);
 		if (hist)
@@ -358,6 +457,7 @@ static int measure(const struct case_spec *cs, double seconds, int round,
 	*rate = r;
 	res->checksum = o.checksum;
 	res->p99[round] = o.p99;
+	res->sched[round] = o.sched;
 	if (o.jain >= 0)
 		acc->jain[acc->njain++] = o.jain;
 	if (cs->p.stamped)

@@ -7,12 +7,25 @@
 #define MAX_RUNS 64
 #define MAX_CASES 16
 
+/* p.stamped: what the scheduler did to one run, to judge a bad round. */
+struct run_sched {
+	uint64_t msgs;		/* sent in the run */
+	uint64_t late;		/* of them, sent PACE_LATE_NS or more late */
+	double max_late;	/* ns: the producer's worst lateness */
+	uint64_t prod_ivcsw, cons_ivcsw; /* involuntary context switches */
+	double window;		/* s: from before the fork to after the reap */
+	double steal_ms[2];	/* CPU 0 and 1, over the window: time the
+				 * hypervisor ran something else */
+	uint64_t irqs[2];	/* CPU 0 and 1: interrupts taken */
+};
+
 struct run_out {
 	bool verified;
 	uint64_t checksum, msgs, prod_sys, cons_sys;
 	double secs;		/* start signal to the last verified message */
 	double jain;		/* p.fairness: Jain's index in the window, or -1 */
 	double p99;		/* p.stamped: this run's p99 latency, ns */
+	struct run_sched sched;	/* p.stamped */
 };
 
 struct case_result {
@@ -29,6 +42,7 @@ struct case_result {
 	 */
 	double jain_min, jain_median, jain_max;
 	double p99[MAX_RUNS];		/* p.stamped: per round, ns */
+	struct run_sched sched[MAX_RUNS];	/* p.stamped: per round */
 	struct hist hist;		/* p.stamped: every measured run's */
 };
 
