@@ -2,6 +2,7 @@
 # Host tests of ringmpsc-collector (no module: local rings).
 #
 #   make check-collector   span_test (the span API, record checks),
+#                          json_test (the JSON writer's numbers),
 #                          intake_test (the datagram intake), source_test
 #                          (when ring slots are released), then the OTLP
 #                          receiver test (collector/tests/otlp_test.js)
@@ -38,6 +39,17 @@ $(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/reco
 	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
 		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
 
+# The JSON writer's numbers and the room a span takes, same harness.
+COLLECTOR_JSON_TEST := $(BUILD)/collector/tests/json_test
+LINT_CFLAGS_collector/tests/json_test.c := $(COLLECTOR_HARNESS_CFLAGS)
+
+$(COLLECTOR_JSON_TEST): collector/tests/json_test.c $(COLLECTOR_STATIC_CORE) \
+			$(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) \
+			$(LINUX_SRC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
+		$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A) -lm
+
 # The datagram intake (--socket), with the same harness: the static
 # collector core (no OTLP) runs in a child.
 COLLECTOR_INTAKE_TEST := $(BUILD)/collector/tests/intake_test
@@ -62,10 +74,10 @@ $(COLLECTOR_SOURCE_TEST): collector/tests/source_test.c $(COLLECTOR_STATIC_CORE)
 		$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A) -lm
 
 check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST) \
-		 $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST)
+		 $(COLLECTOR_JSON_TEST) $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
 		collector/tests/run-checks.sh $(COLLECTOR_SPAN_TEST) \
-		$(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST) $(COLLECTOR_BIN) \
+		$(COLLECTOR_JSON_TEST) $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST) $(COLLECTOR_BIN) \
 		$(COLLECTOR_TEST_CASES)
 
 # In the VM (module channels): SIGKILL the collector under load, restart,
