@@ -161,16 +161,38 @@ static size_t json_resource_cost(size_t service_len)
 	return sizeof(OTLP_JSON_RESOURCE_TAIL) - 1 + 1;
 }
 
-static void json_seal(struct jbuf *body, const struct batch *b)
+#define JSON_FRAG_PREFIX	(sizeof(OTLP_JSON_REQUEST_HEAD) - 1)
+
+/*
+ * The first fragment becomes the body: the request head goes into the
+ * room it left at its start, the other fragments and the tails after it,
+ * and the two buffers trade places (the body's old one serves the
+ * fragment next time). The first resource's spans, at one producer all
+ * of them, are not copied: that copy was a tenth of the collector's
+ * time per span.
+ */
+static void json_seal(struct jbuf *body, struct batch *b)
 {
-	jbuf_puts(body, OTLP_JSON_REQUEST_HEAD);
-	for (uint32_t i = 0; i < b->nr_resources; i++) {
-		if (i)
-			jbuf_putc(body, ',');
-		jbuf_put(body, b->res[i].frag.p, b->res[i].frag.len);
-		jbuf_puts(body, OTLP_JSON_RESOURCE_TAIL);
+	struct jbuf *first = &b->res[0].frag, old_body = *body;
+
+	/* batch_add() counted what the seal adds: b->bytes bounds it. */
+	if (!jbuf_reserve(first, b->bytes - first->len)) {
+		body->oom = true;
+		return;
 	}
-	jbuf_puts(body, OTLP_JSON_REQUEST_TAIL);
+	memcpy(first->p, OTLP_JSON_REQUEST_HEAD, JSON_FRAG_PREFIX);
+	jraw_lit(first, OTLP_JSON_RESOURCE_TAIL);
+	for (uint32_t i = 1; i < b->nr_resources; i++) {
+		const struct jbuf *frag = &b->res[i].frag;
+
+		jraw_putc(first, ',');
+		jraw_put(first, frag->p + JSON_FRAG_PREFIX,
+			 frag->len - JSON_FRAG_PREFIX);
+		jraw_lit(first, OTLP_JSON_RESOURCE_TAIL);
+	}
+	jraw_lit(first, OTLP_JSON_REQUEST_TAIL);
+	*body = *first;
+	*first = old_body;
 }
 
 const struct otlp_encoding otlp_json_encoding = {
@@ -178,6 +200,7 @@ const struct otlp_encoding otlp_json_encoding = {
 	.content_type = "application/json",
 	.request_fixed = sizeof(OTLP_JSON_REQUEST_HEAD) - 1 +
 			 sizeof(OTLP_JSON_REQUEST_TAIL) - 1,
+	.frag_prefix = JSON_FRAG_PREFIX,
 	.resource_cost = json_resource_cost,
 	.resource_head = otlp_json_resource_head,
 	.span = json_span,
