@@ -214,6 +214,8 @@ static void pump(void *ctx)
 		} else if (col->idle_poll_ns < BUSY_POLL_MAX_NS) {
 			col->idle_poll_ns = col->idle_poll_ns ?
 					    2 * col->idle_poll_ns : IDLE_POLL_FIRST_NS;
+			if (col->idle_poll_ns > BUSY_POLL_MAX_NS)
+				col->idle_poll_ns = BUSY_POLL_MAX_NS;
 			pump_soon(col, now + col->idle_poll_ns);
 		} else {
 			wait_for_spans(col, now);
