@@ -51,7 +51,7 @@ int batch_add(struct batch *b, const struct ringmpsc_span *s, size_t max_bytes)
 {
 	struct batch_resource *r = resource_for(b, s);
 	bool fresh = !r;
-	size_t before, grow;
+	size_t prefix = b->enc->frag_prefix, before, grow;
 
 	if (fresh) {
 		if (b->nr_resources == BATCH_MAX_RESOURCES)
@@ -61,10 +61,12 @@ int batch_add(struct batch *b, const struct ringmpsc_span *s, size_t max_bytes)
 		r->service_len = s->service_len;
 		memcpy(r->service, s->service, s->service_len);
 		jbuf_reset(&r->frag);
+		if (jbuf_reserve(&r->frag, prefix))
+			r->frag.len = prefix;
 		b->enc->resource_head(&r->frag, s->service, s->service_len,
 				      s->pid);
 	}
-	before = fresh ? 0 : r->frag.len;
+	before = fresh ? prefix : r->frag.len;
 	b->enc->span(&r->frag, s, r->nr_spans == 0);
 	if (r->frag.oom) {
 		r->frag.len = before;
@@ -89,8 +91,6 @@ int batch_add(struct batch *b, const struct ringmpsc_span *s, size_t max_bytes)
 int batch_seal(struct batch *b)
 {
 	jbuf_reset(&b->body);
-	if (!jbuf_reserve(&b->body, b->bytes))
-		return -ENOMEM;
 	b->enc->seal(&b->body, b);
 	/* The accounting of batch_add() bounds the body (exact for JSON but
 	 * one comma): max_bytes holds for it. INV-COLL-05.

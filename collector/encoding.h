@@ -28,6 +28,8 @@ struct otlp_encoding {
 	const char *name;		/* as --otlp-encoding takes it */
 	const char *content_type;	/* of an OTLP/HTTP request */
 	size_t request_fixed;		/* body bytes of no resource */
+	/* Bytes a fragment leaves free at its start, for the seal. */
+	size_t frag_prefix;
 	/* Body bytes a resource adds besides its fragment, at most. */
 	size_t (*resource_cost)(size_t service_len);
 	/* Start a resource's fragment. */
@@ -38,8 +40,10 @@ struct otlp_encoding {
 	 */
 	void (*span)(struct jbuf *frag, const struct ringmpsc_span *s,
 		     bool first);
-	/* Write the body of @b from its fragments (room is reserved). */
-	void (*seal)(struct jbuf *body, const struct batch *b);
+	/* Write the body of @b from its fragments into the empty @body,
+	 * at most b->bytes; may take a fragment's buffer for it.
+	 */
+	void (*seal)(struct jbuf *body, struct batch *b);
 };
 
 extern const struct otlp_encoding otlp_json_encoding;

@@ -42,10 +42,19 @@
  * span itself costs), and a collector that exports in batches gains
  * nothing from waking for each span. The next look comes when, at the
  * rate the last pass saw, the busiest ring would be half full, and at
- * most this late; a pass that finds nothing arms the wait, so an idle
- * collector sleeps.
+ * most this late.
  */
 #define BUSY_POLL_MAX_NS	2000000ull
+/*
+ * A pass that finds nothing does not arm the wait at once either: right
+ * after a release, a producer that slept on its full ring is only
+ * waking up. Armed then, the flag stays set until this process runs
+ * again, and every commit of that producer until then pays a wake call
+ * (measured: one span in ten, on a busy machine). Empty passes look
+ * again after this, twice as long after each, up to BUSY_POLL_MAX_NS;
+ * then the wait is armed: an idle collector sleeps after about 4 ms.
+ */
+#define IDLE_POLL_FIRST_NS	16000ull
 
 struct collector {
 	struct config cfg;
@@ -64,6 +73,7 @@ struct collector {
 	bool quit;
 	struct loop_timer pump_timer, age_timer, metrics_timer, stop_timer;
 	uint64_t last_pass_ns;	/* the last intake pass began */
+	uint64_t idle_poll_ns;	/* after empty passes: the next look, 0: none */
 	int sock;		/* --socket: the datagram intake */
 };
 
@@ -198,10 +208,18 @@ static void pump(void *ctx)
 			check_finished(col);
 			break;
 		}
-		if (col->m.spans_received != received)
+		if (col->m.spans_received != received) {
+			col->idle_poll_ns = 0;
 			pump_soon(col, now + busy_poll_ns(col, now, prev));
-		else
+		} else if (col->idle_poll_ns < BUSY_POLL_MAX_NS) {
+			col->idle_poll_ns = col->idle_poll_ns ?
+					    2 * col->idle_poll_ns : IDLE_POLL_FIRST_NS;
+			if (col->idle_poll_ns > BUSY_POLL_MAX_NS)
+				col->idle_poll_ns = BUSY_POLL_MAX_NS;
+			pump_soon(col, now + col->idle_poll_ns);
+		} else {
 			wait_for_spans(col, now);
+		}
 		break;
 	}
 }

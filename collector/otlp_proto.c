@@ -291,9 +291,12 @@ static void put_len_head(struct jbuf *b, uint32_t field, size_t n)
 	put_varint(b, n);
 }
 
-static void proto_seal(struct jbuf *body, const struct batch *b)
+static void proto_seal(struct jbuf *body, struct batch *b)
 {
 	struct jbuf head = { 0 };
+
+	if (!jbuf_reserve(body, b->bytes))
+		return;
 
 	for (uint32_t i = 0; i < b->nr_resources; i++) {
 		const struct batch_resource *r = &b->res[i];

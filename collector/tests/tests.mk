@@ -2,6 +2,7 @@
 # Host tests of ringmpsc-collector (no module: local rings).
 #
 #   make check-collector   span_test (the span API, record checks),
+#                          json_test (the JSON writer's numbers),
 #                          intake_test (the datagram intake), source_test
 #                          (when ring slots are released), then the OTLP
 #                          receiver test (collector/tests/otlp_test.js)
@@ -38,34 +39,31 @@ $(COLLECTOR_SPAN_TEST): collector/tests/span_test.c $(COLLECTOR_STATIC_DIR)/reco
 	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
 		$(COLLECTOR_STATIC_DIR)/record.o $(LIBRINGMPSC_A)
 
-# The datagram intake (--socket), with the same harness: the static
-# collector core (no OTLP) runs in a child.
+# With the same harness, linked with the static collector core (no OTLP):
+# the JSON writer's numbers and the room a span takes; the datagram
+# intake (--socket; the core runs in a child); when the source releases
+# ring slots (collector/source.c, local rings).
+COLLECTOR_JSON_TEST := $(BUILD)/collector/tests/json_test
 COLLECTOR_INTAKE_TEST := $(BUILD)/collector/tests/intake_test
-LINT_CFLAGS_collector/tests/intake_test.c := $(COLLECTOR_HARNESS_CFLAGS)
-
-$(COLLECTOR_INTAKE_TEST): collector/tests/intake_test.c collector/tests/prom.h \
-			  $(COLLECTOR_STATIC_CORE) $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) \
-			  $(LIBRINGMPSC_A) $(LINUX_SRC_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
-		$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A) -lm
-
-# When the source releases ring slots (collector/source.c), local rings.
 COLLECTOR_SOURCE_TEST := $(BUILD)/collector/tests/source_test
-LINT_CFLAGS_collector/tests/source_test.c := $(COLLECTOR_HARNESS_CFLAGS)
+COLLECTOR_CORE_TESTS := $(COLLECTOR_JSON_TEST) $(COLLECTOR_INTAKE_TEST) \
+			$(COLLECTOR_SOURCE_TEST)
+$(foreach t,json intake source,\
+	$(eval LINT_CFLAGS_collector/tests/$(t)_test.c := $(COLLECTOR_HARNESS_CFLAGS)))
 
-$(COLLECTOR_SOURCE_TEST): collector/tests/source_test.c $(COLLECTOR_STATIC_CORE) \
-			  $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) \
-			  $(LINUX_SRC_STAMP)
+$(COLLECTOR_CORE_TESTS): $(BUILD)/collector/tests/%: collector/tests/%.c \
+			 $(wildcard collector/tests/*.h) $(COLLECTOR_STATIC_CORE) \
+			 $(COLLECTOR_HDRS) $(LIB_PUBLIC_HDRS) $(LIBRINGMPSC_A) \
+			 $(LINUX_SRC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(COLLECTOR_HARNESS_CFLAGS) -o $@ $< \
 		$(COLLECTOR_STATIC_CORE) $(LIBRINGMPSC_A) -lm
 
 check-collector: $(COLLECTOR_BIN) $(COLLECTOR_NPM_STAMP) $(COLLECTOR_SPAN_TEST) \
-		 $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST)
+		 $(COLLECTOR_JSON_TEST) $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST)
 	NODE_PATH=$(CURDIR)/$(COLLECTOR_NPM_DIR)/node_modules \
 		collector/tests/run-checks.sh $(COLLECTOR_SPAN_TEST) \
-		$(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST) $(COLLECTOR_BIN) \
+		$(COLLECTOR_JSON_TEST) $(COLLECTOR_INTAKE_TEST) $(COLLECTOR_SOURCE_TEST) $(COLLECTOR_BIN) \
 		$(COLLECTOR_TEST_CASES)
 
 # In the VM (module channels): SIGKILL the collector under load, restart,
