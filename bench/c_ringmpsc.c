@@ -379,6 +379,25 @@ static void rm_consume_blocking(struct tp_ctx *c, struct ringmpsc_consumer *cons
 		close(epfd);
 }
 
+/* Single messages, up to @budget per consume call, until all are in. */
+static inline __attribute__((always_inline)) void
+rm_consume_singles(struct tp_ctx *c, struct ringmpsc_consumer *cons,
+		   uint32_t budget)
+{
+	uint64_t total = total_msgs(c);
+	long r;
+
+	while (c->v.count < total) {
+		r = c->p.typed ? msg8_consume(cons, rm_typed_one, &c->v, budget)
+			       : ringmpsc_consume(cons, rm_one, &c->v, budget);
+		if (r > 0)
+			continue;
+		if (run_failed(c))
+			break;
+		idle_poll(c);
+	}
+}
+
 static void rm_consumer(struct tp_ctx *c)
 {
 	struct rm_state *s = c->priv;
@@ -409,18 +428,13 @@ static void rm_consumer(struct tp_ctx *c)
 	start_clock(c);
 	if (c->p.blocking) {
 		rm_consume_blocking(c, &cons, fn, ctx, batch);
+	} else if (batch == 1 && !c->p.drain) {
+		/* A literal budget, as a caller taking one message per call
+		 * writes it: the compiler folds it into the consume loop.
+		 */
+		rm_consume_singles(c, &cons, 1);
 	} else if (batch == 1) {
-		uint32_t budget = c->p.drain ? c->p.drain : 1;
-
-		while (c->v.count < total) {
-			r = c->p.typed ? msg8_consume(&cons, rm_typed_one, &c->v, budget)
-				       : ringmpsc_consume(&cons, rm_one, &c->v, budget);
-			if (r > 0)
-				continue;
-			if (run_failed(c))
-				break;
-			idle_poll(c);
-		}
+		rm_consume_singles(c, &cons, c->p.drain);
 	} else {
 		while (c->v.count < total) {
 			r = ringmpsc_consume_batch(&cons, fn, ctx, batch);
