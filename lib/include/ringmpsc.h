@@ -137,7 +137,7 @@ struct ringmpsc_consumer {
 	uint32_t start;			/* round-robin start of the next scan */
 	uint32_t *hot;			/* rings that had messages at the last scan */
 	uint32_t nr_hot;
-	uint32_t since_scan;		/* consume calls since the last full scan */
+	uint32_t since_scan;		/* messages consumed since the last full scan */
 	int map_err;			/* a live ring failed to map: retried
 					 * before every sleep (INV-WAKE-03) */
 	struct ringmpsc_consumer_stats stats;
@@ -883,12 +883,14 @@ typedef void (*ringmpsc_batch_fn)(void *ctx, uint32_t ring,
 typedef void (*ringmpsc_msg_fn)(void *ctx, uint32_t ring, const void *msg);
 
 /*
- * Consume calls between full scans of every ring while some are busy: at
- * least RINGMPSC_RESCAN_EVERY, and RINGMPSC_RESCAN_PER_RING per ring of
+ * Messages consumed from the busy rings between full scans of every ring:
+ * at least RINGMPSC_RESCAN_EVERY, and RINGMPSC_RESCAN_PER_RING per ring of
  * the channel, so that a scan, one look at each ring, adds at most
- * 1/RINGMPSC_RESCAN_PER_RING of a look to a call however many rings sit
- * idle (a consumer taking single messages from one busy ring of 64 pays
- * for a scan every 64 calls with a fixed bound, 4% of its rate with this).
+ * 1/RINGMPSC_RESCAN_PER_RING of a look to a message however many rings
+ * sit idle (with a bound of 64 consume calls, a consumer taking single
+ * messages from one busy ring of 64 scanned every 64 messages: 42% of its
+ * rate). Counted in messages, not calls, so that a ring that becomes busy
+ * waits for as much work on the others whatever the budget.
  */
 #ifndef RINGMPSC_RESCAN_EVERY
 #define RINGMPSC_RESCAN_EVERY	64
@@ -897,7 +899,7 @@ typedef void (*ringmpsc_msg_fn)(void *ctx, uint32_t ring, const void *msg);
 #define RINGMPSC_RESCAN_PER_RING	16
 #endif
 
-/* Calls between full scans for @c: see RINGMPSC_RESCAN_EVERY. */
+/* Messages between full scans for @c: see RINGMPSC_RESCAN_EVERY. */
 static inline uint32_t ringmpsc__rescan_every(const struct ringmpsc_consumer *c)
 {
 	uint32_t per_ring = RINGMPSC_RESCAN_PER_RING * c->nr_rings;
@@ -953,9 +955,11 @@ static inline uint32_t ringmpsc__drain_ring(struct ringmpsc_consumer *c,
  * producer cannot starve the others, calling @fn with contiguous runs; one
  * head publication per ring per call. Idle rings cost nothing while others
  * are busy: a call serves the rings that had messages at the last full
- * scan, and scans every ring when those run dry or every
- * max(RINGMPSC_RESCAN_EVERY, RINGMPSC_RESCAN_PER_RING x rings) calls, so a
- * ring that becomes busy waits at most that many calls. Returns the number of messages handled, or -EPROTO when
+ * scan, and scans every ring when those run dry or once
+ * max(RINGMPSC_RESCAN_EVERY, RINGMPSC_RESCAN_PER_RING x rings) messages
+ * came from them, so a ring that becomes busy waits at most for that many
+ * messages of the others (and one call's worth). Returns the number of
+ * messages handled, or -EPROTO when
  * a ring was newly found corrupt during this call (the messages handed to
  * @fn before that still count as delivered; the other rings keep being
  * served on later calls).
@@ -972,7 +976,7 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 		return err;
 	if (RINGMPSC_UNLIKELY(budget == 0))
 		return -EINVAL;
-	if (c->nr_hot && ++c->since_scan < ringmpsc__rescan_every(c)) {
+	if (c->nr_hot && c->since_scan < ringmpsc__rescan_every(c)) {
 		for (uint32_t k = 0; k < c->nr_hot;) {
 			uint32_t i = c->hot[k], n = 0;
 
@@ -986,6 +990,9 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 				c->hot[k] = c->hot[--c->nr_hot];
 			}
 		}
+		/* Saturating: the bound is far below UINT32_MAX. */
+		c->since_scan = (uint64_t)c->since_scan + (uint64_t)total >= UINT32_MAX ?
+				UINT32_MAX : c->since_scan + (uint32_t)total;
 		if (total || newly_broken)
 			return newly_broken ? -EPROTO : total;
 		/* Every busy ring ran dry: look at all of them now. */

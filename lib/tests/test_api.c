@@ -906,8 +906,9 @@ static void account(struct __test_metadata *_metadata, const struct got *g,
 /* consume: budget 0 -> -EINVAL; never more than budget messages from a
  * ring per call, so a full ring cannot starve the others: a ring with
  * messages is served within a bounded number of calls (every call, or
- * max(RINGMPSC_RESCAN_EVERY, RINGMPSC_RESCAN_PER_RING x rings) where the
- * consumer favours the rings that were busy at its last full scan), also when it gets its first message while
+ * max(RINGMPSC_RESCAN_EVERY, RINGMPSC_RESCAN_PER_RING x rings) messages,
+ * at least one per call, where the consumer favours the rings that were
+ * busy at its last full scan), also when it gets its first message while
  * the others stay full; order and exactly-once hold throughout
  * (INV-RING-07/08).
  */
@@ -1005,7 +1006,7 @@ TEST_F(api, consume_fairness)
 }
 
 /* 64 rings, one busy, single messages (budget 1): the 63 idle rings are
- * looked at in full scans only, at most one per rescan bound of calls
+ * looked at in full scans only, at most one per rescan bound of messages
  * (stats.empty counts each look that found a ring empty), and a ring that
  * gets its first message while the busy one stays busy is served within
  * that bound.
