@@ -976,7 +976,9 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 		return err;
 	if (RINGMPSC_UNLIKELY(budget == 0))
 		return -EINVAL;
-	if (c->nr_hot && c->since_scan < ringmpsc__rescan_every(c)) {
+	uint32_t rescan = ringmpsc__rescan_every(c);
+
+	if (c->nr_hot && c->since_scan < rescan) {
 		for (uint32_t k = 0; k < c->nr_hot;) {
 			uint32_t i = c->hot[k], n = 0;
 
@@ -990,9 +992,8 @@ static inline long ringmpsc_consume_batch(struct ringmpsc_consumer *c,
 				c->hot[k] = c->hot[--c->nr_hot];
 			}
 		}
-		/* Saturating: the bound is far below UINT32_MAX. */
-		c->since_scan = (uint64_t)c->since_scan + (uint64_t)total >= UINT32_MAX ?
-				UINT32_MAX : c->since_scan + (uint32_t)total;
+		/* At most 2 x rescan: no overflow, whatever the budget. */
+		c->since_scan += total < rescan ? (uint32_t)total : rescan;
 		if (total || newly_broken)
 			return newly_broken ? -EPROTO : total;
 		/* Every busy ring ran dry: look at all of them now. */

@@ -93,20 +93,8 @@ prefix##_try_send(struct ringmpsc_producer *p, const type *msg)	\
 	memcpy(p->data + (size_t)(tail & ((capacity) - 1)) *		\
 	       prefix##_SLOT_SIZE, msg, sizeof(type));			\
 	p->tail = tail + 1;						\
-	p->stats.messages++;						\
-	/* (B), as ringmpsc__publish_tail(): the slot's write happens	\
-	 * before the consumer can see the new tail. Pairs with its	\
-	 * load-acquire of tail (C). INV-RING-05, INV-RING-09. The two	\
-	 * counters stay on either side of it: adjacent, GCC merges	\
-	 * them into one 16-byte read-modify-write, which waits for	\
-	 * the previous send's store every time (bench/README.md).	\
-	 */								\
-	ringmpsc_smp_store_release(p->tail_p, tail + 1);		\
-	p->stats.commits++;						\
-	/* The consumer may sleep. INV-WAKE-02, INV-WAKE-04 */		\
-	if (RINGMPSC_UNLIKELY(ringmpsc__peer_wants_wakeup(p->asym_barrier, \
-							  p->peer_flags_p))) \
-		(void)ringmpsc_producer_wake_peer(p);			\
+	/* (B) and the wakeup check, as every commit. INV-RING-09 */	\
+	ringmpsc__publish_tail(p, 1);					\
 	return 0;							\
 }									\
 									\
